@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the base images tests and examples use, from Debian's busybox-static,
+# because no registry is reachable. Skips images the local Docker already has.
+set -euo pipefail
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+if ! have busybox:1.36; then
+  bin=$(command -v busybox)
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/tmp" "$tmp/rootfs/etc" "$tmp/rootfs/root" "$tmp/rootfs/var/www"
+  cp "$bin" "$tmp/rootfs/bin/busybox"
+  # Every applet as a symlink so `sh`, `tar`, `httpd` ... resolve as in the real busybox image.
+  for applet in $("$bin" --list); do
+    [ -e "$tmp/rootfs/bin/$applet" ] || ln -s busybox "$tmp/rootfs/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$tmp/rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$tmp/rootfs/etc/group"
+  chmod 1777 "$tmp/rootfs/tmp"
+  tar -C "$tmp/rootfs" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["sh"]' - busybox:1.36 >/dev/null
+  docker tag busybox:1.36 busybox:latest
+  rm -rf "$tmp"
+  echo "[images] built busybox:1.36 from $bin" >&2
+fi

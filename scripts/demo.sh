@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The newcomer's main job: set up the machine, then build, render and deploy the bundled example
+# (examples/) to the cluster of your current kube context, or to a local sandbox cluster when no
+# cluster is configured. Run it again at any time; `bash scripts/demo.sh down` removes the sandbox.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/setup.sh"
+. "$root/scripts/env.sh"
+(cd "$root" && npm run --silent build)
+kloop() { node "$root/dist/src/cli/bin.js" "$@"; }
+sandbox() { node "$root/dist/sandbox/cli.js" "$@"; }
+sandbox_config="$root/.kloop/sandbox/kubeconfig"
+
+if [ "${1:-}" = down ]; then
+  sandbox down --kubeconfig "$sandbox_config"
+  exit 0
+fi
+
+# A cluster is "configured" when KUBECONFIG or ~/.kube/config names a current context.
+if [ -z "${KUBECONFIG:-}" ] && ! kubectl config current-context >/dev/null 2>&1; then
+  echo "[demo] no cluster configured: starting the kloop sandbox (a Docker-backed Kubernetes API)" >&2
+  mkdir -p "$(dirname "$sandbox_config")"
+  sandbox up --kubeconfig "$sandbox_config"
+  export KUBECONFIG="$sandbox_config"
+fi
+
+cd "$root/examples"
+[ -f .env ] || cp .env.example .env
+kloop doctor
+kloop deploy
+kubectl get deployments,pods,services -n "$(grep -E '^NAMESPACE=' .env | cut -d= -f2)"
+echo "[demo] next: cd examples && kloop dev   (sync + port-forward http://localhost:8085/), kloop purge to remove" >&2

@@ -1,0 +1,207 @@
+// .dockerignore exactly as Docker reads and applies it, so the tag covers precisely the files a
+// build sends. Reading: a line starting with "#" is a comment, lines are trimmed, "!" marks an
+// exception, patterns are path-cleaned ("./a/" → "a") and a leading "/" is dropped. Matching: Go
+// filepath.Match per character ("*" and "?" never cross "/", "[...]" classes, "\" escapes) plus
+// "**" for any number of directories; the last matching pattern wins, and a pattern that matches
+// a parent directory matches everything under it.
+import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { KloopError } from '../errors.ts';
+
+export interface IgnorePattern {
+  /** the cleaned pattern without "!" */
+  readonly pattern: string;
+  readonly exception: boolean;
+  match(path: string): boolean;
+}
+
+/** Go's filepath.Clean for slash paths: collapses "//", ".", ".." and a trailing "/". */
+function cleanPath(p: string): string {
+  if (p === '') return '.';
+  const cleaned = posix.normalize(p);
+  if (cleaned === '/' || cleaned === '.') return cleaned;
+  const trimmed = cleaned.endsWith('/') ? cleaned.slice(0, -1) : cleaned;
+  return trimmed.startsWith('./') ? trimmed.slice(2) : trimmed;
+}
+
+/** The pattern lines of a .dockerignore file, normalised the way Docker's reader does. */
+export function parseDockerignore(text: string): string[] {
+  const out: string[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (const raw of lines) {
+    if (raw.startsWith('#')) continue;
+    let line = raw.trim();
+    if (line === '') continue;
+    const exception = line.startsWith('!');
+    if (exception) line = line.slice(1).trim();
+    if (line.length > 0) {
+      line = cleanPath(line);
+      if (line.length > 1 && line.startsWith('/')) line = line.slice(1);
+    }
+    out.push(exception ? `!${line}` : line);
+  }
+  return out;
+}
+
+// the characters Docker escapes; everything else (including "^") reaches the regexp as it is
+const regexSpecial = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
+
+type MatchType = 'exact' | 'prefix' | 'suffix' | 'regexp';
+
+/** Compiles one cleaned pattern the way Docker's pattern matcher does, including its shortcuts. */
+function compile(pattern: string): (path: string) => boolean {
+  let re = '^';
+  let type: MatchType = 'exact';
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string;
+    if (ch === '*') {
+      if (chars[i + 1] === '*') {
+        const start = i;
+        i++;
+        if (chars[i + 1] === '/') i++;
+        if (i + 1 >= chars.length) {
+          if (type === 'exact') type = 'prefix';
+          else {
+            re += '.*';
+            type = 'regexp';
+          }
+        } else {
+          re += '(.*/)?';
+          type = 'regexp';
+        }
+        if (start === 0) type = 'suffix';
+      } else {
+        re += '[^/]*';
+        type = 'regexp';
+      }
+    } else if (ch === '?') {
+      re += '[^/]';
+      type = 'regexp';
+    } else if (regexSpecial.has(ch)) {
+      re += `\\${ch}`;
+    } else if (ch === '\\') {
+      // an escaped character makes Docker compare by regexp (observed with docker CLI 28)
+      type = 'regexp';
+      if (i + 1 < chars.length) {
+        const next = chars[++i] as string;
+        re += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
+      } else re += '\\\\';
+    } else if (ch === '[' || ch === ']') {
+      re += ch;
+      type = 'regexp';
+    } else {
+      re += ch;
+    }
+  }
+  if (type === 'exact') return (p) => p === pattern;
+  if (type === 'prefix') {
+    const prefix = pattern.slice(0, -2);
+    return (p) => p.startsWith(prefix);
+  }
+  if (type === 'suffix') {
+    const suffix = pattern.slice(2);
+    return (p) => p.endsWith(suffix) || (suffix.startsWith('/') && p === suffix.slice(1));
+  }
+  const source = `${re}$`;
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, 'u');
+  } catch {
+    throw new Error(`syntax error in pattern "${pattern}"`);
+  }
+  return (p) => regex.test(p);
+}
+
+/** Compiles .dockerignore lines (as parseDockerignore returns them) into matchers. */
+export function compilePatterns(lines: readonly string[]): IgnorePattern[] {
+  const out: IgnorePattern[] = [];
+  for (const line of lines) {
+    let pattern = line.trim();
+    if (pattern === '') continue;
+    pattern = cleanPath(pattern);
+    const exception = pattern.startsWith('!');
+    if (exception) {
+      if (pattern.length === 1) throw new Error('illegal exclusion pattern: "!"');
+      pattern = pattern.slice(1);
+    }
+    out.push({ pattern, exception, match: compile(pattern) });
+  }
+  return out;
+}
+
+/** A compiled .dockerignore: decides whether a context-relative slash path is left out of the context. */
+export class DockerIgnore {
+  readonly patterns: readonly IgnorePattern[];
+  readonly hasExceptions: boolean;
+  /** the file the patterns came from, if any */
+  readonly file?: string;
+
+  constructor(lines: readonly string[], file?: string) {
+    this.patterns = compilePatterns(lines);
+    this.hasExceptions = this.patterns.some((p) => p.exception);
+    this.file = file;
+  }
+
+  /** True when the path (or one of its parent directories) is excluded, honouring "!" exceptions in order. */
+  excludes(path: string): boolean {
+    let matched = false;
+    const slash = path.lastIndexOf('/');
+    const parents = slash < 0 ? [] : path.slice(0, slash).split('/');
+    for (const p of this.patterns) {
+      // an exclusion can only change the result when it would flip it
+      if (p.exception !== matched) continue;
+      let hit = p.match(path);
+      if (!hit) {
+        for (let i = 0; i < parents.length && !hit; i++) hit = p.match(parents.slice(0, i + 1).join('/'));
+      }
+      if (hit) matched = !p.exception;
+    }
+    return matched;
+  }
+
+  /**
+   * Whether a walk must look inside an excluded directory: only when some exception might
+   * re-include a path below it. Conservative: looking in is always correct, just slower.
+   */
+  mayIncludeBelow(dir: string): boolean {
+    if (!this.hasExceptions) return false;
+    const dirParts = dir.split('/');
+    for (const p of this.patterns) {
+      if (!p.exception) continue;
+      if (p.pattern.includes('**')) return true;
+      const parts = p.pattern.split('/');
+      if (parts.length <= dirParts.length) continue;
+      let prefixMatches = true;
+      for (let i = 0; i < dirParts.length && prefixMatches; i++) {
+        prefixMatches = compile(parts[i] as string)(dirParts[i] as string);
+      }
+      if (prefixMatches) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The ignore file a build of `dockerfile` in `context` uses: `<Dockerfile>.dockerignore` next to
+ * the Dockerfile when it exists (BuildKit's per-Dockerfile ignore file), else `<context>/.dockerignore`.
+ */
+export function ignoreFileFor(context: string, dockerfile: string): string | undefined {
+  const specific = `${dockerfile}.dockerignore`;
+  if (existsSync(specific)) return specific;
+  const general = posix.join(context, '.dockerignore');
+  return existsSync(general) ? general : undefined;
+}
+
+export function loadDockerignore(file: string | undefined): DockerIgnore {
+  if (!file) return new DockerIgnore([]);
+  const text = readFileSync(file, 'utf8');
+  try {
+    return new DockerIgnore(parseDockerignore(text), file);
+  } catch (e) {
+    throw new KloopError(`${file}: ${(e as Error).message}`, {
+      location: { file },
+      hint: 'fix the pattern; .dockerignore uses Go filepath.Match syntax with ** for any directories',
+    });
+  }
+}

@@ -1,0 +1,168 @@
+// Rendering one app up to the raw objects its tools produce: helm, kustomize (wrapping helm output
+// when both are set) and plain manifests. Inputs are read (and substituted) first, so their hash is
+// the cache key; only a cache miss writes the work copy and spawns helm or kustomize.
+import { glob, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Project, ResolvedApp } from '../config/project.ts';
+import { KloopError } from '../errors.ts';
+import { version } from '../cli/version.ts';
+import { readCache, writeCache } from './cache.ts';
+import { chartFiles, helmTemplate } from './helm.ts';
+import {
+  type KustomizeInputs,
+  type KustomizeTool,
+  kustomizeBuild,
+  kustomizeInputs,
+  wrapHelmOutput,
+} from './kustomize.ts';
+import { parseObjects } from './objects.ts';
+import { toolIdentity, which } from './tools.ts';
+import type { KubeObject } from './types.ts';
+import { createWorkCopy, InputHash, readInput } from './workcopy.ts';
+
+export interface RawApp {
+  objects: KubeObject[];
+  cached: boolean;
+}
+
+interface Plan {
+  key: string;
+  cacheable: boolean;
+  values: Map<string, Buffer>;
+  kustomize?: KustomizeInputs;
+  manifests: Array<{ file: string; text: string }>;
+}
+
+function relative(project: Project, file: string): string {
+  const rel = path.relative(project.root, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+export async function manifestFiles(project: Project, app: ResolvedApp): Promise<string[]> {
+  const files = new Set<string>();
+  for (const pattern of app.manifests) {
+    const matches: string[] = [];
+    for await (const m of glob(pattern, { cwd: project.root })) matches.push(path.resolve(project.root, m));
+    if (matches.length === 0) {
+      throw new KloopError(`apps.${app.name}.manifests: "${pattern}" matches no files`, {
+        location: { file: project.configFile },
+        hint: `globs are relative to ${project.root}`,
+      });
+    }
+    for (const m of matches.sort()) files.add(m);
+  }
+  return [...files];
+}
+
+async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool): Promise<Plan> {
+  const ctx = { root: project.root, vars: project.vars };
+  const read = (file: string) => readInput(file, ctx);
+  const hash = new InputHash();
+  hash.add('kloop', version());
+  hash.add('kubeVersion', project.kubeVersion);
+  hash.add('app', JSON.stringify(app));
+  const result: Plan = { key: '', cacheable: true, values: new Map(), manifests: [] };
+
+  if (app.helm) {
+    hash.add('helm', toolIdentity(project.tools.helm));
+    for (const v of app.helm.values) {
+      let data: Buffer;
+      try {
+        data = await readInput(v, ctx, { substitute: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new KloopError(`values file ${relative(project, v)} does not exist`, {
+            location: { file: project.configFile },
+            hint: `fix apps.${app.name}.helm.values`,
+          });
+        throw e;
+      }
+      result.values.set(v, data);
+      hash.add(`values:${v}`, data);
+    }
+    for (const f of await chartFiles(app.helm.chart)) hash.add(`chart:${f}`, await readFile(f));
+  }
+  if (app.kustomize) {
+    hash.add('kustomize', `${kustomize.tool}:${toolIdentity(kustomize.file)}`);
+    const inputs = await kustomizeInputs(app.kustomize, read);
+    for (const [file, data] of [...inputs.files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.add(`k:${file}`, data);
+    if (inputs.remote.length > 0) result.cacheable = false;
+    result.kustomize = inputs;
+  }
+  for (const file of await manifestFiles(project, app)) {
+    const data = await read(file);
+    hash.add(`manifest:${file}`, data);
+    result.manifests.push({ file, text: data.toString('utf8') });
+  }
+  result.key = hash.digest();
+  return result;
+}
+
+function requireTool(command: string, name: string, hint: string): void {
+  if (!which(command)) throw new KloopError(`${name} not found (${command})`, { hint });
+}
+
+/** Renders an app's raw objects (before namespaces, image wiring, sorting and validation). */
+export async function renderRawApp(
+  project: Project,
+  app: ResolvedApp,
+  kustomize: KustomizeTool,
+  options: { cache: boolean },
+): Promise<RawApp> {
+  const p = await plan(project, app, kustomize);
+  if (options.cache && p.cacheable) {
+    const hit = await readCache(project.stateDir, p.key);
+    if (hit) return { objects: hit.objects, cached: true };
+  }
+
+  const objects: KubeObject[] = [];
+  if (app.helm || app.kustomize) {
+    if (app.helm)
+      requireTool(project.tools.helm, 'helm', 'install Helm 3 (https://helm.sh) or set tools.helm in kloop.yaml');
+    if (app.kustomize)
+      requireTool(
+        kustomize.file,
+        kustomize.tool,
+        kustomize.tool === 'kubectl'
+          ? 'install kubectl (it includes kustomize) or kustomize, or set tools.kubectl / tools.kustomize in kloop.yaml'
+          : 'install kustomize or remove tools.kustomize from kloop.yaml to use kubectl kustomize',
+      );
+    const work = await createWorkCopy({ root: project.root, vars: project.vars });
+    const toSource = (s: string) => s.split(work.dir).join('');
+    try {
+      for (const [file, data] of p.values) await work.write(file, data);
+      let helmOutput: string | undefined;
+      if (app.helm) {
+        helmOutput = await helmTemplate(project.tools.helm, app, work, {
+          namespace: app.namespace,
+          kubeVersion: project.kubeVersion,
+          toSource,
+        });
+      }
+      if (p.kustomize) {
+        for (const [file, data] of p.kustomize.files) await work.write(file, data);
+        if (helmOutput !== undefined) {
+          const wrap = wrapHelmOutput(p.kustomize, app.name);
+          await work.write(wrap.outputFile, helmOutput);
+          if (wrap.kustomizationText) await work.write(p.kustomize.kustomization, wrap.kustomizationText);
+        }
+        const out = await kustomizeBuild(kustomize, work.at(app.kustomize!), {
+          kustomization: p.kustomize.kustomization,
+          app: app.name,
+          toSource,
+        });
+        objects.push(...parseObjects(out, `kustomize build ${relative(project, app.kustomize!)}`));
+      } else if (helmOutput !== undefined) {
+        objects.push(...parseObjects(helmOutput, `helm template ${relative(project, app.helm!.chart)}`));
+      }
+    } finally {
+      await work.remove();
+    }
+  }
+  for (const m of p.manifests) objects.push(...parseObjects(m.text, relative(project, m.file)));
+
+  if (options.cache && p.cacheable) {
+    await writeCache(project.stateDir, p.key, { objects });
+  }
+  return { objects, cached: false };
+}

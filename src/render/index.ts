@@ -1,0 +1,143 @@
+// render(): the one path from templates to low-level manifests. deploy, dev, diff and promote call
+// it; `kloop render` writes its result. Pure in the sense that matters: (source tree, variables,
+// image references) -> sorted objects + metadata; the repository is never written.
+import pLimit from 'p-limit';
+import type { Project } from '../config/project.ts';
+import { KloopError } from '../errors.ts';
+import { imageTag } from '../build/tag.ts';
+import { version } from '../cli/version.ts';
+import { renderRawApp } from './app.ts';
+import { parseImageRef, wireImages } from './images.ts';
+import { kustomizeTool } from './kustomize.ts';
+import { sourceInfo, toolVersions } from './metadata.ts';
+import { assignNamespaces, clusterScopedCustomKinds, sortObjects, toYaml } from './objects.ts';
+import type { ImageInfo, RenderedApp, RenderOptions, RenderResult } from './types.ts';
+import { validateObjects } from './validate.ts';
+
+export type * from './types.ts';
+
+function selectApps(project: Project, apps: readonly string[] | undefined): string[] {
+  const known = Object.keys(project.apps);
+  if (!apps || apps.length === 0) return known;
+  for (const name of apps) {
+    if (!project.apps[name]) {
+      throw new KloopError(`no app "${name}" in ${project.configFile}`, {
+        hint: known.length ? `apps: ${known.join(', ')}` : 'add it under apps: in kloop.yaml',
+      });
+    }
+  }
+  return [...new Set(apps)];
+}
+
+/** The reference of every image: pinned with --image, else repository:<tag kloop build computes>. */
+async function imageRefs(
+  project: Project,
+  pinned: Readonly<Record<string, string>>,
+): Promise<Record<string, ImageInfo>> {
+  for (const name of Object.keys(pinned)) {
+    if (!project.images[name]) {
+      const known = Object.keys(project.images);
+      throw new KloopError(`--image ${name}=...: no image "${name}" in ${project.configFile}`, {
+        hint: known.length ? `images: ${known.join(', ')}` : 'images are declared under images: in kloop.yaml',
+      });
+    }
+  }
+  const out: Record<string, ImageInfo> = {};
+  for (const [name, image] of Object.entries(project.images)) {
+    const ref = pinned[name];
+    if (ref) {
+      const parsed = parseImageRef(ref);
+      out[name] = { ref, tag: parsed.tag, digest: parsed.digest, pinned: true };
+    } else {
+      const tag = await imageTag(project, name);
+      out[name] = { ref: `${image.image}:${tag}`, tag, pinned: false };
+    }
+  }
+  return out;
+}
+
+export async function render(project: Project, options: RenderOptions = {}): Promise<RenderResult> {
+  const names = selectApps(project, options.apps);
+  const images = await imageRefs(project, options.images ?? {});
+  const kustomize = kustomizeTool(project.tools);
+  const limit = pLimit(4);
+  const raw = await Promise.all(
+    names.map((name) =>
+      limit(() => renderRawApp(project, project.apps[name]!, kustomize, { cache: options.cache !== false })),
+    ),
+  );
+
+  // CRDs anywhere in this render decide the scope of custom resources and validate them.
+  const all = raw.flatMap((r) => r.objects);
+  const customClusterKinds = clusterScopedCustomKinds(all);
+  const wanted = Object.entries(images).map(([name, info]) => ({
+    name,
+    repository: project.images[name]!.image,
+    ref: info.ref,
+  }));
+  const matched = new Set<string>();
+  const apps: RenderedApp[] = names.map((name, i) => {
+    const app = project.apps[name]!;
+    const objects = raw[i]!.objects;
+    assignNamespaces(objects, app.namespace, customClusterKinds);
+    const wiring = wireImages(objects, wanted);
+    for (const m of wiring.matched) matched.add(m);
+    sortObjects(objects);
+    return {
+      name,
+      namespace: app.namespace,
+      objects,
+      yaml: toYaml(objects),
+      imageRewrites: wiring.rewrites,
+      cached: raw[i]!.cached,
+    };
+  });
+
+  const validate = options.validate !== false;
+  if (validate) {
+    const problems: string[] = [];
+    for (const app of apps) {
+      const { errors } = await validateObjects(app.objects, project.kubeVersion, all);
+      for (const e of errors) problems.push(`app ${app.name}: ${e}`);
+    }
+    if (problems.length > 0) {
+      throw new KloopError(`schema validation failed: ${problems[0]}`, {
+        details: problems.slice(1),
+        hint: `checked against Kubernetes ${project.kubeVersion} schemas and the CRDs in the render; --validate=false skips`,
+      });
+    }
+  }
+
+  const warnings = Object.keys(project.images)
+    .filter((name) => !matched.has(name))
+    .map((name) => `image ${name} (${project.images[name]!.image}) matched no container in the rendered apps`);
+
+  const hasHelm = names.some((n) => project.apps[n]!.helm);
+  const hasKustomize = names.some((n) => project.apps[n]!.kustomize);
+  const [source, tools] = await Promise.all([
+    sourceInfo(project.tools.git, project.root),
+    toolVersions(project.stateDir, {
+      helm: hasHelm ? project.tools.helm : undefined,
+      kustomize: hasKustomize ? kustomize : undefined,
+    }),
+  ]);
+  const { dirty, ...argo } = source;
+  return {
+    apps,
+    warnings,
+    metadata: {
+      ...argo,
+      kloop: {
+        version: version(),
+        project: project.name,
+        environment: project.environment?.name,
+        kubeVersion: project.kubeVersion,
+        dirty,
+        apps: Object.fromEntries(apps.map((a) => [a.name, { namespace: a.namespace, objects: a.objects.length }])),
+        images,
+        tools,
+        validated: validate,
+      },
+    },
+  };
+}

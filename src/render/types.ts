@@ -1,0 +1,81 @@
+// The render engine's public shapes. deploy, dev, diff and promote all call render() and read these.
+
+/** One Kubernetes object as rendered (plain JSON data). */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface RenderOptions {
+  /** apps to render, in this order (default: every app, in kloop.yaml order) */
+  apps?: readonly string[];
+  /** image name -> full reference (--image); other images get the tag `kloop build` computes */
+  images?: Readonly<Record<string, string>>;
+  /** check objects against Kubernetes and CRD schemas (default true) */
+  validate?: boolean;
+  /** serve unchanged inputs from .kloop/render-cache (default true) */
+  cache?: boolean;
+}
+
+export interface ImageRewrite {
+  /** the images: entry */
+  image: string;
+  /** kind/namespace/name of the object */
+  object: string;
+  container: string;
+  from: string;
+  to: string;
+}
+
+export interface RenderedApp {
+  name: string;
+  namespace: string;
+  /** sorted: namespace, kind install order, name */
+  objects: KubeObject[];
+  /** the objects as one stable multi-document YAML stream */
+  yaml: string;
+  imageRewrites: ImageRewrite[];
+  /** served from the cache (no helm/kustomize ran) */
+  cached: boolean;
+}
+
+export interface ImageInfo {
+  ref: string;
+  tag?: string;
+  digest?: string;
+  /** pinned with --image, else computed from the build inputs */
+  pinned: boolean;
+}
+
+/**
+ * What produced a render. The first fields match Argo CD's `hydrator.metadata` (where they overlap);
+ * everything kloop adds sits under `kloop`.
+ */
+export interface RenderMetadata {
+  repoURL?: string;
+  drySha?: string;
+  author?: string;
+  date?: string;
+  subject?: string;
+  body?: string;
+  kloop: {
+    version: string;
+    project: string;
+    environment?: string;
+    kubeVersion: string;
+    dirty?: boolean;
+    apps: Record<string, { namespace: string; objects: number }>;
+    images: Record<string, ImageInfo>;
+    tools: Record<string, string>;
+    validated: boolean;
+  };
+}
+
+export interface RenderResult {
+  apps: RenderedApp[];
+  metadata: RenderMetadata;
+  /** images: entries that matched no container in any rendered app */
+  warnings: string[];
+}

@@ -1,0 +1,158 @@
+// Validation of rendered objects, offline: built-in kinds against the Kubernetes OpenAPI schemas
+// bundled in `kubernetes-models`, custom resources against the openAPIV3Schema of CRDs found in the
+// same render, and API versions against the removals up to the project's kubeVersion.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { KloopError } from '../errors.ts';
+import { describe, groupOf } from './objects.ts';
+import type { KubeObject } from './types.ts';
+
+interface Model {
+  new (data: unknown): { validate(): void };
+  kind?: string;
+}
+
+const models = new Map<string, Model | null>();
+
+/** The kubernetes-models class of an apiVersion/kind, or null when the package has none. */
+async function modelFor(apiVersion: string, kind: string): Promise<Model | null> {
+  const key = `${apiVersion}/${kind}`;
+  if (models.has(key)) return models.get(key)!;
+  let model: Model | null = null;
+  if (/^[a-zA-Z0-9.-]+(\/[a-z0-9]+)?$/.test(apiVersion) && /^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+    try {
+      const mod = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, Model>;
+      const m = mod[kind];
+      model = m && m.kind === kind ? m : null;
+    } catch {
+      model = null;
+    }
+  }
+  models.set(key, model);
+  return model;
+}
+
+// APIs removed from Kubernetes (the deprecation guide): rendering them for a newer cluster fails there.
+const removed: Array<[group: string, version: string, kind: string | '*', removedIn: number]> = [
+  ['extensions', 'v1beta1', '*', 22],
+  ['apps', 'v1beta1', '*', 16],
+  ['apps', 'v1beta2', '*', 16],
+  ['networking.k8s.io', 'v1beta1', 'Ingress', 22],
+  ['networking.k8s.io', 'v1beta1', 'IngressClass', 22],
+  ['apiextensions.k8s.io', 'v1beta1', '*', 22],
+  ['admissionregistration.k8s.io', 'v1beta1', 'MutatingWebhookConfiguration', 22],
+  ['admissionregistration.k8s.io', 'v1beta1', 'ValidatingWebhookConfiguration', 22],
+  ['rbac.authorization.k8s.io', 'v1beta1', '*', 22],
+  ['scheduling.k8s.io', 'v1beta1', '*', 22],
+  ['storage.k8s.io', 'v1beta1', 'CSIDriver', 22],
+  ['storage.k8s.io', 'v1beta1', 'StorageClass', 22],
+  ['storage.k8s.io', 'v1beta1', 'CSIStorageCapacity', 27],
+  ['batch', 'v1beta1', 'CronJob', 25],
+  ['policy', 'v1beta1', 'PodDisruptionBudget', 25],
+  ['policy', 'v1beta1', 'PodSecurityPolicy', 25],
+  ['discovery.k8s.io', 'v1beta1', 'EndpointSlice', 25],
+  ['autoscaling', 'v2beta1', 'HorizontalPodAutoscaler', 25],
+  ['autoscaling', 'v2beta2', 'HorizontalPodAutoscaler', 26],
+  ['flowcontrol.apiserver.k8s.io', 'v1beta1', '*', 26],
+  ['flowcontrol.apiserver.k8s.io', 'v1beta2', '*', 29],
+  ['flowcontrol.apiserver.k8s.io', 'v1beta3', '*', 32],
+];
+
+function minorOf(kubeVersion: string): number | undefined {
+  const m = /^v?1\.(\d+)/.exec(kubeVersion);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function removedApi(o: KubeObject, kubeVersion: string): number | undefined {
+  const minor = minorOf(kubeVersion);
+  if (minor === undefined) return undefined;
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  for (const [g, v, k, at] of removed) {
+    if (g === group && v === version && (k === '*' || k === o.kind) && minor >= at) return at;
+  }
+  return undefined;
+}
+
+/** `/spec/containers/0/image` -> `spec.containers[0].image` */
+export function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function describeError(e: ErrorObject): string {
+  const where = fieldPath(e.instancePath) || '(object)';
+  if (e.keyword === 'enum')
+    return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (e.keyword === 'required')
+    return `${where}: ${(e.params as { missingProperty: string }).missingProperty} is required`;
+  return `${where}: ${e.message ?? e.keyword}`;
+}
+
+/** Compiles validators for every version of every CRD in the render, by apiVersion/kind. */
+function crdValidators(objects: readonly KubeObject[]): Map<string, ValidateFunction> {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
+  const out = new Map<string, ValidateFunction>();
+  for (const o of objects) {
+    if (o.kind !== 'CustomResourceDefinition' || groupOf(o.apiVersion) !== 'apiextensions.k8s.io') continue;
+    const spec = o.spec as {
+      group?: string;
+      names?: { kind?: string };
+      versions?: Array<{ name: string; schema?: { openAPIV3Schema?: object } }>;
+    };
+    for (const v of spec?.versions ?? []) {
+      const schema = v.schema?.openAPIV3Schema;
+      if (!schema || !spec.group || !spec.names?.kind) continue;
+      try {
+        out.set(`${spec.group}/${v.name}/${spec.names.kind}`, ajv.compile(schema));
+      } catch (e) {
+        throw new KloopError(`invalid openAPIV3Schema in ${describe(o)} version ${v.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return out;
+}
+
+export interface ValidationOutcome {
+  errors: string[];
+  /** objects no schema covered (custom resources whose CRD is not in the render) */
+  unchecked: string[];
+}
+
+/** Validates objects; custom resources against the CRDs among `render` (default: the objects themselves). */
+export async function validateObjects(
+  objects: readonly KubeObject[],
+  kubeVersion: string,
+  render: readonly KubeObject[] = objects,
+): Promise<ValidationOutcome> {
+  const errors: string[] = [];
+  const unchecked: string[] = [];
+  const crds = crdValidators(render);
+  for (const o of objects) {
+    const name = describe(o);
+    const removedIn = removedApi(o, kubeVersion);
+    if (removedIn) {
+      errors.push(`${name}: apiVersion ${o.apiVersion} ${o.kind} was removed in Kubernetes 1.${removedIn}`);
+      continue;
+    }
+    const crd = crds.get(`${o.apiVersion}/${o.kind}`);
+    if (crd) {
+      if (!crd(o)) for (const e of crd.errors ?? []) errors.push(`${name}: ${describeError(e)}`);
+      continue;
+    }
+    const model = await modelFor(o.apiVersion, o.kind);
+    if (!model) {
+      unchecked.push(name);
+      continue;
+    }
+    try {
+      new model(o).validate();
+    } catch (e) {
+      const list = (e as { errors?: ErrorObject[] }).errors;
+      if (!Array.isArray(list)) throw e;
+      for (const err of list) errors.push(`${name}: ${describeError(err)}`);
+    }
+  }
+  return { errors, unchecked };
+}

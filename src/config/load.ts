@@ -136,7 +136,9 @@ export function loadConfig(text: string, file: string, globals: GlobalOptions, o
   const data = source.doc.toJS();
   const { config, problems: schemaProblems } = validateConfig(source, data);
   all.push(...schemaProblems);
-  if (config) all.push(...checkReferences(source, config, root));
+  // reference problems at a path the schema already reported would say the same thing twice
+  const reported = new Set(schemaProblems.map((p) => JSON.stringify(p.path)));
+  all.push(...checkReferences(source, config ?? data, root).filter((p) => !reported.has(JSON.stringify(p.path))));
   if (all.length || !config) throw new ConfigError(display, all);
   return { config: config as KloopConfig, source: source as ConfigSource, vars };
 }

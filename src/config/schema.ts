@@ -25,7 +25,7 @@ export const imageSchema = z.strictObject({
   image: z
     .string()
     .regex(/^[^@\s]+$/, 'must be a repository without a digest')
-    .refine((s) => !/:[^/]+$/.test(s), 'must be a repository without a tag: kloop computes the tag')
+    .refine((s) => s.includes('@') || !/:[^/]+$/.test(s), 'must be a repository without a tag: kloop computes the tag')
     .describe('repository, no tag: kloop computes the tag from the build inputs'),
   context: z.string().default('.').describe('build context directory, relative to kloop.yaml'),
   dockerfile: z.string().optional().describe('default: <context>/Dockerfile'),

@@ -137,6 +137,7 @@ export async function renderRawApp(
           namespace: app.namespace,
           kubeVersion: project.kubeVersion,
           toSource,
+          chartLabel: relative(project, app.helm.chart),
         });
       }
       if (p.kustomize) {
@@ -147,7 +148,7 @@ export async function renderRawApp(
           if (wrap.kustomizationText) await work.write(p.kustomize.kustomization, wrap.kustomizationText);
         }
         const out = await kustomizeBuild(kustomize, work.at(app.kustomize!), {
-          kustomization: p.kustomize.kustomization,
+          kustomization: relative(project, p.kustomize.kustomization),
           app: app.name,
           toSource,
         });

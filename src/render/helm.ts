@@ -106,7 +106,7 @@ export async function helmTemplate(
   helm: string,
   app: ResolvedApp,
   work: WorkCopy,
-  options: { namespace: string; kubeVersion: string; toSource: (s: string) => string },
+  options: { namespace: string; kubeVersion: string; toSource: (s: string) => string; chartLabel: string },
 ): Promise<string> {
   const spec = app.helm!;
   let chartDir = spec.chart;
@@ -123,7 +123,7 @@ export async function helmTemplate(
   } catch (e) {
     if (!(e instanceof ToolFailure)) throw e;
     throw new KloopError(`helm failed for app ${app.name}: ${options.toSource(toolMessage(e.stderr))}`, {
-      location: { file: path.join(spec.chart, 'Chart.yaml') },
+      location: { file: options.chartLabel },
       hint: 'run with --debug to see the helm command; fix the chart or its values and render again',
     });
   }

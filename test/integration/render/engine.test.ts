@@ -195,6 +195,7 @@ describe('errors', () => {
     const e = await failure(render(makeProject(root), { apps: ['front'], cache: false }));
     assert.match(e.message, /^helm failed for app front: .*broken\.yaml/);
     assert.doesNotMatch(e.message, /kloop-render-/, 'work-copy paths are mapped back to the source');
+    assert.equal(e.location?.file, 'deploy/front/chart');
   });
 
   test('a kustomize error names the app and the kustomization', async () => {
@@ -203,7 +204,7 @@ describe('errors', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('- ../base', '- ../missing-base'));
     const e = await failure(render(makeProject(root), { apps: ['api'], cache: false }));
     assert.match(e.message, /^kustomize failed for app api: /);
-    assert.equal(e.location?.file, path.join(root, 'deploy/api/overlay/kustomization.yaml'));
+    assert.equal(e.location?.file, 'deploy/api/overlay/kustomization.yaml');
   });
 
   test('a schema violation names app, object and field path; --validate=false skips', async () => {

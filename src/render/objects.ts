@@ -13,18 +13,19 @@ export function parseObjects(text: string, source: string): KubeObject[] {
       throw new KloopError(`invalid YAML: ${err.message.split('\n')[0]}`, { location: { file: source, line } });
     }
     const data = doc.toJS({ maxAliasCount: 10000 }) as unknown;
+    const line = lineOf(text, doc.contents?.range?.[0] ?? doc.range[0]);
     if (data === null || data === undefined) continue;
     if (!isMap(doc.contents) || typeof data !== 'object' || Array.isArray(data)) {
       throw new KloopError('a document is not a Kubernetes object (expected a mapping)', {
-        location: { file: source, line: lineOf(text, doc.range[0]) },
+        location: { file: source, line },
       });
     }
     const obj = data as Record<string, unknown>;
     if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-      for (const item of obj.items) out.push(checkObject(item, source, lineOf(text, doc.range[0])));
+      for (const item of obj.items) out.push(checkObject(item, source, line));
       continue;
     }
-    out.push(checkObject(obj, source, lineOf(text, doc.range[0])));
+    out.push(checkObject(obj, source, line));
   }
   return out;
 }

@@ -42,7 +42,7 @@ export function readme(result: RenderResult, reproduce: ReproduceInfo, outName: 
   if (m.drySha) lines.push(`git checkout ${m.drySha}`);
   lines.push(`kloop render ${[...reproduce.args, '--out', outName].map(quote).join(' ')}`, '```', '');
   const tools = Object.entries(k.tools).map(([t, v]) => `${t} ${v}`);
-  lines.push(`Tools: ${tools.length ? tools.join(', ') : 'none'}; schemas for Kubernetes ${k.kubeVersion}.`, '');
+  lines.push(`Tools: ${tools.length ? tools.join(', ') : 'none'}; rendered for Kubernetes ${k.kubeVersion}.`, '');
   return lines.join('\n');
 }
 

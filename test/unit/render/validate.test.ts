@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubeObject } from '../../../src/render/types.ts';
+import { fieldPath, removedApi, validateObjects } from '../../../src/render/validate.ts';
+
+test('fieldPath turns JSON pointers into field paths', () => {
+  assert.equal(
+    fieldPath('/spec/template/spec/containers/0/ports/1/containerPort'),
+    'spec.template.spec.containers[0].ports[1].containerPort',
+  );
+  assert.equal(fieldPath('/metadata/annotations/a~1b'), 'metadata.annotations.a/b');
+  assert.equal(fieldPath(''), '');
+});
+
+test('built-in kinds are checked against the bundled Kubernetes schemas', async () => {
+  const good: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'ns' },
+    spec: { selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'c', image: 'i' }] } } },
+  };
+  const bad: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'e', namespace: 'ns' },
+    spec: { replicas: 'two', template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 'x' }] }] } } },
+  };
+  const { errors } = await validateObjects([good, bad], '1.32');
+  assert.deepEqual(errors.sort(), [
+    'Deployment/ns/e: spec.replicas: must be integer',
+    'Deployment/ns/e: spec.template.spec.containers[0].ports[0].containerPort: must be integer',
+    'Deployment/ns/e: spec: selector is required',
+  ]);
+});
+
+test('custom resources are checked against CRDs in the render; others are reported unchecked', async () => {
+  const crd: KubeObject = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: { size: { type: 'integer', 'x-kubernetes-int-or-string': false } },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+  const widget: KubeObject = {
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w' },
+    spec: { size: 'big' },
+  };
+  const other: KubeObject = { apiVersion: 'other.io/v1', kind: 'Thing', metadata: { name: 't' } };
+  const outcome = await validateObjects([widget, other], '1.32', [crd, widget, other]);
+  assert.deepEqual(outcome.errors, ['Widget/w: spec.size: must be integer']);
+  assert.deepEqual(outcome.unchecked, ['Thing/t']);
+});
+
+test('APIs removed before the target Kubernetes version are errors', async () => {
+  const cron: KubeObject = { apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'c' } };
+  assert.equal(removedApi(cron, '1.24'), undefined);
+  assert.equal(removedApi(cron, 'v1.25.3'), 25);
+  const { errors } = await validateObjects([cron], '1.32');
+  assert.deepEqual(errors, ['CronJob/c: apiVersion batch/v1beta1 CronJob was removed in Kubernetes 1.25']);
+});

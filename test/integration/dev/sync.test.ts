@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SyncEngine, type SyncStatus } from '../../../src/dev/sync/engine.ts';
+import { dockerConnector } from '../../../src/dev/sync/process.ts';
+import { dockerAvailable, remoteTree, removeContainer, sh, startContainer } from './container.ts';
+import { localTree } from './local-tree-print.ts';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const haveDocker = await dockerAvailable();
+if (!haveDocker && ci) throw new Error('Docker is required for the sync tests (CI=true)');
+
+describe('sync engine against a busybox container', { skip: haveDocker ? false : 'Docker is not available' }, () => {
+  let container = '';
+  let tmp = '';
+  const engines: SyncEngine[] = [];
+
+  before(async () => {
+    container = await startContainer();
+    tmp = await mkdtemp(path.join(tmpdir(), 'kloop-sync-'));
+  });
+  after(async () => {
+    for (const e of engines) await e.stop();
+    await removeContainer(container);
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  async function engine(name: string, opts: { exclude?: string[]; to?: string } = {}) {
+    const from = path.join(tmp, name);
+    await mkdir(from, { recursive: true });
+    const statuses: SyncStatus[] = [];
+    const e = new SyncEngine({
+      from,
+      to: opts.to ?? `/app/${name}`,
+      exclude: opts.exclude,
+      connect: async () => dockerConnector(container),
+      onStatus: (s) => statuses.push(s),
+    });
+    engines.push(e);
+    return { from, to: opts.to ?? `/app/${name}`, engine: e, statuses };
+  }
+
+  /** Lets the watcher deliver the last events, then waits for the batches to finish. */
+  async function settle(e: SyncEngine): Promise<void> {
+    await delay(80);
+    await e.idle();
+  }
+
+  test('initial sync makes the container equal the folder, honouring excludes', async () => {
+    const { from, to, engine: e } = await engine('initial', { exclude: ['*.tmp', 'node_modules/', '/secret.txt'] });
+    await mkdir(path.join(from, 'src/deep/er'), { recursive: true });
+    await writeFile(path.join(from, 'index.html'), '<h1>hi</h1>\n');
+    await writeFile(path.join(from, 'src/run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
+    await writeFile(path.join(from, 'src/deep/er/empty'), '');
+    await writeFile(path.join(from, 'scratch.tmp'), 'never');
+    await writeFile(path.join(from, 'secret.txt'), 'never');
+    await mkdir(path.join(from, 'node_modules/x'), { recursive: true });
+    await writeFile(path.join(from, 'node_modules/x/index.js'), 'never');
+    await symlink('src/run.sh', path.join(from, 'link-to-run'));
+    const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(80)}.txt`;
+    await mkdir(path.join(from, path.dirname(long)), { recursive: true });
+    await writeFile(path.join(from, long), 'long name');
+    await chmod(path.join(from, 'src/deep'), 0o700);
+    // What the container already holds: a stale file goes, an excluded one stays.
+    await sh(
+      container,
+      `mkdir -p ${to}/old ${to}/node_modules/y && echo stale > ${to}/old/f && echo keep > ${to}/node_modules/y/z`,
+    );
+
+    await e.start();
+    const skip = (r: string) => r === 'scratch.tmp' || r === 'secret.txt' || r.startsWith('node_modules');
+    const remote = (await remoteTree(container, to)).filter((l) => !l.includes('./node_modules'));
+    assert.deepEqual(remote, await localTree(from, skip));
+    assert.equal((await sh(container, `cat ${to}/node_modules/y/z`)).trim(), 'keep');
+    assert.equal(e.status.state, 'in-sync');
+  });
+
+  test('watched create, modify, delete, rename, mkdir, rmdir and chmod arrive in order', async () => {
+    const { from, to, engine: e } = await engine('watch', { exclude: ['*.log'] });
+    await writeFile(path.join(from, 'a.txt'), 'one');
+    await e.start();
+    await writeFile(path.join(from, 'a.txt'), 'two'); // same size, same second
+    await writeFile(path.join(from, 'b.txt'), 'new');
+    await writeFile(path.join(from, 'debug.log'), 'excluded');
+    await mkdir(path.join(from, 'dir/sub'), { recursive: true });
+    await writeFile(path.join(from, 'dir/sub/c.txt'), 'c');
+    await settle(e);
+    assert.equal((await sh(container, `cat ${to}/a.txt`)).trim(), 'two');
+    assert.deepEqual(await remoteTree(container, to), await localTree(from, (r) => r.endsWith('.log')));
+
+    await rename(path.join(from, 'dir'), path.join(from, 'moved'));
+    await rm(path.join(from, 'b.txt'));
+    await chmod(path.join(from, 'a.txt'), 0o600);
+    await mkdir(path.join(from, 'gone'));
+    await settle(e);
+    await rm(path.join(from, 'gone'), { recursive: true });
+    await writeFile(path.join(from, 'moved/sub/c.txt'), 'changed after the rename');
+    await settle(e);
+    assert.deepEqual(await remoteTree(container, to), await localTree(from, (r) => r.endsWith('.log')));
+    assert.equal(await sh(container, `ls ${to}/debug.log 2>/dev/null || echo absent`), 'absent\n');
+  });
+
+  test('a symlink pointing outside the folder is rejected and reported', async () => {
+    const { from, to, engine: e } = await engine('escape');
+    await symlink('/etc/passwd', path.join(from, 'passwd'));
+    await symlink('../../outside', path.join(from, 'up'));
+    await writeFile(path.join(from, 'ok.txt'), 'ok');
+    await e.start();
+    assert.deepEqual(await remoteTree(container, to), ['f 644 ' + md5('ok') + ' ./ok.txt']);
+    assert.equal(e.status.rejected?.length, 2);
+    assert.match(e.status.rejected!.join('\n'), /passwd: symlink to "\/etc\/passwd" points outside the synced folder/);
+  });
+
+  test('after the stream drops, edits made meanwhile arrive on the new stream', async () => {
+    const { from, to, engine: e, statuses } = await engine('reconnect');
+    await writeFile(path.join(from, 'before.txt'), 'before');
+    await e.start();
+    e.reconnect();
+    await writeFile(path.join(from, 'during.txt'), 'during');
+    await rm(path.join(from, 'before.txt'));
+    await settle(e);
+    await settle(e);
+    assert.deepEqual(await remoteTree(container, to), await localTree(from));
+    assert.ok(
+      statuses.some((s) => s.state === 'reconnecting'),
+      'the drop was reported',
+    );
+    assert.ok(e.status.reconnects >= 1);
+    assert.equal(e.status.state, 'in-sync');
+  });
+
+  test('the target directory must be absolute and not the container root', () => {
+    const connect = async () => dockerConnector(container);
+    assert.throws(() => new SyncEngine({ from: tmp, to: '/', connect }), /whole container filesystem/);
+    assert.throws(() => new SyncEngine({ from: tmp, to: 'app', connect }), /not an absolute path/);
+  });
+});
+
+function md5(s: string): string {
+  return createHash('md5').update(s).digest('hex');
+}
+import { createHash } from 'node:crypto';

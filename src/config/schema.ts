@@ -17,7 +17,7 @@ export const varSpecSchema = z.union([
     default: z.string().optional().describe('value when no other source defines the variable'),
     required: z.boolean().optional().describe('an error when no source defines it'),
     secret: z.boolean().optional().describe('redacted in every output; never written to GitOps output'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('what the variable is for'),
   }),
 ]);
 
@@ -32,7 +32,10 @@ export const imageSchema = z.strictObject({
   buildArgs: z.record(z.string(), scalar).optional().describe('build arguments; part of the tag'),
   target: z.string().optional().describe('multi-stage build target'),
   platform: z.string().optional().describe('e.g. linux/amd64'),
-  builder: z.enum(['docker', 'buildah', 'podman', 'custom']).default('docker'),
+  builder: z
+    .enum(['docker', 'buildah', 'podman', 'custom'])
+    .default('docker')
+    .describe('the tool that builds the image'),
   custom: z
     .strictObject({
       command: z.string().describe('run with IMAGE, TAG, CONTEXT in its environment; must produce IMAGE'),
@@ -54,7 +57,7 @@ export const helmSchema = z.strictObject({
 export const appSchema = z
   .strictObject({
     namespace: z.string().optional().describe('default: the selected namespace'),
-    helm: helmSchema.optional(),
+    helm: helmSchema.optional().describe('render a local Helm chart'),
     kustomize: z
       .string()
       .optional()
@@ -99,11 +102,12 @@ export const devTargetSchema = z
     workload: z
       .string()
       .regex(/^[a-zA-Z]+\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be kind/name, e.g. deployment/web')
-      .optional(),
-    labelSelector: z.record(z.string(), z.string()).optional(),
+      .optional()
+      .describe('the workload whose pod is used, kind/name'),
+    labelSelector: z.record(z.string(), z.string()).optional().describe('pick the pod by labels instead of workload'),
     container: z.string().optional().describe('default: the only container, else an error listing them'),
-    namespace: z.string().optional(),
-    sync: z.array(syncSchema).optional(),
+    namespace: z.string().optional().describe("default: the app's namespace"),
+    sync: z.array(syncSchema).optional().describe('directories kept in sync with the container'),
     onSync: z
       .union([z.literal('restart'), z.strictObject({ exec: z.string() })])
       .optional()
@@ -128,15 +132,22 @@ export const hookNames = [
 
 const hookList = z.union([z.string(), stringList]);
 export const hooksSchema = z.strictObject(
-  Object.fromEntries(hookNames.map((h) => [h, hookList.optional()])) as Record<
-    (typeof hookNames)[number],
-    z.ZodOptional<typeof hookList>
-  >,
+  Object.fromEntries(
+    hookNames.map((h) => [
+      h,
+      hookList
+        .optional()
+        .describe(`shell command(s) run ${h.replace(/[A-Z].*/, '')} ${h.replace(/^[a-z]+/, '').toLowerCase()}`),
+    ]),
+  ) as Record<(typeof hookNames)[number], z.ZodOptional<typeof hookList>>,
 );
 
 export const commandSchema = z.union([
   z.string(),
-  z.strictObject({ run: z.string(), description: z.string().optional() }),
+  z.strictObject({
+    run: z.string().describe('shell command, run with sh -c'),
+    description: z.string().optional().describe('what the command does'),
+  }),
 ]);
 
 export const gitopsSchema = z.strictObject({
@@ -148,8 +159,8 @@ export const gitopsSchema = z.strictObject({
     .optional()
     .describe('default: detected from the URL'),
   apiUrl: z.string().optional().describe('forge API base URL (GitHub Enterprise, self-hosted GitLab/Gitea)'),
-  labels: stringList.optional(),
-  reviewers: stringList.optional(),
+  labels: stringList.optional().describe('labels put on the pull request'),
+  reviewers: stringList.optional().describe('reviewers requested on the pull request'),
 });
 
 export const buildSettingsSchema = z.strictObject({
@@ -162,21 +173,24 @@ export const buildSettingsSchema = z.strictObject({
 
 export const environmentSchema = z.strictObject({
   envFile: z.string().optional().describe('committed, non-secret values of this environment'),
-  kubeContext: z.string().optional(),
-  namespace: z.string().optional(),
+  kubeContext: z.string().optional().describe('kube context used with --env (--kube-context overrides it)'),
+  namespace: z.string().optional().describe('namespace used with --env (-n overrides it)'),
   kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for'),
-  build: buildSettingsSchema.partial().optional(),
-  gitops: gitopsSchema.optional(),
+  build: buildSettingsSchema.partial().optional().describe('build settings for this environment'),
+  gitops: gitopsSchema.optional().describe('where promote writes rendered manifests'),
 });
 
 export const configSchema = z.strictObject({
-  $schema: z.string().optional(),
+  $schema: z.string().optional().describe('JSON Schema of this file, for editors'),
   version: z.literal('v1').describe('the kloop.yaml format version'),
   name: name.describe('project name: labels, inventory, branch names'),
   envFile: z.string().default('.env').describe('local values for the inner loop (gitignored)'),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), varSpecSchema).optional(),
+  vars: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), varSpecSchema)
+    .optional()
+    .describe('declared variables: a default, required, secret'),
   kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for (default 1.32)'),
-  build: buildSettingsSchema.optional(),
+  build: buildSettingsSchema.optional().describe('how images are built and reach the cluster'),
   tools: z
     .strictObject({
       helm: z.string().optional(),
@@ -187,13 +201,16 @@ export const configSchema = z.strictObject({
     })
     .optional()
     .describe('paths of the tools kloop runs (default: found on PATH)'),
-  images: z.record(name, imageSchema).optional(),
-  apps: z.record(name, appSchema).optional(),
-  dependencies: z.record(name, dependencySchema).optional(),
-  dev: z.record(name, devTargetSchema).optional(),
-  hooks: hooksSchema.optional(),
-  commands: z.record(z.string().regex(/^[a-zA-Z0-9][-a-zA-Z0-9_:]*$/), commandSchema).optional(),
-  environments: z.record(name, environmentSchema).optional(),
+  images: z.record(name, imageSchema).optional().describe('images kloop builds, by name'),
+  apps: z.record(name, appSchema).optional().describe('deployable units; each renders to its own set of objects'),
+  dependencies: z.record(name, dependencySchema).optional().describe('other kloop projects, deployed before this one'),
+  dev: z.record(name, devTargetSchema).optional().describe('dev targets: one container of one workload each'),
+  hooks: hooksSchema.optional().describe('shell commands run around build, render, deploy, purge and dev'),
+  commands: z
+    .record(z.string().regex(/^[a-zA-Z0-9][-a-zA-Z0-9_:]*$/, 'must be a command name'), commandSchema)
+    .optional()
+    .describe('custom commands for kloop run <name>'),
+  environments: z.record(name, environmentSchema).optional().describe('targets of the outer loop: --env <name>'),
 });
 
 export type KloopConfig = z.output<typeof configSchema>;

@@ -1,0 +1,88 @@
+// How a built image reaches the cluster. Clusters that run on the local Docker engine see its
+// images as they are; kind and k3d keep their own image stores and need an import; anything else
+// pulls from a registry, so the image is pushed there with the user's docker credentials.
+import { KloopError } from '../errors.ts';
+import { exec, tail } from './exec.ts';
+
+export type LoadSetting = 'auto' | 'none' | 'kind' | 'k3d' | 'minikube' | 'push';
+
+export type LoadPlan =
+  | { readonly method: 'none'; readonly reason: string }
+  | { readonly method: 'kind'; readonly cluster: string }
+  | { readonly method: 'k3d'; readonly cluster: string }
+  | { readonly method: 'push' };
+
+/** Kube contexts whose cluster runs on the local Docker engine (minikube with its docker-env). */
+const sharedEngine = [
+  'kloop-sandbox',
+  'docker-desktop',
+  'docker-for-desktop',
+  'minikube',
+  'orbstack',
+  'rancher-desktop',
+];
+
+/** Decides how images get to the cluster of `context`, from the setting (auto: from the context name). */
+export function planLoad(setting: LoadSetting, context: string | undefined): LoadPlan {
+  switch (setting) {
+    case 'none':
+      return { method: 'none', reason: 'build.load is none' };
+    case 'minikube':
+      return { method: 'none', reason: 'minikube shares the Docker engine (eval $(minikube docker-env))' };
+    case 'push':
+      return { method: 'push' };
+    case 'kind':
+      return { method: 'kind', cluster: context?.startsWith('kind-') ? context.slice(5) : 'kind' };
+    case 'k3d':
+      return { method: 'k3d', cluster: context?.startsWith('k3d-') ? context.slice(4) : 'k3s-default' };
+  }
+  if (!context) return { method: 'none', reason: 'no kube context selected' };
+  if (sharedEngine.includes(context)) return { method: 'none', reason: `${context} uses the local Docker engine` };
+  if (context.startsWith('kind-')) return { method: 'kind', cluster: context.slice(5) };
+  if (context.startsWith('k3d-')) return { method: 'k3d', cluster: context.slice(4) };
+  return { method: 'push' };
+}
+
+/** The command line that gets `ref` to the cluster, or undefined when nothing is needed. */
+export function loadCommand(plan: LoadPlan, ref: string, tools: { docker: string }): [string, string[]] | undefined {
+  switch (plan.method) {
+    case 'none':
+      return undefined;
+    case 'kind':
+      return ['kind', ['load', 'docker-image', ref, '--name', plan.cluster]];
+    case 'k3d':
+      return ['k3d', ['image', 'import', ref, '--cluster', plan.cluster]];
+    case 'push':
+      return [tools.docker, ['push', ref]];
+  }
+}
+
+const hints: Record<LoadPlan['method'], string> = {
+  none: '',
+  kind: 'is the kind cluster running (kind get clusters)? Use --no-load to skip loading',
+  k3d: 'is the k3d cluster running (k3d cluster list)? Use --no-load to skip loading',
+  push: 'log in to the registry (docker login <registry>), or set build.load in kloop.yaml (none, kind, k3d, minikube), or use --no-load',
+};
+
+/** Loads or pushes one image; returns the registry digest when a push reported one. */
+export async function loadImage(
+  plan: LoadPlan,
+  imageName: string,
+  ref: string,
+  tools: { docker: string },
+  onLine?: (line: string) => void,
+): Promise<{ digest?: string }> {
+  const cmd = loadCommand(plan, ref, tools);
+  if (!cmd) return {};
+  const result = await exec(cmd[0], cmd[1], { onLine });
+  if (result.code !== 0) {
+    const verb = plan.method === 'push' ? 'push' : `load into ${plan.method}`;
+    throw new KloopError(`image "${imageName}": could not ${verb} ${ref}`, {
+      details: tail(result.output, 10),
+      hint: hints[plan.method],
+    });
+  }
+  // docker push ends with "<tag>: digest: sha256:... size: N"
+  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(result.output)?.[1];
+  return digest ? { digest } : {};
+}

@@ -1,0 +1,180 @@
+// kloop deploy: hooks → build → render → (per app, dependencies first, independent apps in
+// parallel) apply + prune + wait → hooks. Dependency projects deploy before this project's apps.
+import { buildImages } from '../build/build.ts';
+import type { GlobalOptions } from '../cli/options.ts';
+import type { Project } from '../config/project.ts';
+import { KloopError } from '../errors.ts';
+import { connect, type KubeClient } from '../kube/client.ts';
+import { createRestMapper, type RestMapper } from '../kube/discovery.ts';
+import { openInventory } from '../kube/inventory.ts';
+import { parseDuration } from '../kube/wait.ts';
+import { log } from '../log/logger.ts';
+import { render } from '../render/index.ts';
+import type { ImageInfo } from '../render/types.ts';
+import { type AppResult, deployApp } from './apply-app.ts';
+import { loadDependency } from './dependencies.ts';
+import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
+import { runHooks } from './hooks.ts';
+import { environmentName } from './labels.ts';
+import { createProgress } from './progress.ts';
+
+export const DEFAULT_TIMEOUT = '5m';
+const DEP = 'dependency:';
+
+export interface DeployOptions {
+  /** apps named on the command line (empty: all) */
+  apps: readonly string[];
+  /** --image NAME=REF */
+  images: Readonly<Record<string, string>>;
+  skipBuild: boolean;
+  forceConflicts: boolean;
+  wait: boolean;
+  /** --timeout, overriding every app's timeout */
+  timeout?: string;
+  /** the command's global flags, for loading dependency projects */
+  globals: GlobalOptions;
+}
+
+export interface DeploySummary {
+  project: string;
+  environment: string;
+  context: string;
+  namespace: string;
+  apps: Record<string, AppResult>;
+  images: Record<string, ImageInfo>;
+  dependencies: Record<string, DeploySummary>;
+}
+
+/** Builds every image not pinned with --image (unchanged ones are skipped by the build engine). */
+async function buildUnpinned(
+  project: Project,
+  pinned: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+  const names = Object.keys(project.images).filter((n) => !pinned[n]);
+  if (names.length === 0) return {};
+  const built = await buildImages(project, names);
+  return Object.fromEntries(Object.entries(built).map(([n, b]) => [n, b.ref]));
+}
+
+/** The graph of a project: its apps with dependsOn, and its dependency projects before all apps. */
+export function projectGraph(project: Project) {
+  const deps = Object.keys(project.dependencies).map((d) => `${DEP}${d}`);
+  const nodes: GraphNode[] = [
+    ...deps.map((id) => ({ id, dependsOn: [] })),
+    ...Object.values(project.apps).map((app) => ({
+      id: app.name,
+      dependsOn: [...app.dependsOn, ...deps],
+      declaredAt: `apps.${app.name}.dependsOn`,
+    })),
+  ];
+  return buildGraph(nodes, project.configFile);
+}
+
+export function selectApps(project: Project, names: readonly string[]): string[] {
+  const unknown = names.filter((n) => !project.apps[n]);
+  if (unknown.length)
+    throw new KloopError(`no app "${unknown[0]}" in ${project.configFile}`, {
+      hint: `apps: ${Object.keys(project.apps).join(', ') || '(none)'}`,
+    });
+  return names.length ? [...names] : Object.keys(project.apps);
+}
+
+export interface Connection {
+  client: KubeClient;
+  mapper: RestMapper;
+}
+
+export async function openConnection(project: Project): Promise<Connection> {
+  const client = await connect({ context: project.cluster.context, namespace: project.cluster.namespace });
+  // Asking for /version first turns an unreachable or unauthorised cluster into one clear error.
+  await client.request({ path: '/version', timeout: 10_000 });
+  return { client, mapper: createRestMapper(client) };
+}
+
+export async function deployProject(
+  project: Project,
+  options: DeployOptions,
+  shared?: Connection,
+): Promise<DeploySummary> {
+  const graph = projectGraph(project);
+  const names = selectApps(project, options.apps);
+  const subset = withDependencies(graph, names);
+  const appNames = [...subset].filter((id) => !id.startsWith(DEP));
+
+  await runHooks(project, 'beforeDeploy');
+  const built = options.skipBuild ? {} : await buildUnpinned(project, options.images);
+  const rendered = await render(project, { apps: appNames, images: { ...built, ...options.images } });
+  for (const w of rendered.warnings) log.warn(w);
+
+  const connection = shared ?? (await openConnection(project));
+  const environment = environmentName(project);
+  try {
+    const inventory = await openInventory(connection.client, connection.mapper, {
+      project: project.name,
+      environment,
+      namespace: project.cluster.namespace,
+    });
+    const summary: DeploySummary = {
+      project: project.name,
+      environment,
+      context: connection.client.context,
+      namespace: project.cluster.namespace,
+      apps: {},
+      images: rendered.metadata.kloop.images,
+      dependencies: {},
+    };
+    const progress = createProgress(appNames);
+    const byName = new Map(rendered.apps.map((a) => [a.name, a]));
+    const result = await walk(graph, subset, async (id) => {
+      if (id.startsWith(DEP)) {
+        const dep = project.dependencies[id.slice(DEP.length)]!;
+        const depProject = await loadDependency(project, dep, options.globals);
+        summary.dependencies[dep.name] = await deployProject(
+          depProject,
+          { ...options, apps: [], images: {} },
+          depProject.cluster.context === project.cluster.context ? connection : undefined,
+        );
+        return;
+      }
+      const app = project.apps[id]!;
+      const timeout = parseDuration(
+        options.timeout ?? app.timeout ?? DEFAULT_TIMEOUT,
+        options.timeout ? '--timeout' : `apps.${id}.timeout`,
+      );
+      try {
+        summary.apps[id] = await deployApp(
+          { ...connection, inventory, project: project.name, environment },
+          id,
+          byName.get(id)!.objects as never,
+          { force: options.forceConflicts, wait: options.wait && app.wait !== false, timeoutMs: timeout, progress },
+        );
+      } catch (error) {
+        progress.update(id, 'failed', error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+    });
+    for (const [id, blocker] of result.skipped) progress.update(id, 'skipped', `${blocker} failed`);
+    progress.done();
+    if (result.failed.size) throw combineFailures(project, result.failed, result.skipped);
+    await runHooks(project, 'afterDeploy');
+    return summary;
+  } finally {
+    if (!shared) connection.client.close();
+  }
+}
+
+function combineFailures(project: Project, failed: Map<string, unknown>, skipped: Map<string, string>): KloopError {
+  const errors = [...failed.entries()];
+  const [firstId, first] = errors[0]!;
+  if (errors.length === 1 && skipped.size === 0 && first instanceof KloopError) return first;
+  const details: string[] = [];
+  for (const [id, error] of errors) {
+    details.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof KloopError) details.push(...error.details.map((d) => `  ${d}`));
+  }
+  for (const [id, blocker] of skipped) details.push(`${id}: not deployed because ${blocker} failed`);
+  return new KloopError(`deploy of ${project.name} failed: ${[...failed.keys()].join(', ')}`, {
+    details,
+    hint: first instanceof KloopError ? first.hint : `see the error of ${firstId} above`,
+  });
+}

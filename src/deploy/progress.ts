@@ -1,0 +1,73 @@
+// Progress per app: on an interactive terminal one line per app, rewritten in place as the app
+// moves on (rendering, applying, waiting for deployment/web 0/1, ready); in CI and pipes, one
+// plain line per change.
+import { colors, loggerOptions, log } from '../log/logger.ts';
+import { redact } from '../log/redact.ts';
+
+export type AppState =
+  | 'waiting'
+  | 'applying'
+  | 'unchanged'
+  | 'rolling out'
+  | 'ready'
+  | 'failed'
+  | 'skipped'
+  | 'purging'
+  | 'purged';
+
+export interface Progress {
+  update(app: string, state: AppState, detail?: string): void;
+  /** Stops rewriting lines; later output goes below. */
+  done(): void;
+}
+
+function paint(state: AppState, text: string): string {
+  if (state === 'ready' || state === 'unchanged' || state === 'purged') return colors.green(text);
+  if (state === 'failed') return colors.red(text);
+  if (state === 'skipped') return colors.yellow(text);
+  return text;
+}
+
+export function createProgress(apps: readonly string[]): Progress {
+  const { interactive, stream } = loggerOptions();
+  if (!interactive) {
+    let last = new Map<string, string>();
+    return {
+      update(app, state, detail) {
+        const line = `${app}: ${state}${detail ? ` — ${detail}` : ''}`;
+        if (last.get(app) === line) return;
+        last.set(app, line);
+        log.step(line);
+      },
+      done() {
+        last = new Map();
+      },
+    };
+  }
+  const order = [...apps];
+  const lines = new Map<string, string>(order.map((a) => [a, `${a}: waiting`]));
+  let drawn = 0;
+  let active = true;
+  const width = () => (stream as NodeJS.WriteStream).columns ?? 120;
+  const draw = () => {
+    if (!active) return;
+    let out = drawn ? `\x1b[${drawn}A` : '';
+    for (const app of order) {
+      const text = redact(lines.get(app) ?? '').slice(0, width() - 1);
+      out += `\x1b[2K${text}\n`;
+    }
+    drawn = order.length;
+    stream.write(out);
+  };
+  return {
+    update(app, state, detail) {
+      if (!lines.has(app)) order.push(app);
+      lines.set(app, `${colors.bold(app)}: ${paint(state, state)}${detail ? colors.dim(` — ${detail}`) : ''}`);
+      draw();
+    },
+    done() {
+      draw();
+      active = false;
+    },
+  };
+}

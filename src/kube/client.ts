@@ -1,0 +1,281 @@
+// kloop's one way to talk to a cluster. The kubeconfig (files, contexts, exec credential plugins,
+// tokens, client certificates, CA, TLS server name, insecure-skip-tls-verify) is read by
+// @kubernetes/client-node; requests go out through node:http(s) so bodies are sent as-is
+// (server-side apply must not pass through the generated models, which drop unknown fields) and
+// streams (watch, logs) are ours to time out.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KloopError } from '../errors.ts';
+import { log } from '../log/logger.ts';
+
+/** A Kubernetes `Status` as error bodies carry it. */
+export interface Status {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: {
+    name?: string;
+    kind?: string;
+    causes?: Array<{ reason?: string; message?: string; field?: string }>;
+  };
+}
+
+/** An API request the server answered with an error status. */
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  readonly status: Status;
+  constructor(code: number, status: Status, what: string) {
+    super(status.message ? status.message : `${what}: HTTP ${code}`);
+    this.name = 'ApiError';
+    this.code = code;
+    this.reason = status.reason ?? '';
+    this.status = status;
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
+  return e instanceof ApiError && e.code === 404;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** milliseconds; default 30 s */
+  timeout?: number;
+}
+
+export interface KubeClient {
+  /** the API server URL, e.g. https://127.0.0.1:6443 */
+  readonly server: string;
+  readonly context: string;
+  /** the namespace objects without one go to */
+  readonly namespace: string;
+  /** the underlying kubeconfig, for the WebSocket streams of client-node (exec, port-forward) */
+  readonly kubeConfig: KubeConfig;
+  request<T = unknown>(options: RequestOptions): Promise<T>;
+  /** A streaming GET (watch, logs): resolves once the response headers arrived with status 200. */
+  stream(options: RequestOptions): Promise<IncomingMessage>;
+  /** Stops keeping connections alive, so the process can exit. */
+  close(): void;
+}
+
+export interface ConnectOptions {
+  /** kube context; default: the kubeconfig's current context */
+  context?: string;
+  /** default: the context's namespace, else "default" */
+  namespace?: string;
+  /** a kubeconfig file; default: $KUBECONFIG, else ~/.kube/config */
+  kubeconfig?: string;
+}
+
+function loadKubeConfig(options: ConnectOptions): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new KloopError(`cannot read the kubeconfig: ${(error as Error).message}`, {
+      hint: 'check $KUBECONFIG or ~/.kube/config',
+      cause: error,
+    });
+  }
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new KloopError(`kube context "${options.context}" is not in the kubeconfig`, {
+        hint: known.length ? `known contexts: ${known.join(', ')}` : 'the kubeconfig has no contexts',
+      });
+    }
+    kc.setCurrentContext(options.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KloopError('no cluster is configured: the kubeconfig has no current context', {
+      hint: 'set KUBECONFIG, or pick one with `kloop use context <name>`',
+    });
+  }
+  return kc;
+}
+
+/**
+ * client-node refuses plain-http clusters unless they are marked insecure; kubectl and helm accept
+ * them, so kloop does too: the TLS settings mean nothing without TLS.
+ */
+function forPlainHttp(kc: KubeConfig): KubeConfig {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server.startsWith('http:') || cluster.skipTLSVerify) return kc;
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.clusters.map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return copy;
+}
+
+function describeNetworkError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+    case 'ECONNRESET':
+      return `${error.code === 'ETIMEDOUT' ? 'timed out' : 'connection reset'}`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'CERT_HAS_EXPIRED':
+      return `TLS certificate not trusted (${error.message})`;
+    default:
+      return error.message;
+  }
+}
+
+function buildQuery(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export async function connect(options: ConnectOptions = {}): Promise<KubeClient> {
+  const kc = forPlainHttp(loadKubeConfig(options));
+  const cluster = kc.getCurrentCluster()!;
+  const contextName = kc.getCurrentContext();
+  const namespace = options.namespace ?? kc.getContextObject(contextName)?.namespace ?? 'default';
+  const base = new URL(cluster.server);
+  const secure = base.protocol === 'https:';
+  const basePath = base.pathname.replace(/\/$/, '');
+
+  // TLS material and auth headers as client-node derives them from the kubeconfig (exec plugins
+  // are run and cached by it); our own keep-alive agent carries the TLS material.
+  const tlsProbe: https.RequestOptions = {};
+  try {
+    await kc.applyToHTTPSOptions(tlsProbe);
+  } catch (error) {
+    throw new KloopError(`cannot use the credentials of kube context "${contextName}": ${(error as Error).message}`, {
+      hint: 'check the user entry of the context in the kubeconfig (exec plugin, token, certificate)',
+      cause: error,
+    });
+  }
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        ca: tlsProbe.ca,
+        cert: tlsProbe.cert,
+        key: tlsProbe.key,
+        rejectUnauthorized: tlsProbe.rejectUnauthorized,
+        servername: tlsProbe.servername,
+      })
+    : new http.Agent({ keepAlive: true });
+
+  async function headers(): Promise<Record<string, string>> {
+    const opts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) out[k] = String(v);
+    if (opts.auth) out.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    return out;
+  }
+
+  function unreachable(error: NodeJS.ErrnoException): KloopError {
+    return new KloopError(`cannot reach the cluster at ${cluster.server}: ${describeNetworkError(error)}`, {
+      hint: `is the cluster of kube context "${contextName}" running? Pick another with --kube-context or \`kloop use context\``,
+      cause: error,
+    });
+  }
+
+  function unauthorised(code: number, status: Status): KloopError {
+    return new KloopError(
+      `the cluster at ${cluster.server} refused kloop's credentials (${code} ${status.reason ?? ''}): ${status.message ?? ''}`.trim(),
+      {
+        hint: `log in again or fix the user of kube context "${contextName}" in the kubeconfig`,
+      },
+    );
+  }
+
+  async function send(o: RequestOptions): Promise<IncomingMessage> {
+    const body =
+      o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : Buffer.from(JSON.stringify(o.body));
+    const h = await headers();
+    h.Accept = o.accept ?? 'application/json';
+    if (body !== undefined) {
+      h['Content-Type'] = o.contentType ?? 'application/json';
+      h['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const path = `${basePath}${o.path}${buildQuery(o.query)}`;
+    log.debug(`${o.method ?? 'GET'} ${path}`);
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          path,
+          method: o.method ?? 'GET',
+          headers: h,
+          agent,
+        },
+        resolve,
+      );
+      req.setTimeout(o.timeout ?? 30_000, () =>
+        req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => reject(error.code ? unreachable(error) : error));
+      req.end(body);
+    });
+  }
+
+  async function readAll(res: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async function failure(res: IncomingMessage, o: RequestOptions): Promise<Error> {
+    const text = await readAll(res);
+    let status: Status = {};
+    try {
+      status = JSON.parse(text) as Status;
+    } catch {
+      status = { message: text.trim() || undefined };
+    }
+    const code = res.statusCode ?? 0;
+    if (code === 401 || (code === 403 && /system:anonymous/.test(status.message ?? '')))
+      return unauthorised(code, status);
+    return new ApiError(code, status, `${o.method ?? 'GET'} ${o.path}`);
+  }
+
+  return {
+    server: cluster.server,
+    context: contextName,
+    namespace,
+    kubeConfig: kc,
+    async request<T>(o: RequestOptions): Promise<T> {
+      const res = await send(o);
+      if ((res.statusCode ?? 0) >= 300) throw await failure(res, o);
+      const text = await readAll(res);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async stream(o: RequestOptions): Promise<IncomingMessage> {
+      const res = await send({ timeout: 0, ...o });
+      if ((res.statusCode ?? 0) >= 300) throw await failure(res, o);
+      return res;
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// Running the real git for the GitOps checkout. Credentials reach git only through environment
+// variables (GIT_CONFIG_COUNT/KEY/VALUE → an http.<origin>.extraHeader), never through argv, a URL
+// or an error message; every user-controlled value is passed after `--` or as a ref git cannot
+// mistake for an option.
+import { execFile } from 'node:child_process';
+import { KloopError } from '../errors.ts';
+import { log } from '../log/logger.ts';
+import { redact, registerSecret } from '../log/redact.ts';
+
+export interface GitAuth {
+  /** the origin the header is scoped to, e.g. https://github.com/ */
+  origin: string;
+  /** the full header value, e.g. "Basic eC1hY2Nlc3MtdG9rZW46..." */
+  header: string;
+}
+
+export interface GitOptions {
+  /** the git binary */
+  git: string;
+  auth?: GitAuth;
+  /** extra environment (tests add GIT_TRACE here) */
+  env?: Readonly<Record<string, string>>;
+}
+
+export class GitFailure extends Error {
+  readonly stderr: string;
+  readonly code: number | null;
+  constructor(args: readonly string[], stderr: string, code: number | null) {
+    super(redact(`git ${args[0] ?? ''} failed (exit ${code ?? 'signal'}): ${lastLines(stderr)}`));
+    this.stderr = redact(stderr);
+    this.code = code;
+  }
+}
+
+function lastLines(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.slice(-3).join(' / ') || 'no output';
+}
+
+/** Basic credentials for git over HTTPS; the token and its encoded forms are registered as secrets. */
+export function basicAuth(origin: string, user: string, token: string): GitAuth {
+  registerSecret(token);
+  const encoded = Buffer.from(`${user}:${token}`).toString('base64');
+  registerSecret(encoded);
+  return { origin, header: `Authorization: Basic ${encoded}` };
+}
+
+export function bearerAuth(origin: string, token: string): GitAuth {
+  registerSecret(token);
+  return { origin, header: `Authorization: Bearer ${token}` };
+}
+
+function gitEnv(options: GitOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // never wait for a password prompt; a missing credential is an error
+    GIT_TERMINAL_PROMPT: '0',
+    GCM_INTERACTIVE: 'never',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+    LC_ALL: 'C',
+    ...options.env,
+  };
+  // The lead's environment may carry its own GIT_CONFIG_COUNT: ours replaces it for this process.
+  for (const key of Object.keys(env)) if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(key)) delete env[key];
+  if (options.auth) {
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = `http.${options.auth.origin}.extraHeader`;
+    env.GIT_CONFIG_VALUE_0 = options.auth.header;
+  }
+  return env;
+}
+
+/** Runs git; resolves stdout, rejects with a GitFailure (redacted) or a KloopError when git is missing. */
+export function git(
+  options: GitOptions,
+  args: readonly string[],
+  cwd?: string,
+  input?: string,
+): Promise<{ stdout: string; stderr: string }> {
+  log.command(options.git, args, cwd);
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      options.git,
+      [...args],
+      { cwd, env: gitEnv(options), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT' || code === 'EACCES') {
+            reject(
+              new KloopError(`git not found: ${options.git}`, {
+                hint: 'install git or set tools.git in kloop.yaml',
+              }),
+            );
+            return;
+          }
+          reject(new GitFailure(args, stderr, typeof code === 'number' ? code : null));
+          return;
+        }
+        resolve({ stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Whether a string is a remote URL (scheme:// or scp-like user@host:path) rather than a local path. */
+export function isRemoteUrl(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s:]+@[^/\s:]+:/.test(repo);
+}

@@ -78,7 +78,7 @@ function generate(): void {
     'export TITLE=Bench REPLICAS=2',
     `for i in $(seq 0 ${N - 1}); do`,
     '  a=app$i',
-    '  perl -pi -e \'s/\\$\\{(TITLE|REPLICAS)\\}/$ENV{$1}/g\' apps/$a/values.yaml apps/$a/kustomize/kustomization.yaml',
+    "  perl -pi -e 's/\\$\\{(TITLE|REPLICAS)\\}/$ENV{$1}/g' apps/$a/values.yaml apps/$a/kustomize/kustomization.yaml",
     '  helm template $a apps/$a/chart --namespace bench --kube-version 1.32.0 --include-crds --values apps/$a/values.yaml > apps/$a/kustomize/$a.yaml',
     '  kubectl kustomize apps/$a/kustomize',
     '  echo ---',
@@ -102,7 +102,14 @@ async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
 try {
   generate();
   const [, pipelineMs] = time(() => execFileSync('bash', ['pipeline.sh'], { cwd: root, maxBuffer: 1 << 28 }));
-  const globals = { config: path.join(root, 'kloop.yaml'), vars: {}, output: 'text' as const, debug: false, color: false, cwd: root };
+  const globals = {
+    config: path.join(root, 'kloop.yaml'),
+    vars: {},
+    output: 'text' as const,
+    debug: false,
+    color: false,
+    cwd: root,
+  };
   const project = await loadProject(globals);
   const [cold, coldMs] = await timeAsync(() => render(project, {}));
   const [warm, warmMs] = await timeAsync(() => render(project, {}));
@@ -114,8 +121,12 @@ try {
   console.log(`render bench: ${N} apps (helm chart wrapped by kustomize each), ${objects} objects`);
   console.log(`  shell pipeline (substitute, helm template, kubectl kustomize)  ${f(pipelineMs)}`);
   console.log(`  kloop render, cold (in process, empty cache)                    ${f(coldMs)}`);
-  console.log(`  kloop render, warm (in process, unchanged inputs)               ${f(warmMs)}   ${(pipelineMs / warmMs).toFixed(1)}x faster than the pipeline`);
-  console.log(`  kloop render, warm (a new \`kloop render\` process, Node start incl.) ${f(cliWarmMs)}   ${(pipelineMs / cliWarmMs).toFixed(1)}x`);
+  console.log(
+    `  kloop render, warm (in process, unchanged inputs)               ${f(warmMs)}   ${(pipelineMs / warmMs).toFixed(1)}x faster than the pipeline`,
+  );
+  console.log(
+    `  kloop render, warm (a new \`kloop render\` process, Node start incl.) ${f(cliWarmMs)}   ${(pipelineMs / cliWarmMs).toFixed(1)}x`,
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 // working and the repository itself is never written. Files inside the project are substituted
 // (unless binary); the text each input had is also what the cache key is made of.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VariableSet } from '../config/project.ts';
@@ -67,12 +67,15 @@ export async function createWorkCopy(ctx: { root: string; vars: VariableSet }): 
   };
 }
 
-/** Every file under a directory, sorted (symlinked files are followed, symlinked directories too). */
+/** Every file under a directory, sorted. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   for (const e of entries) {
-    if (e.isFile() || e.isSymbolicLink()) out.push(path.join(e.parentPath, e.name));
+    const file = path.join(e.parentPath, e.name);
+    if (e.isFile()) out.push(file);
+    // a symlink counts when it points at a file (helm follows it the same way)
+    else if (e.isSymbolicLink() && (await stat(file).catch(() => undefined))?.isFile()) out.push(file);
   }
   return out.sort();
 }

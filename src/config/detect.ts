@@ -1,7 +1,7 @@
 // What `kloop init` finds in a repository: Dockerfiles, Helm charts, kustomizations, directories
 // of plain manifests, and an existing devspace.yaml or skaffold.yaml whose images it carries over.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, normalize, relative, sep } from 'node:path';
 import { parse } from 'yaml';
 
 export interface Detected {
@@ -98,7 +98,7 @@ function fromSkaffold(root: string, found: Detected): Detected['foreignImages'] 
       const dockerfile = str(obj(obj(a).docker).dockerfile);
       out.push({
         from: 'skaffold.yaml',
-        name: basename(image),
+        name: basename(image.replace(/@.*$/, '').replace(/:[^/]+$/, '')),
         image,
         context,
         ...(dockerfile ? { dockerfile: toPosix(join(context, dockerfile)) } : {}),
@@ -118,8 +118,14 @@ function fromDevspace(root: string, found: Detected): Detected['foreignImages'] 
       const image = str(obj(spec).image);
       if (!image) continue;
       const dockerfile = str(obj(spec).dockerfile);
-      const context = str(obj(spec).context) ?? (dockerfile ? toPosix(dirname(dockerfile)) : '.');
-      out.push({ from: 'devspace.yaml', name, image, context, ...(dockerfile ? { dockerfile } : {}) });
+      const context = toPosix(normalize(str(obj(spec).context) ?? (dockerfile ? dirname(dockerfile) : '.')));
+      out.push({
+        from: 'devspace.yaml',
+        name,
+        image,
+        context,
+        ...(dockerfile ? { dockerfile: toPosix(normalize(dockerfile)) } : {}),
+      });
     }
   }
   return out;

@@ -14,12 +14,14 @@ import {
   type EngineTool,
   existsArgs,
   failingStep,
+  failureOutput,
+  isBuilderNoise,
   ociBuildArgs,
   ociPushArgs,
   tagArgs,
   toDockerEngineArgs,
 } from './builders.ts';
-import { exec, tail } from './exec.ts';
+import { exec, plain, tail } from './exec.ts';
 import { type LoadPlan, loadImage, planLoad } from './load.ts';
 import { computeTag, findImage } from './tag.ts';
 
@@ -93,7 +95,10 @@ export async function buildImages(
     selected.map((name) =>
       limit(async () => {
         try {
-          results[name] = await buildOne(project, name, plan, options, (line) => onOutput(name, line));
+          const onLine = (line: string) => {
+            if (!isBuilderNoise(line)) onOutput(name, line);
+          };
+          results[name] = await buildOne(project, name, plan, options, onLine);
         } catch (e) {
           if (!(e instanceof KloopError)) throw e;
           failures.push(e);
@@ -190,7 +195,7 @@ function buildFailure(image: ResolvedImage, output: string): KloopError {
   const line = dockerfileErrorLine(output);
   return new KloopError(`image "${image.name}" failed to build${step ? ` at ${step}` : ''}`, {
     location: { file: image.dockerfile, ...(line ? { line } : {}) },
-    details: tail(output, 12),
+    details: failureOutput(plain(output)),
     hint: `fix the Dockerfile or the build context; the builder's output is above (kloop build ${image.name} to retry)`,
   });
 }

@@ -95,3 +95,30 @@ export function dockerfileErrorLine(output: string): number | undefined {
   const m = /parse error (?:on )?line (\d+)/i.exec(output) ?? /Dockerfile:(\d+)/.exec(output);
   return m ? Number(m[1]) : undefined;
 }
+
+// The classic builder's notice about itself (printed because kloop chose it when buildx is
+// missing): noise on every build, so it is not shown.
+const legacyNotice = [
+  /^DEPRECATED: The legacy builder is deprecated/,
+  /^\s+BuildKit is currently disabled; enable it/,
+  /^\s+environment-variable\.$/,
+  /^\s+Install the buildx component to build images with BuildKit:$/,
+  /^\s+https:\/\/docs\.docker\.com\/go\/buildx\/$/,
+];
+
+export function isBuilderNoise(line: string): boolean {
+  return legacyNotice.some((re) => re.test(line));
+}
+
+/** What the failing step printed: the output after the last step marker, without progress chatter. */
+export function failureOutput(output: string, max = 12): string[] {
+  const lines = output.split(/\r?\n/);
+  let start = 0;
+  lines.forEach((line, i) => {
+    if (/^(Step \d+\/\d+ : |STEP \d+|#\d+ \[)/.test(line)) start = i;
+  });
+  const relevant = lines
+    .slice(start)
+    .filter((l) => l.trim() !== '' && !isBuilderNoise(l) && !/^ ---> |^Removing intermediate container/.test(l));
+  return relevant.slice(-max);
+}

@@ -39,7 +39,7 @@ export function exec(file: string, args: readonly string[], options: ExecOptions
       if (!options.onLine) return;
       const lines = (partial[which] + text).split(/\r?\n|\r/);
       partial[which] = lines.pop() ?? '';
-      for (const line of lines) options.onLine(line);
+      for (const line of lines) options.onLine(plain(line));
     };
     child.stdout?.on('data', (c: Buffer) => feed('out', c));
     child.stderr?.on('data', (c: Buffer) => feed('err', c));
@@ -56,18 +56,26 @@ export function exec(file: string, args: readonly string[], options: ExecOptions
     if (options.input !== undefined && child.stdin) child.stdin.end(options.input);
     child.on('close', (code, signal) => {
       if (options.onLine) {
-        if (partial.out) options.onLine(partial.out);
-        if (partial.err) options.onLine(partial.err);
+        if (partial.out) options.onLine(plain(partial.out));
+        if (partial.err) options.onLine(plain(partial.err));
       }
       resolve({ code: code ?? (signal ? 128 : 1), stdout, output });
     });
   });
 }
 
+const ansi = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** A tool's output line without colour codes. */
+export function plain(line: string): string {
+  return line.replace(ansi, '');
+}
+
 /** The last `n` non-empty lines of a tool's output, for error details. */
 export function tail(output: string, n = 15): string[] {
   return output
     .split(/\r?\n|\r/)
+    .map(plain)
     .filter((l) => l.trim() !== '')
     .slice(-n);
 }

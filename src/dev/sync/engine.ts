@@ -2,14 +2,13 @@
 // the folder, then watched changes applied in batches over one agent stream. When the stream
 // breaks (pod replaced, connection dropped, laptop asleep) it reconnects with back-off and
 // repeats the initial sync, which also carries every edit made meanwhile.
-import { type FSWatcher, watch } from 'node:fs';
-import path from 'node:path';
 import { SyncAgent } from './agent.ts';
 import { createFilter, type LocalEntry, type PathFilter, walkLocal } from './local-tree.ts';
 import { checkRemoteRoot, isWithin, normalizeRelative, shQuote } from './paths.ts';
 import { type ModelEntry, type Plan, planBatch, toModel } from './plan.ts';
 import type { Connector } from './process.ts';
 import { packFrames } from './tarball.ts';
+import { TreeWatcher } from './watcher.ts';
 
 export type SyncState = 'connecting' | 'initial' | 'in-sync' | 'syncing' | 'reconnecting' | 'error' | 'stopped';
 
@@ -62,7 +61,7 @@ export class SyncEngine {
   private readonly dirty = new Set<string>();
   private readonly rebuildPaths = new Set<string>();
   private agent: SyncAgent | null = null;
-  private watcher: FSWatcher | null = null;
+  private watcher: TreeWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
   private needFull = true;
@@ -115,19 +114,19 @@ export class SyncEngine {
   }
 
   private startWatcher(): void {
-    this.watcher = watch(this.options.from, { recursive: true }, (_event, filename) => {
-      if (filename === null) this.needFull = true;
-      else this.markDirty(filename.split(path.sep).join('/'));
-      this.schedule();
-    });
-    // inotify limits or a vanished folder: fall back to a full comparison, then watch again.
-    this.watcher.on('error', () => {
-      this.watcher?.close();
-      this.watcher = null;
-      this.needFull = true;
-      this.schedule(1000);
-      if (!this.stopped) setTimeout(() => !this.stopped && !this.watcher && this.startWatcher(), 1000).unref();
-    });
+    this.watcher = new TreeWatcher(
+      this.options.from,
+      this.filter,
+      (rel) => {
+        this.markDirty(rel);
+        this.schedule();
+      },
+      (error) => {
+        this.status.error = error.message;
+        this.setState('error', error.message);
+      },
+    );
+    this.watcher.start();
   }
 
   private markDirty(rel: string): void {

@@ -54,11 +54,12 @@ export function planBatch(
   const deletes = new Set<string>();
   for (const l of local) {
     if (seen.has(l.path)) continue;
-    seen.add(l.path);
+    // A link that escapes is treated as absent, so an older copy in the container goes too.
     if (l.type === 'symlink' && !symlinkStaysInside(l.path, l.target ?? '')) {
       plan.rejected.push({ path: l.path, reason: `symlink to "${l.target}" points outside the synced folder` });
       continue;
     }
+    seen.add(l.path);
     const m = model.get(l.path);
     if (!m) {
       plan.uploads.push(l);
@@ -85,10 +86,8 @@ export function planBatch(
     else if (m.mode !== l.mode) plan.chmods.push(l);
     else plan.unchanged.push(l);
   }
-  for (const [p, m] of model) {
-    if (seen.has(p) || !scopes.some((s) => s === '' || isWithin(p, s))) continue;
-    const rejected = plan.rejected.some((r) => r.path === p);
-    if (!rejected || m.type !== 'symlink') deletes.add(p);
+  for (const p of model.keys()) {
+    if (!seen.has(p) && scopes.some((s) => s === '' || isWithin(p, s))) deletes.add(p);
   }
   for (const d of [...deletes].sort()) if (!hasAncestorIn(d, deletes)) plan.deletes.push(d);
   plan.uploads.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

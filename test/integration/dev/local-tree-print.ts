@@ -1,7 +1,9 @@
-// The local counterpart of remoteTree(): the same lines for a local folder.
+// The local counterpart of remoteTree(): the same lines for a local folder, without the symlinks
+// that point outside it (sync rejects those).
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { symlinkStaysInside } from '../../../src/dev/sync/paths.ts';
 
 export async function localTree(root: string, skip: (rel: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = [];
@@ -12,8 +14,10 @@ export async function localTree(root: string, skip: (rel: string) => boolean = (
       const abs = path.join(root, r);
       const st = await lstat(abs);
       const mode = (st.mode & 0o7777).toString(8);
-      if (st.isSymbolicLink()) out.push(`l 777 ${await readlink(abs)} ./${r}`);
-      else if (st.isDirectory()) {
+      if (st.isSymbolicLink()) {
+        const target = await readlink(abs);
+        if (symlinkStaysInside(r, target)) out.push(`l 777 ${target} ./${r}`);
+      } else if (st.isDirectory()) {
         out.push(`d ${mode} - ./${r}`);
         await walk(r);
       } else

@@ -28,9 +28,9 @@ export interface PathFilter {
 
 export function createFilter(exclude: readonly string[] = [], rebuild: readonly string[] = []): PathFilter {
   const ig = ignore().add([...exclude]);
-  const rebuildMatch = rebuild.length ? picomatch([...rebuild], { dot: true }) : () => false;
-  const rebuildBase = rebuild.length ? picomatch([...rebuild], { dot: true, basename: true }) : () => false;
-  const isRebuild = (rel: string) => rebuildMatch(rel) || (!rebuild.some((g) => g.includes('/')) && rebuildBase(rel));
+  // like .gitignore: a glob without a slash matches the file name in every directory
+  const matchers = rebuild.map((g) => picomatch(g, { dot: true, basename: !g.includes('/') }));
+  const isRebuild = (rel: string) => matchers.some((m) => m(rel));
   return {
     excluded: (rel, isDir) => ig.ignores(isDir ? `${rel}/` : rel) || (!isDir && isRebuild(rel)),
     rebuild: isRebuild,

@@ -1,9 +1,11 @@
 // Validation of rendered objects, offline: built-in kinds against the Kubernetes OpenAPI schemas
 // bundled in `kubernetes-models`, custom resources against the openAPIV3Schema of CRDs found in the
-// same render, and API versions against the removals up to the project's kubeVersion.
+// same render, API versions against the removals up to the project's kubeVersion, and unknown
+// fields of built-in kinds (strict, as kubectl's default field validation).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KloopError } from '../errors.ts';
 import { describe, groupOf } from './objects.ts';
+import { unknownFields } from './strict.ts';
 import type { KubeObject } from './types.ts';
 
 interface Model {
@@ -153,6 +155,7 @@ export async function validateObjects(
       if (!Array.isArray(list)) throw e;
       for (const err of list) errors.push(`${name}: ${describeError(err)}`);
     }
+    for (const field of (await unknownFields(o)) ?? []) errors.push(`${name}: ${field}: unknown field`);
   }
   return { errors, unchecked };
 }

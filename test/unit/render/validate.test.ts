@@ -81,3 +81,22 @@ test('APIs removed before the target Kubernetes version are errors', async () =>
   const { errors } = await validateObjects([cron], '1.32');
   assert.deepEqual(errors, ['CronJob/c: apiVersion batch/v1beta1 CronJob was removed in Kubernetes 1.25']);
 });
+
+test('unknown fields of built-in kinds are errors (strict, like kubectl apply)', async () => {
+  const pod: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'ns', labels: { any: 'label' } },
+    spec: {
+      containers: [
+        { name: 'c', image: 'i', imagePullPolicy: 'Always', ports: [{ containerPort: 80, protocl: 'TCP' }] },
+      ],
+      restartPolcy: 'Never',
+    },
+  };
+  const { errors } = await validateObjects([pod], '1.32');
+  assert.deepEqual(errors.sort(), [
+    'Pod/ns/p: spec.containers[0].ports[0].protocl: unknown field',
+    'Pod/ns/p: spec.restartPolcy: unknown field',
+  ]);
+});

@@ -97,7 +97,7 @@ export function unifiedDiff(before: string, after: string, context = 3): string 
         ops.push([' ', a[i]!]);
         i++;
         j++;
-      } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
+      } else if (j < m && (i >= n || lcs[i]![j + 1]! > lcs[i + 1]![j]!)) {
         ops.push(['+', b[j++]!]);
       } else {
         ops.push(['-', a[i++]!]);

@@ -1,7 +1,7 @@
 // A throwaway copy of test/fixtures/gitops/shop as a git repository, a bare GitOps repository with
 // a main branch, and a way to run the real kloop CLI in it.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,9 +39,10 @@ export interface Shop {
 }
 
 /** Sets up the shop app; `repo` is written into kloop.yaml as gitops.repo (default: the bare repo). */
-export function makeShop(repo?: (fleet: string) => string): Shop {
+export function makeShop(options: { repo?: (fleet: string) => string; fleetPath?: string } = {}): Shop {
   const dir = mkdtempSync(path.join(tmpdir(), 'kloop-gitops-test-'));
-  const fleet = path.join(dir, 'fleet.git');
+  const fleet = path.join(dir, options.fleetPath ?? 'fleet.git');
+  mkdirSync(fleet, { recursive: true });
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', fleet);
   const seed = path.join(dir, 'seed');
   git(dir, 'init', '--quiet', '--initial-branch=main', seed);
@@ -56,7 +57,13 @@ export function makeShop(repo?: (fleet: string) => string): Shop {
   renameSync(path.join(app, 'dot-env'), path.join(app, '.env'));
   renameSync(path.join(app, 'gitignore'), path.join(app, '.gitignore'));
   const config = path.join(app, 'kloop.yaml');
-  writeFileSync(config, readFileSync(config, 'utf8').replaceAll('@GITOPS_REPO@', repo ? repo(fleet) : '../fleet.git'));
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8').replaceAll(
+      '@GITOPS_REPO@',
+      options.repo ? options.repo(fleet) : path.relative(app, fleet),
+    ),
+  );
   git(dir, 'init', '--quiet', '--initial-branch=main', app);
   git(app, 'remote', 'add', 'origin', 'https://git.example.com/team/shop.git');
 

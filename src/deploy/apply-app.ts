@@ -117,16 +117,19 @@ export async function deployApp(
     const limit = pLimit(8);
     const errors: unknown[] = [];
     await Promise.all(rest.map((o) => limit(() => apply(o).catch((e) => errors.push(e)))));
+    if (errors.length === 1 && errors[0] instanceof KloopError) {
+      const e = errors[0];
+      throw new KloopError(`app ${app}: ${e.message}`, { details: [...e.details], hint: e.hint, cause: e.cause });
+    }
     if (errors.length) {
-      const messages = errors.map((e) => (e instanceof Error ? e.message : String(e)));
       const firstError = errors[0];
-      throw new KloopError(
-        `app ${app}: ${errors.length} object${errors.length === 1 ? '' : 's'} could not be applied`,
-        {
-          details: [...messages, ...(firstError instanceof KloopError ? firstError.details.map((d) => `  ${d}`) : [])],
-          hint: firstError instanceof KloopError ? firstError.hint : undefined,
-        },
-      );
+      throw new KloopError(`app ${app}: ${errors.length} objects could not be applied`, {
+        details: errors.flatMap((e) => [
+          e instanceof Error ? e.message : String(e),
+          ...(e instanceof KloopError ? e.details.map((d) => `  ${d}`) : []),
+        ]),
+        hint: firstError instanceof KloopError ? firstError.hint : undefined,
+      });
     }
 
     // Prune what left the config, by uid: a same-named object kloop did not apply is left alone.
@@ -153,9 +156,10 @@ export async function deployApp(
   }
 
   if (options.wait) {
-    progress.update(app, 'rolling out', 'waiting for readiness');
+    if (result.status !== 'unchanged') progress.update(app, 'rolling out', 'waiting for readiness');
     const failures = await waitForReady(client, mapper, objects, {
       timeoutMs: options.timeoutMs,
+      settleMs: result.status === 'unchanged' ? 0 : undefined,
       onProgress: (ref, message, ready) => {
         if (!ready) progress.update(app, 'rolling out', `${describeRef(ref)}: ${message}`);
       },

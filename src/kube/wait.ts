@@ -19,6 +19,12 @@ export interface WaitFailure {
 
 export interface WaitOptions {
   timeoutMs: number;
+  /**
+   * How long an object must stay ready, with no pod problems, before it counts as ready: a
+   * container that exits right after starting is briefly "available". Default 2 s; 0 for objects
+   * that were not changed.
+   */
+  settleMs?: number;
   /** called whenever an object's state changes */
   onProgress?: (ref: ObjectRef, message: string, ready: boolean) => void;
 }
@@ -107,10 +113,13 @@ async function waitOne(
 
   return new Promise<WaitFailure | undefined>((resolve) => {
     let settled = false;
+    let stable: NodeJS.Timeout | undefined;
+    const settleMs = options.settleMs ?? 2_000;
     const finish = (result: WaitFailure | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (stable) clearTimeout(stable);
       for (const w of watchers) w.stop();
       resolve(result);
     };
@@ -127,11 +136,18 @@ async function waitOne(
         lastMessage = state.message;
         options.onProgress?.(ref, state.message, state.ready);
       }
-      if (state.ready) return finish(undefined);
+      const problems = (isPod ? [current] : [...pods.values()]).flatMap(diagnosePod);
+      if (state.ready && problems.length === 0) {
+        if (settleMs === 0) return finish(undefined);
+        stable ??= setTimeout(() => finish(undefined), settleMs);
+        return;
+      }
+      if (stable) {
+        clearTimeout(stable);
+        stable = undefined;
+      }
       if (state.failed) return void fail(state.message);
-      const podList = isPod ? [current] : [...pods.values()];
-      const fatal = podList.flatMap(diagnosePod).find((p) => p.fatal);
-      if (fatal) void fail(state.message);
+      if (problems.some((p) => p.fatal)) void fail(state.message);
     };
     const timer = setTimeout(
       () => void fail(`not ready after ${formatDuration(options.timeoutMs)}: ${lastMessage}`),

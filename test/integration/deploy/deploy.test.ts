@@ -1,0 +1,234 @@
+// kloop deploy / purge against the sandbox: real pods in Docker, real kubectl to check and to
+// play the other tools (a foreign object, another field manager).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { configMap, createProject, deployment, type Project, type Sandbox, startSandbox } from './fixture.ts';
+
+function dockerAvailable(): boolean {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const docker = dockerAvailable();
+if (!docker && process.env.CI === 'true') throw new Error('Docker Engine is required for the deploy suite in CI');
+
+const kloopYaml = `version: v1
+name: shop
+apps:
+  cache:
+    manifests: [deploy/cache/*.yaml]
+  web:
+    manifests: [deploy/web/*.yaml]
+    dependsOn: [cache]
+`;
+
+async function jsonOf(p: Project, ...args: string[]) {
+  const r = await p.kubectl(...args, '-o', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+describe('kloop deploy and purge on the sandbox', { skip: docker ? false : 'Docker is not available' }, () => {
+  let sandbox: Sandbox;
+  const projects: Project[] = [];
+  const project = (ns: string, files: Record<string, string>) => {
+    const p = createProject(sandbox.kubeconfig, ns, files);
+    projects.push(p);
+    return p;
+  };
+
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    for (const p of projects) p.cleanup();
+    await sandbox?.stop();
+  });
+
+  it('deploys a two-app project in dependency order, prunes, skips a no-op, purges exactly the inventory', async () => {
+    const p = project('shop', {
+      'kloop.yaml': kloopYaml,
+      'deploy/cache/deployment.yaml': deployment('cache', { probeDelay: 2 }),
+      'deploy/cache/config.yaml': configMap('cache-config', { size: '64m' }),
+      'deploy/cache/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: shop-cache-reader }
+rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }]
+`,
+      'deploy/web/deployment.yaml': deployment('web'),
+    });
+
+    const first = await p.kloop('deploy', '--skip-build');
+    assert.equal(first.code, 0, first.stderr);
+    // the dependent waits: web is applied only after cache is ready
+    const lines = first.stderr.split('\n');
+    const cacheReady = lines.findIndex((l) => /cache: ready/.test(l));
+    const webApplying = lines.findIndex((l) => /web: applying/.test(l));
+    assert.ok(cacheReady >= 0 && webApplying > cacheReady, first.stderr);
+    for (const name of ['cache', 'web']) {
+      const d = await jsonOf(p, 'get', 'deployment', name, '-n', 'shop', '--show-managed-fields');
+      assert.equal(d.status.availableReplicas, 1);
+      assert.equal(d.metadata.labels['kloop.dev/project'], 'shop');
+      assert.equal(d.metadata.labels['kloop.dev/app'], name);
+      assert.equal(d.metadata.labels['kloop.dev/environment'], 'local');
+      assert.ok(
+        d.metadata.managedFields.some(
+          (m: { manager: string; operation: string }) => m.manager === 'kloop' && m.operation === 'Apply',
+        ),
+      );
+    }
+    const inventory = await jsonOf(p, 'get', 'configmap', 'kloop-inventory-shop-local', '-n', 'shop');
+    const cacheEntries = JSON.parse(inventory.data['app.cache']);
+    assert.deepEqual(cacheEntries.map((e: { kind: string; name: string }) => `${e.kind}/${e.name}`).sort(), [
+      'ClusterRole/shop-cache-reader',
+      'ConfigMap/cache-config',
+      'Deployment/cache',
+    ]);
+    assert.ok(
+      cacheEntries.every((e: { uid?: string }) => e.uid),
+      'uids recorded after the apply',
+    );
+
+    // no change: nothing is applied, nothing in the cluster moves
+    const before = await jsonOf(p, 'get', 'deployment,configmap', '-n', 'shop');
+    const noop = await p.kloop('deploy', '--skip-build', '-o', 'json');
+    assert.equal(noop.code, 0, noop.stderr);
+    const summary = JSON.parse(noop.stdout);
+    assert.equal(summary.apps.cache.status, 'unchanged');
+    assert.equal(summary.apps.web.status, 'unchanged');
+    assert.deepEqual(summary.apps.web.applied, []);
+    assert.match(noop.stderr, /apply skipped/);
+    const afterNoop = await jsonOf(p, 'get', 'deployment,configmap', '-n', 'shop');
+    const versions = (list: { items: Array<{ metadata: { name: string; resourceVersion: string } }> }) =>
+      list.items.map((i) => `${i.metadata.name}@${i.metadata.resourceVersion}`).sort();
+    assert.deepEqual(versions(afterNoop), versions(before));
+
+    // an object deleted behind kloop's back is not a no-op
+    assert.equal((await p.kubectl('delete', 'configmap', 'cache-config', '-n', 'shop')).code, 0);
+    const heal = await p.kloop('deploy', '--skip-build', 'cache', '-o', 'json');
+    assert.equal(heal.code, 0, heal.stderr);
+    assert.equal(JSON.parse(heal.stdout).apps.cache.status, 'applied');
+    assert.equal((await p.kubectl('get', 'configmap', 'cache-config', '-n', 'shop')).code, 0);
+
+    // an object that left the config is pruned
+    p.remove('deploy/cache/config.yaml');
+    const pruned = await p.kloop('deploy', '--skip-build', '-o', 'json');
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(JSON.parse(pruned.stdout).apps.cache.pruned, ['configmap/cache-config in shop']);
+    const gone = await p.kubectl('get', 'configmap', 'cache-config', '-n', 'shop');
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /NotFound|not found/);
+
+    // a look-alike kloop did not apply, with every kloop label, survives purge
+    assert.equal((await p.kubectl('create', 'configmap', 'foreign', '-n', 'shop', '--from-literal=a=b')).code, 0);
+    const labelled = await p.kubectl(
+      'label',
+      'configmap',
+      'foreign',
+      '-n',
+      'shop',
+      'kloop.dev/project=shop',
+      'kloop.dev/app=web',
+      'kloop.dev/environment=local',
+    );
+    assert.equal(labelled.code, 0, labelled.stderr);
+
+    const purge = await p.kloop('purge', '-o', 'json');
+    assert.equal(purge.code, 0, purge.stderr);
+    const purged = JSON.parse(purge.stdout);
+    assert.deepEqual(Object.keys(purged.apps).sort(), ['cache', 'web']);
+    // web (the dependent) is purged before cache
+    assert.ok(purge.stderr.indexOf('web: purged') < purge.stderr.indexOf('cache: purging'), purge.stderr);
+    for (const [kind, name] of [
+      ['deployment', 'web'],
+      ['deployment', 'cache'],
+      ['configmap', 'kloop-inventory-shop-local'],
+    ]) {
+      const r = await p.kubectl('get', kind!, name!, '-n', 'shop');
+      assert.notEqual(r.code, 0, `${kind}/${name} should be gone`);
+    }
+    assert.notEqual(
+      (await p.kubectl('get', 'clusterrole', 'shop-cache-reader')).code,
+      0,
+      'cluster-scoped object purged',
+    );
+    assert.equal(
+      (await p.kubectl('get', 'configmap', 'foreign', '-n', 'shop')).code,
+      0,
+      'the foreign object is left alone',
+    );
+
+    // deploy again after purge: the same state as the first time
+    const again = await p.kloop('deploy', '--skip-build', '-o', 'json');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).apps.web.status, 'applied');
+    assert.equal((await jsonOf(p, 'get', 'deployment', 'web', '-n', 'shop')).status.availableReplicas, 1);
+    assert.equal((await p.kloop('purge')).code, 0);
+  });
+
+  it('fails a rollout with the reason per object: a missing image and a crashing container with its logs', async () => {
+    const p = project('broken', {
+      'kloop.yaml': `version: v1
+name: broken
+apps:
+  api:
+    manifests: [deploy/*.yaml]
+    timeout: 5m
+`,
+      'deploy/missing.yaml': deployment('missing', { image: 'kloop-test/not-built:1.0' }),
+      'deploy/crash.yaml': deployment('crash', {
+        command: 'echo booting crash; echo "fatal: cannot open /etc/crash.conf" >&2; exit 3',
+      }),
+    });
+    const r = await p.kloop('deploy', '--skip-build', '--timeout', '15s');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /app api is not ready/);
+    assert.match(
+      r.stderr,
+      /deployment\/missing in broken: .*\n.*image "kloop-test\/not-built:1\.0" not available \(ErrImageNeverPull\)/,
+    );
+    assert.match(r.stderr, /deployment\/crash in broken: not ready after 15s/);
+    assert.match(r.stderr, /container crash (keeps crashing \(CrashLoopBackOff|exited with code 3)/);
+    assert.match(r.stderr, /fatal: cannot open \/etc\/crash\.conf/);
+    assert.equal((await p.kloop('purge')).code, 0);
+  });
+
+  it('reports a conflict with another field manager, and --force-conflicts takes the fields over', async () => {
+    const p = project('conflict', {
+      'kloop.yaml': 'version: v1\nname: conflict\napps:\n  settings:\n    manifests: [config.yaml]\n',
+      'config.yaml': configMap('settings', { mode: 'kloop' }),
+    });
+    const other = await p.kloop('deploy', '--skip-build');
+    assert.equal(other.code, 0, other.stderr);
+    assert.equal((await p.kloop('purge')).code, 0);
+    // another tool owns the object now
+    const theirs = await p.kubectlInput(
+      configMap('settings', { mode: 'helm' }),
+      'apply',
+      '--server-side',
+      '--field-manager=helm',
+      '-n',
+      'conflict',
+      '-f',
+      '-',
+    );
+    assert.equal(theirs.code, 0, theirs.stderr);
+
+    const r = await p.kloop('deploy', '--skip-build');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /configmap\/settings in conflict: 1 field conflict with "helm"/);
+    assert.match(r.stderr, /\.data\.mode is owned by "helm"/);
+    assert.match(r.stderr, /--force-conflicts/);
+
+    const forced = await p.kloop('deploy', '--skip-build', '--force-conflicts');
+    assert.equal(forced.code, 0, forced.stderr);
+    const cm = await jsonOf(p, 'get', 'configmap', 'settings', '-n', 'conflict');
+    assert.equal(cm.data.mode, 'kloop');
+    assert.equal((await p.kloop('purge')).code, 0);
+  });
+});

@@ -1,0 +1,149 @@
+// Test projects and helpers for the deploy suite: a project directory written from a map of
+// files, the kloop CLI and kubectl run as subprocesses against the sandbox's kubeconfig.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = join(repoRoot, 'src/cli/bin.ts');
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+export interface Project {
+  dir: string;
+  write(files: Record<string, string>): void;
+  remove(path: string): void;
+  kloop(...args: string[]): Promise<Run>;
+  /** starts kloop without waiting, for kill tests */
+  spawnKloop(...args: string[]): import('node:child_process').ChildProcess;
+  kubectl(...args: string[]): Promise<Run>;
+  /** kubectl with a manifest on stdin */
+  kubectlInput(input: string, ...args: string[]): Promise<Run>;
+  cleanup(): void;
+}
+
+export function createProject(kubeconfig: string, namespace: string, files: Record<string, string>): Project {
+  const dir = mkdtempSync(join(tmpdir(), 'kloop-deploy-'));
+  const env = { KUBECONFIG: kubeconfig, HOME: dir };
+  const project: Project = {
+    dir,
+    write(more) {
+      for (const [path, text] of Object.entries(more)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+    },
+    remove(path) {
+      rmSync(join(dir, path), { force: true });
+    },
+    kloop: (...args) => run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env }),
+    spawnKloop: (...args) =>
+      spawn(process.execPath, [bin, ...args, '-n', namespace], {
+        cwd: dir,
+        env: { ...process.env, CI: 'true', ...env },
+        stdio: 'ignore',
+      }),
+    kubectl: (...args) => run('kubectl', args, { env }),
+    kubectlInput: (input, ...args) => run('kubectl', args, { env, input }),
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  project.write(files);
+  return project;
+}
+
+/** A Deployment running busybox, ready once started; `command` makes it crash or log. */
+export function deployment(
+  name: string,
+  options: { image?: string; command?: string; probeDelay?: number } = {},
+): string {
+  const probe =
+    options.probeDelay === undefined
+      ? ''
+      : `
+          readinessProbe:
+            exec: { command: ["true"] }
+            initialDelaySeconds: ${options.probeDelay}
+            periodSeconds: 1`;
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: ${name}
+          image: ${options.image ?? 'busybox:1.36'}
+          imagePullPolicy: Never
+          command: ["sh", "-c", ${JSON.stringify(options.command ?? 'sleep 3600')}]${probe}
+`;
+}
+
+export function configMap(name: string, data: Record<string, string>): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata: { name: ${name} }
+data: ${JSON.stringify(data)}
+`;
+}
+
+export interface Sandbox {
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a sandbox with its own kubeconfig in a temp dir (stop() removes its containers and the dir). */
+export async function startSandbox(): Promise<Sandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'kloop-deploy-sandbox-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const cli = join(repoRoot, 'sandbox/cli.ts');
+  const up = await run(process.execPath, [cli, 'up', '--kubeconfig', kubeconfig]);
+  if (up.code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`kloop-sandbox up failed: ${up.stderr}${up.stdout}`);
+  }
+  return {
+    kubeconfig,
+    async stop() {
+      await run(process.execPath, [cli, 'down', '--kubeconfig', kubeconfig]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

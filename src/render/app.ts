@@ -23,10 +23,13 @@ import { createWorkCopy, InputHash, readInput } from './workcopy.ts';
 export interface RawApp {
   objects: KubeObject[];
   cached: boolean;
+  inputs: string[];
 }
 
 interface Plan {
   key: string;
+  /** every file read, absolute */
+  inputs: string[];
   cacheable: boolean;
   values: Map<string, Buffer>;
   kustomize?: KustomizeInputs;
@@ -61,7 +64,7 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
   hash.add('kloop', version());
   hash.add('kubeVersion', project.kubeVersion);
   hash.add('app', JSON.stringify(app));
-  const result: Plan = { key: '', cacheable: true, values: new Map(), manifests: [] };
+  const result: Plan = { key: '', inputs: [], cacheable: true, values: new Map(), manifests: [] };
 
   if (app.helm) {
     hash.add('helm', toolIdentity(project.tools.helm));
@@ -78,19 +81,27 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
         throw e;
       }
       result.values.set(v, data);
+      result.inputs.push(v);
       hash.add(`values:${v}`, data);
     }
-    for (const f of await chartFiles(app.helm.chart)) hash.add(`chart:${f}`, await readFile(f));
+    for (const f of await chartFiles(app.helm.chart)) {
+      result.inputs.push(f);
+      hash.add(`chart:${f}`, await readFile(f));
+    }
   }
   if (app.kustomize) {
     hash.add('kustomize', `${kustomize.tool}:${toolIdentity(kustomize.file)}`);
     const inputs = await kustomizeInputs(app.kustomize, read);
-    for (const [file, data] of [...inputs.files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.add(`k:${file}`, data);
+    for (const [file, data] of [...inputs.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      result.inputs.push(file);
+      hash.add(`k:${file}`, data);
+    }
     if (inputs.remote.length > 0) result.cacheable = false;
     result.kustomize = inputs;
   }
   for (const file of await manifestFiles(project, app)) {
     const data = await read(file);
+    result.inputs.push(file);
     hash.add(`manifest:${file}`, data);
     result.manifests.push({ file, text: data.toString('utf8') });
   }
@@ -112,7 +123,7 @@ export async function renderRawApp(
   const p = await plan(project, app, kustomize);
   if (options.cache && p.cacheable) {
     const hit = await readCache(project.stateDir, p.key);
-    if (hit) return { objects: hit.objects, cached: true };
+    if (hit) return { objects: hit.objects, cached: true, inputs: p.inputs };
   }
 
   const objects: KubeObject[] = [];
@@ -165,5 +176,5 @@ export async function renderRawApp(
   if (options.cache && p.cacheable) {
     await writeCache(project.stateDir, p.key, { objects });
   }
-  return { objects, cached: false };
+  return { objects, cached: false, inputs: p.inputs };
 }

@@ -10,7 +10,7 @@ import { renderRawApp } from './app.ts';
 import { parseImageRef, wireImages } from './images.ts';
 import { kustomizeTool } from './kustomize.ts';
 import { sourceInfo, toolVersions } from './metadata.ts';
-import { assignNamespaces, clusterScopedCustomKinds, sortObjects, toYaml } from './objects.ts';
+import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
 import type { ImageInfo, RenderedApp, RenderOptions, RenderResult } from './types.ts';
 import { validateObjects } from './validate.ts';
 
@@ -56,6 +56,28 @@ async function imageRefs(
   return out;
 }
 
+/** Fails when a secret variable's value would be written into rendered output (GitOps must never hold it). */
+function forbidSecrets(project: Project, apps: readonly RenderedApp[]): void {
+  const secrets = [...project.vars.own.values()].filter((v) => v.secret && v.value.length >= 3);
+  const leaks: string[] = [];
+  for (const app of apps) {
+    for (const o of app.objects) {
+      const text = JSON.stringify(o);
+      for (const v of secrets) {
+        // Secret data is base64 in the object; look for both forms
+        if (text.includes(v.value) || text.includes(Buffer.from(v.value).toString('base64')))
+          leaks.push(`app ${app.name}: ${describe(o)} holds the value of ${v.name}`);
+      }
+    }
+  }
+  if (leaks.length > 0) {
+    throw new KloopError(`a secret variable would be written to rendered output: ${leaks[0]}`, {
+      details: leaks.slice(1),
+      hint: 'keep secrets out of GitOps output: reference a Secret managed by SOPS, Sealed Secrets or External Secrets',
+    });
+  }
+}
+
 export async function render(project: Project, options: RenderOptions = {}): Promise<RenderResult> {
   const names = selectApps(project, options.apps);
   const images = await imageRefs(project, options.images ?? {});
@@ -90,8 +112,11 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
       yaml: toYaml(objects),
       imageRewrites: wiring.rewrites,
       cached: raw[i]!.cached,
+      inputs: raw[i]!.inputs,
     };
   });
+
+  if (options.secrets === 'forbid') forbidSecrets(project, apps);
 
   const validate = options.validate !== false;
   if (validate) {

@@ -17,6 +17,11 @@ export interface RenderOptions {
   validate?: boolean;
   /** serve unchanged inputs from .kloop/render-cache (default true) */
   cache?: boolean;
+  /**
+   * 'forbid' (promote, GitOps output): fail when the value of a variable marked secret appears in
+   * a rendered object. Default 'allow': the inner loop deploys what the developer's values say.
+   */
+  secrets?: 'allow' | 'forbid';
 }
 
 export interface ImageRewrite {
@@ -39,6 +44,8 @@ export interface RenderedApp {
   imageRewrites: ImageRewrite[];
   /** served from the cache (no helm/kustomize ran) */
   cached: boolean;
+  /** absolute paths of every file the render read (values, chart, kustomization closure, manifests): dev re-renders when one changes */
+  inputs: string[];
 }
 
 export interface ImageInfo {

@@ -145,6 +145,49 @@ describe('image wiring', () => {
   });
 });
 
+describe('for the other commands', () => {
+  test('each app lists the files it read (dev re-renders when one changes)', async () => {
+    const root = fixture();
+    const { apps } = await render(makeProject(root), { apps: ['web', 'api', 'jobs'], cache: false });
+    const rel = (name: string) =>
+      apps
+        .find((a) => a.name === name)!
+        .inputs.map((f) => path.relative(root, f))
+        .sort();
+    assert.deepEqual(rel('api'), [
+      'deploy/api/base/deployment.yaml',
+      'deploy/api/base/kustomization.yaml',
+      'deploy/api/base/service.yaml',
+      'deploy/api/overlay/app.properties',
+      'deploy/api/overlay/kustomization.yaml',
+      'deploy/api/overlay/replicas.yaml',
+    ]);
+    assert.ok(rel('web').includes('deploy/web/values.yaml'));
+    assert.ok(rel('web').includes('deploy/web/chart/templates/_helpers.tpl'));
+    assert.deepEqual(rel('jobs'), ['deploy/jobs/backup.yaml', 'deploy/jobs/scripts.yaml']);
+    const cached = await render(makeProject(root), { apps: ['api'] });
+    const again = await render(makeProject(root), { apps: ['api'] });
+    assert.ok(again.apps[0]!.cached);
+    assert.deepEqual(again.apps[0]!.inputs, cached.apps[0]!.inputs);
+  });
+
+  test("secrets: 'forbid' refuses output holding a secret variable's value, plain or base64", async () => {
+    const root = fixture();
+    appendFileSync(
+      path.join(root, 'deploy/jobs/scripts.yaml'),
+      '---\napiVersion: v1\nkind: Secret\nmetadata: { name: token }\ndata: { token: c2VjcmV0LXZhbHVl }\n',
+    );
+    const project = makeProject(root, { extraVars: { TOKEN: 'secret-value' }, secret: ['TOKEN'] });
+    const e = await failure(render(project, { apps: ['jobs'], secrets: 'forbid' }));
+    assert.match(
+      e.message,
+      /secret variable would be written .*app jobs: Secret\/shop-dev\/token holds the value of TOKEN/,
+    );
+    const allowed = await render(project, { apps: ['jobs'] });
+    assert.equal(allowed.apps[0]!.objects.length, 3);
+  });
+});
+
 describe('metadata from git', () => {
   test('source commit, author, subject and the dirty flag', async () => {
     const root = fixture();

@@ -40,11 +40,20 @@ type AppSpec = Omit<ResolvedApp, 'name' | 'namespace' | 'manifests' | 'dependsOn
 
 export function makeProject(
   root: string,
-  options: { env?: string; apps?: Record<string, AppSpec>; images?: boolean; extraVars?: Record<string, string> } = {},
+  options: {
+    env?: string;
+    apps?: Record<string, AppSpec>;
+    images?: boolean;
+    extraVars?: Record<string, string>;
+    secret?: string[];
+  } = {},
 ): Project {
   const values = { ...variables(root, options.env), ...options.extraVars };
   const own = new Map<string, Variable>(
-    Object.entries(values).map(([name, value]) => [name, { name, value, secret: false, source: 'default' as const }]),
+    Object.entries(values).map(([name, value]) => [
+      name,
+      { name, value, secret: options.secret?.includes(name) ?? false, source: 'default' as const },
+    ]),
   );
   const ns = values.NAMESPACE!;
   const abs = (p: string) => path.join(root, p);

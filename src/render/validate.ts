@@ -59,6 +59,39 @@ const removed: Array<[group: string, version: string, kind: string | '*', remove
   ['flowcontrol.apiserver.k8s.io', 'v1beta3', '*', 32],
 ];
 
+// APIs that became available later: rendering them for an older cluster fails there.
+const introduced: Array<[group: string, version: string, kind: string | '*', since: number]> = [
+  ['apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 16],
+  ['networking.k8s.io', 'v1', 'Ingress', 19],
+  ['networking.k8s.io', 'v1', 'IngressClass', 19],
+  ['certificates.k8s.io', 'v1', 'CertificateSigningRequest', 19],
+  ['batch', 'v1', 'CronJob', 21],
+  ['policy', 'v1', 'PodDisruptionBudget', 21],
+  ['discovery.k8s.io', 'v1', 'EndpointSlice', 21],
+  ['autoscaling', 'v2', '*', 23],
+  ['storage.k8s.io', 'v1', 'CSIStorageCapacity', 24],
+  ['authentication.k8s.io', 'v1', 'SelfSubjectReview', 28],
+  ['flowcontrol.apiserver.k8s.io', 'v1', '*', 29],
+  ['admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy', 30],
+  ['admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicyBinding', 30],
+  ['resource.k8s.io', 'v1beta2', '*', 33],
+  ['networking.k8s.io', 'v1', 'IPAddress', 33],
+  ['networking.k8s.io', 'v1', 'ServiceCIDR', 33],
+  ['resource.k8s.io', 'v1', '*', 34],
+  ['storage.k8s.io', 'v1', 'VolumeAttributesClass', 34],
+];
+
+/** The minor version an API first appeared in, when that is after kubeVersion. */
+export function unavailableApi(o: KubeObject, kubeVersion: string): number | undefined {
+  const minor = minorOf(kubeVersion);
+  if (minor === undefined) return undefined;
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  for (const [g, v, k, since] of introduced) {
+    if (g === group && v === version && (k === '*' || k === o.kind) && minor < since) return since;
+  }
+  return undefined;
+}
+
 function minorOf(kubeVersion: string): number | undefined {
   const m = /^v?1\.(\d+)/.exec(kubeVersion);
   return m ? Number(m[1]) : undefined;
@@ -136,6 +169,13 @@ export async function validateObjects(
     const removedIn = removedApi(o, kubeVersion);
     if (removedIn) {
       errors.push(`${name}: apiVersion ${o.apiVersion} ${o.kind} was removed in Kubernetes 1.${removedIn}`);
+      continue;
+    }
+    const since = unavailableApi(o, kubeVersion);
+    if (since) {
+      errors.push(
+        `${name}: apiVersion ${o.apiVersion} ${o.kind} exists from Kubernetes 1.${since}, not in ${kubeVersion}`,
+      );
       continue;
     }
     const crd = crds.get(`${o.apiVersion}/${o.kind}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../../../src/render/types.ts';
-import { fieldPath, removedApi, validateObjects } from '../../../src/render/validate.ts';
+import { fieldPath, removedApi, unavailableApi, validateObjects } from '../../../src/render/validate.ts';
 
 test('fieldPath turns JSON pointers into field paths', () => {
   assert.equal(
@@ -98,5 +98,15 @@ test('unknown fields of built-in kinds are errors (strict, like kubectl apply)',
   assert.deepEqual(errors.sort(), [
     'Pod/ns/p: spec.containers[0].ports[0].protocl: unknown field',
     'Pod/ns/p: spec.restartPolcy: unknown field',
+  ]);
+});
+
+test('APIs newer than the target Kubernetes version are errors', async () => {
+  const claim: KubeObject = { apiVersion: 'resource.k8s.io/v1', kind: 'DeviceClass', metadata: { name: 'gpu' } };
+  assert.equal(unavailableApi(claim, '1.33'), 34);
+  assert.equal(unavailableApi(claim, '1.34.1'), undefined);
+  const { errors } = await validateObjects([claim], '1.32');
+  assert.deepEqual(errors, [
+    'DeviceClass/gpu: apiVersion resource.k8s.io/v1 DeviceClass exists from Kubernetes 1.34, not in 1.32',
   ]);
 });

@@ -26,7 +26,7 @@ export function checkRefName(name: string, what: string): void {
   }
 }
 
-function cloneFailure(e: unknown, remote: RemoteRepo, base: string, authed: boolean): never {
+function cloneFailure(e: unknown, remote: RemoteRepo, base: string, g: GitOptions): never {
   if (!(e instanceof GitFailure)) throw e;
   const s = e.stderr;
   if (/Remote branch .* not found|couldn't find remote ref/i.test(s)) {
@@ -36,8 +36,8 @@ function cloneFailure(e: unknown, remote: RemoteRepo, base: string, authed: bool
   }
   if (/Authentication failed|could not read Username|403|401|terminal prompts disabled/i.test(s)) {
     throw new KloopError(`cannot clone ${remote.display}: authentication failed`, {
-      hint: authed
-        ? 'the token was refused: check that it is valid and may read and push this repository'
+      hint: g.auth
+        ? `the token${g.authSource ? ` in ${g.authSource}` : ''} was refused: check that it is valid and may read and push this repository`
         : 'set the forge token variable (GITHUB_TOKEN, GITLAB_TOKEN, SYSTEM_ACCESSTOKEN, GITEA_TOKEN or BITBUCKET_TOKEN)',
     });
   }
@@ -65,7 +65,7 @@ export async function clone(
   try {
     await git(g, ['clone', '--quiet', '--depth=1', '--no-tags', '--single-branch', `--branch=${base}`, '--', url, dir]);
   } catch (e) {
-    cloneFailure(e, remote, base, Boolean(g.auth));
+    cloneFailure(e, remote, base, g);
   }
   const baseSha = (await git(g, ['rev-parse', 'HEAD'], dir)).stdout.trim();
   const heads = (await git(g, ['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], dir)).stdout.trim();

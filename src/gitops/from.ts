@@ -31,7 +31,7 @@ export async function readFromEnvironment(
   }
   if (!other.gitops) throw new KloopError(`--from ${from}: environment ${from} has no gitops: section`);
   const choice = chooseForge(other.gitops, project.root, env);
-  const g: GitOptions = { ...base, auth: choice.gitAuth };
+  const g: GitOptions = { ...base, auth: choice.gitAuth, authSource: choice.forge?.tokenVariable };
   const dir = await mkdtemp(path.join(tmpdir(), 'kloop-from-'));
   try {
     const co = await clone(

@@ -18,6 +18,8 @@ export interface GitOptions {
   /** the git binary */
   git: string;
   auth?: GitAuth;
+  /** where the credential came from (a variable name), for messages */
+  authSource?: string;
   /** extra environment (tests add GIT_TRACE here) */
   env?: Readonly<Record<string, string>>;
 }

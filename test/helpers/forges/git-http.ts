@@ -3,22 +3,23 @@
 import { spawn } from 'node:child_process';
 import type { Handler } from './server.ts';
 
-export function gitHttpBackend(options: { projectRoot: string; token: string; prefix?: string }): Handler {
+export function gitHttpBackend(options: { projectRoot: () => string; token: () => string; prefix?: string }): Handler {
   const prefix = options.prefix ?? '';
   return (req, raw, res) => {
     if (!req.path.startsWith(prefix) || !/\/(info\/refs|git-upload-pack|git-receive-pack)$/.test(req.path))
       return undefined;
     const auth = req.headers.authorization ?? '';
-    let ok = auth === `Bearer ${options.token}`;
+    const token = options.token();
+    let ok = auth === `Bearer ${token}`;
     const basic = /^Basic (.+)$/i.exec(auth);
-    if (basic) ok = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') === options.token;
+    if (basic) ok = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') === token;
     if (!ok)
       return { status: 401, headers: { 'www-authenticate': 'Basic realm="git"' }, body: { message: 'Unauthorized' } };
     return new Promise<'handled'>((resolve) => {
       const child = spawn('git', ['http-backend'], {
         env: {
           PATH: process.env.PATH,
-          GIT_PROJECT_ROOT: options.projectRoot,
+          GIT_PROJECT_ROOT: options.projectRoot(),
           GIT_HTTP_EXPORT_ALL: '1',
           REQUEST_METHOD: req.method,
           PATH_INFO: req.path.slice(prefix.length),

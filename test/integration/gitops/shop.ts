@@ -39,7 +39,16 @@ export interface Shop {
 }
 
 /** Sets up the shop app; `repo` is written into kloop.yaml as gitops.repo (default: the bare repo). */
-export function makeShop(options: { repo?: (fleet: string) => string; fleetPath?: string } = {}): Shop {
+export interface ShopOptions {
+  /** gitops.repo written into kloop.yaml (default: the bare repository's relative path) */
+  repo?: (fleet: string) => string;
+  /** where the bare repository lives, relative to the temporary directory */
+  fleetPath?: string;
+  /** more gitops: keys (provider, apiUrl ...) */
+  gitops?: Record<string, string>;
+}
+
+export function makeShop(options: ShopOptions = {}): Shop {
   const dir = mkdtempSync(path.join(tmpdir(), 'kloop-gitops-test-'));
   const fleet = path.join(dir, options.fleetPath ?? 'fleet.git');
   mkdirSync(fleet, { recursive: true });
@@ -57,13 +66,11 @@ export function makeShop(options: { repo?: (fleet: string) => string; fleetPath?
   renameSync(path.join(app, 'dot-env'), path.join(app, '.env'));
   renameSync(path.join(app, 'gitignore'), path.join(app, '.gitignore'));
   const config = path.join(app, 'kloop.yaml');
-  writeFileSync(
-    config,
-    readFileSync(config, 'utf8').replaceAll(
-      '@GITOPS_REPO@',
-      options.repo ? options.repo(fleet) : path.relative(app, fleet),
-    ),
-  );
+  const repo = options.repo ? options.repo(fleet) : path.relative(app, fleet);
+  const extra = Object.entries(options.gitops ?? {})
+    .map(([k, v]) => `\n      ${k}: "${v}"`)
+    .join('');
+  writeFileSync(config, readFileSync(config, 'utf8').replaceAll('"@GITOPS_REPO@"', `"${repo}"${extra}`));
   git(dir, 'init', '--quiet', '--initial-branch=main', app);
   git(app, 'remote', 'add', 'origin', 'https://git.example.com/team/shop.git');
 

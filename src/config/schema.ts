@@ -11,10 +11,13 @@ const name = z
 const stringList = z.array(z.string());
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+// a number or boolean where a variable value is expected is taken as its text (REPLICAS: 3)
+const varValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
 export const varSpecSchema = z.union([
-  z.string().describe('shorthand for { default: <value> }'),
+  varValue.describe('shorthand for { default: <value> }'),
   z.strictObject({
-    default: z.string().optional().describe('value when no other source defines the variable'),
+    default: varValue.optional().describe('value when no other source defines the variable'),
     required: z.boolean().optional().describe('an error when no source defines it'),
     secret: z.boolean().optional().describe('redacted in every output; never written to GitOps output'),
     description: z.string().optional().describe('what the variable is for'),

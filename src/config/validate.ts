@@ -82,17 +82,28 @@ function bestBranch(branches: Issue[][]): Issue[] {
   return pool.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
+/** The expected types when a union branch failed only because the value has another type. */
+function typesOnly(branch: Issue[]): string[] | undefined {
+  if (branch.length !== 1) return undefined;
+  const issue = branch[0] as Issue;
+  if (issue.path.length) return undefined;
+  if (issue.code === 'invalid_type') return [String(issue.expected)];
+  if (issue.code === 'invalid_union') {
+    const nested = (issue.errors as Issue[][]).map(typesOnly);
+    return nested.every((n) => n !== undefined) ? nested.flat() : undefined;
+  }
+  return undefined;
+}
+
 function flatten(issues: Issue[], prefix: KeyPath = []): Issue[] {
   const out: Issue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as (string | number)[])];
     if (issue.code === 'invalid_union' && issue.errors.length) {
       const branches = issue.errors as Issue[][];
-      const allTypeErrors = branches.every(
-        (b) => b.length === 1 && b[0]?.path.length === 0 && b[0]?.code === 'invalid_type',
-      );
-      if (allTypeErrors) {
-        const expected = [...new Set(branches.map((b) => (b[0] as { expected: string }).expected))];
+      const expectedTypes = branches.map(typesOnly);
+      if (expectedTypes.every((t) => t !== undefined)) {
+        const expected = [...new Set(expectedTypes.flat())];
         out.push({ ...issue, code: 'invalid_type', expected: expected.join('|'), path } as unknown as Issue);
       } else out.push(...flatten(bestBranch(branches), path));
     } else out.push({ ...issue, path } as Issue);

@@ -238,6 +238,16 @@ const cases: Case[] = [
     expect: [['4:3 vars.my-var', /the name "my-var" must be a variable name/]],
   },
   {
+    name: 'a list where a variable value is expected',
+    yaml: `${head}vars:\n  N: 3\n  X: [1]\n`,
+    expect: [['5:6 vars.X', /expected a string or a number or true or false or a map of keys, got a list/]],
+  },
+  {
+    name: 'misspelt command entry',
+    yaml: `${head}commands:\n  seed: { runn: ./seed.sh }\n`,
+    expect: [['4:11 commands.seed.runn', /unknown key \(did you mean "run"\?\); allowed here: run, description/]],
+  },
+  {
     name: 'many problems at once, in file order',
     yaml: 'version: 1\nname: Shop\nfoo: bar\n',
     expect: [

@@ -126,8 +126,22 @@ function describeError(e: ErrorObject): string {
 }
 
 /** Compiles validators for every version of every CRD in the render, by apiVersion/kind. */
+let ajv: Ajv | undefined;
+// Compiled CRD schemas by their text: a dev loop re-validates the same CRDs on every render.
+const compiled = new Map<string, ValidateFunction>();
+
+function compile(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let fn = compiled.get(key);
+  if (!fn) {
+    ajv ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false, addUsedSchema: false });
+    fn = ajv.compile(schema);
+    compiled.set(key, fn);
+  }
+  return fn;
+}
+
 function crdValidators(objects: readonly KubeObject[]): Map<string, ValidateFunction> {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
   const out = new Map<string, ValidateFunction>();
   for (const o of objects) {
     if (o.kind !== 'CustomResourceDefinition' || groupOf(o.apiVersion) !== 'apiextensions.k8s.io') continue;
@@ -140,7 +154,7 @@ function crdValidators(objects: readonly KubeObject[]): Map<string, ValidateFunc
       const schema = v.schema?.openAPIV3Schema;
       if (!schema || !spec.group || !spec.names?.kind) continue;
       try {
-        out.set(`${spec.group}/${v.name}/${spec.names.kind}`, ajv.compile(schema));
+        out.set(`${spec.group}/${v.name}/${spec.names.kind}`, compile(schema));
       } catch (e) {
         throw new KloopError(`invalid openAPIV3Schema in ${describe(o)} version ${v.name}: ${(e as Error).message}`);
       }

@@ -38,6 +38,13 @@ describe('kloop render', () => {
     );
     const only = kloop(root, 'render', 'jobs', '--env', 'staging', '--out', '-');
     assert.equal(parseAllDocuments(only.stdout).length, 2);
+    const json = JSON.parse(kloop(root, 'render', 'jobs', 'platform', '-o', 'json').stdout);
+    assert.deepEqual(Object.keys(json.apps), ['jobs', 'platform']);
+    assert.equal(json.apps.platform.objects[0].kind, 'Namespace');
+    assert.equal(json.metadata.kloop.project, 'shop');
+    assert.deepEqual(json.warnings, [
+      'image web (registry.example.com/shop/web) matched no container in the rendered apps',
+    ]);
   });
 
   test('--out DIR: one file per app, metadata and README; the same bytes again', () => {

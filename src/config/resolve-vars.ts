@@ -54,5 +54,14 @@ export function resolveVariables(inputs: VariableInputs): { vars: VariableSet; p
     }
   }
   const snapshot = Object.freeze({ ...inputs.process });
-  return { vars: Object.freeze({ own, process: snapshot }), problems };
+  return { vars: Object.freeze({ own: freezeMap(own), process: snapshot }), problems };
+}
+
+/** Object.freeze does not stop Map.set: the resolved variables must not change after resolution. */
+function freezeMap<K, V>(map: Map<K, V>): ReadonlyMap<K, V> {
+  const refuse = () => {
+    throw new TypeError('the resolved variables are read-only');
+  };
+  for (const method of ['set', 'delete', 'clear']) Object.defineProperty(map, method, { value: refuse });
+  return Object.freeze(map);
 }

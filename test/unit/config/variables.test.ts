@@ -117,6 +117,7 @@ describe('resolveVariables', () => {
       E: 'file-only/envFile',
     });
     assert.equal(vars.own.has('UNRELATED'), false);
+    assert.throws(() => (vars.own as Map<string, unknown>).set('X', {}), /read-only/);
     assert.equal(vars.process.UNRELATED, 'x');
   });
 

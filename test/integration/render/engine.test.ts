@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { imageTag } from '../../../src/build/tag.ts';
 import { KloopError } from '../../../src/errors.ts';
 import { render } from '../../../src/render/index.ts';
-import { spawnCounts } from '../../../src/render/tools.ts';
+import { spawnCounts, which } from '../../../src/render/tools.ts';
 import { copyFixture, makeProject } from './fixture.ts';
 
 const copies: string[] = [];
@@ -185,6 +185,26 @@ describe('for the other commands', () => {
     );
     const allowed = await render(project, { apps: ['jobs'] });
     assert.equal(allowed.apps[0]!.objects.length, 3);
+  });
+});
+
+describe('tools', () => {
+  test('a configured standalone kustomize runs as `kustomize build DIR`', async () => {
+    const root = fixture();
+    const script = path.join(root, 'fake-kustomize');
+    // stands in for the kustomize binary: answers `version`, and builds through kubectl's kustomize
+    writeFileSync(
+      script,
+      `#!/bin/sh\nif [ "$1" = version ]; then echo v5.9.9-fake; exit 0; fi\n[ "$1" = build ] || exit 9\nshift\nexec "${which('kubectl')}" kustomize "$@"\n`,
+      { mode: 0o755 },
+    );
+    const base = makeProject(root);
+    const viaKubectl = await render(base, { apps: ['api'], cache: false });
+    const project = { ...base, tools: { ...base.tools, kustomize: script } };
+    const viaKustomize = await render(project, { apps: ['api'], cache: false });
+    assert.equal(viaKustomize.apps[0]!.yaml, viaKubectl.apps[0]!.yaml);
+    assert.equal(viaKustomize.metadata.kloop.tools.kustomize, 'v5.9.9-fake');
+    assert.equal(viaKustomize.metadata.kloop.tools.kubectl, undefined);
   });
 });
 

@@ -25,6 +25,7 @@ export function gitlabApi(store: PrStore, token: string, base = '/api/v4'): Hand
       labels: p.labels,
       reviewers: p.reviewers.map((id) => ({ id: Number(id) })),
     });
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
     const apply = (p: FakePr, body: any) => {
       if (body.title !== undefined) p.title = body.title;
       if (body.description !== undefined) p.body = body.description;

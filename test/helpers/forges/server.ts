@@ -8,6 +8,7 @@ export interface Recorded {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
   body: any;
   status?: number;
 }

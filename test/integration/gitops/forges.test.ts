@@ -28,8 +28,10 @@ interface ForgeCase {
   create: { method: string; path: RegExp };
   update: { method: string; path: RegExp };
   /** the description field of a create/update request */
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
   description(body: any): string;
   /** asserts the create request body */
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
   checkCreate(body: any): void;
   /** the race path: the forge's duplicate answer (no list-first forge has one) */
   duplicateStatus?: number;

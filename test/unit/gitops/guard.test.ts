@@ -5,7 +5,14 @@ import { secretProblems } from '../../../src/gitops/guard.ts';
 import type { KubeObject, RenderedApp } from '../../../src/render/index.ts';
 
 function app(objects: KubeObject[]): RenderedApp {
-  return { name: 'web', namespace: 'shop', objects, yaml: '', imageRewrites: [], cached: false };
+  return {
+    name: 'web',
+    namespace: 'shop',
+    objects,
+    yaml: '',
+    imageRewrites: [],
+    cached: false,
+  } as unknown as RenderedApp;
 }
 
 function vars(list: Array<Pick<Variable, 'name' | 'value' | 'secret'>>): VariableSet {

@@ -66,7 +66,22 @@ function engineOf(project: Project, image: ResolvedImage): { tool: EngineTool; f
 }
 
 async function exists(file: string, tool: EngineTool, ref: string): Promise<boolean> {
-  return (await exec(file, existsArgs(tool, ref))).code === 0;
+  return (await inspect(file, tool, ref)).exists;
+}
+
+/** Whether the engine has `ref`, and (Docker) the registry digest it recorded for the image's repository. */
+async function inspect(file: string, tool: EngineTool, ref: string): Promise<{ exists: boolean; digest?: string }> {
+  const r = await exec(file, existsArgs(tool, ref));
+  if (r.code !== 0) return { exists: false };
+  if (tool !== 'docker') return { exists: true };
+  const repository = ref.slice(0, ref.lastIndexOf(':'));
+  try {
+    const digests = JSON.parse(r.stdout) as string[] | null;
+    const mine = digests?.find((d) => d.startsWith(`${repository}@`));
+    return mine ? { exists: true, digest: mine.slice(repository.length + 1) } : { exists: true };
+  } catch {
+    return { exists: true };
+  }
 }
 
 /** Builds the named images (all when none are named); throws a KloopError when any build fails. */
@@ -136,7 +151,10 @@ async function buildOne(
   }
   const engine = engineOf(project, image);
   let skipped = false;
-  if (!options.force && (await exists(engine.file, engine.tool, ref))) {
+  let digest: string | undefined;
+  const found = options.force ? { exists: false } : await inspect(engine.file, engine.tool, ref);
+  if (found.exists) {
+    digest = found.digest;
     log.success(`${name}: ${ref} is up to date (skipped)`);
     skipped = true;
   } else {
@@ -146,7 +164,6 @@ async function buildOne(
     log.success(`${name}: built ${ref}`);
   }
 
-  let digest: string | undefined;
   if (plan.method !== 'none') {
     if (engine.tool !== 'docker') digest = await fromOciStore(engine, name, ref, plan, onLine);
     if (plan.method !== 'push' || engine.tool === 'docker') {
@@ -154,7 +171,6 @@ async function buildOne(
       digest = (await loadImage(plan, name, ref, project.tools, onLine)).digest ?? digest;
     }
   }
-  if (!digest && engine.tool === 'docker') digest = await repoDigest(project.tools.docker, image.image, ref);
   return digest ? { ref, tag, digest, skipped } : { ref, tag, skipped };
 }
 
@@ -260,18 +276,5 @@ async function fromOciStore(
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The registry digest Docker recorded for the repository of `ref` (after a push or pull), if any. */
-async function repoDigest(docker: string, repository: string, ref: string): Promise<string | undefined> {
-  const r = await exec(docker, ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref]);
-  if (r.code !== 0) return undefined;
-  try {
-    const digests = JSON.parse(r.stdout) as string[] | null;
-    const mine = digests?.find((d) => d.startsWith(`${repository}@`));
-    return mine?.slice(repository.length + 1);
-  } catch {
-    return undefined;
   }
 }

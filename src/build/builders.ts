@@ -44,7 +44,8 @@ export function ociBuildArgs(req: BuildRequest): string[] {
 export function existsArgs(tool: EngineTool, ref: string): string[] {
   if (tool === 'podman') return ['image', 'exists', ref];
   if (tool === 'buildah') return ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', ref];
-  return ['image', 'inspect', '--format', '{{.Id}}', ref];
+  // the registry digests come with the answer: a skipped image reports its digest for free
+  return ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref];
 }
 
 export function tagArgs(_tool: EngineTool, id: string, ref: string): string[] {

@@ -50,12 +50,9 @@ export interface WalkStats {
   cached: number;
 }
 
-type CacheRecord = [size: number, mtimeMs: number, ctimeMs: number, ino: number, digest: string];
-interface CacheFile {
-  version: 1;
-  context: string;
-  entries: Record<string, CacheRecord>;
-}
+// The cache is one line per file, "<size>\t<mtimeMs>\t<ctimeMs>\t<ino>\t<sha256>\t<path>",
+// read into a map of path → line prefix and compared as strings: cheaper than parsing JSON.
+const CACHE_HEADER = 'kloop-build-cache v1';
 
 // A file changed shortly before the scan could change again within the same timestamp tick
 // without its stat changing; such files are hashed but not remembered (git's "racy" rule). The
@@ -67,17 +64,25 @@ function racy(st: Stats, scanStart: number): boolean {
 
 function cachePath(cacheDir: string, context: string): string {
   const key = createHash('sha256').update(context).digest('hex').slice(0, 16);
-  return join(cacheDir, `files-${key}.json`);
+  return join(cacheDir, `files-${key}.tsv`);
 }
 
-function readCache(file: string, context: string): Record<string, CacheRecord> {
+function readCache(file: string, context: string): Map<string, string> {
+  const map = new Map<string, string>();
+  let text: string;
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
-    if (parsed.version === 1 && parsed.context === context && parsed.entries) return parsed.entries;
+    text = readFileSync(file, 'utf8');
   } catch {
-    // missing or damaged cache: start afresh
+    return map; // no cache yet
   }
-  return {};
+  const lines = text.split('\n');
+  if (lines[0] !== `${CACHE_HEADER}\t${context}`) return map; // another format or a damaged file
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const at = line.lastIndexOf('\t');
+    if (at > 0) map.set(line.slice(at + 1), line.slice(0, at));
+  }
+  return map;
 }
 
 const chunk = Buffer.allocUnsafe(1 << 20);
@@ -110,8 +115,8 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
   const always = new Set(options.alwaysInclude ?? []);
   const skip = new Set(options.skipDirs ?? []);
   const cacheFile = options.cacheDir ? cachePath(options.cacheDir, context) : undefined;
-  const previous = cacheFile ? readCache(cacheFile, context) : {};
-  const next: Record<string, CacheRecord> = {};
+  const previous = cacheFile ? readCache(cacheFile, context) : new Map<string, string>();
+  const next: string[] = [];
   const scanStart = Date.now();
   const stats: WalkStats = { files: 0, hashed: 0, cached: 0 };
   const entries: ContextEntry[] = [];
@@ -166,9 +171,10 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
       if (type === 'symlink') digest = readlinkSync(abs);
       else if (type === 'file') {
         stats.files++;
-        const hit = previous[rel];
-        if (hit && hit[0] === st.size && hit[1] === st.mtimeMs && hit[2] === st.ctimeMs && hit[3] === st.ino) {
-          digest = hit[4];
+        const key = `${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}`;
+        const hit = previous.get(rel);
+        if (hit !== undefined && hit.length === key.length + 65 && hit.startsWith(key)) {
+          digest = hit.slice(-64);
           stats.cached++;
         } else {
           try {
@@ -181,9 +187,7 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
           }
           stats.hashed++;
         }
-        if (!racy(st, scanStart)) {
-          next[rel] = [st.size, st.mtimeMs, st.ctimeMs, st.ino, digest];
-        }
+        if (!racy(st, scanStart) && !/[\t\n]/.test(rel)) next.push(`${key}\t${digest}\t${rel}`);
       }
       entries.push({ path: rel, type, mode: st.mode & 0o7777, digest });
     }
@@ -191,21 +195,18 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
   visit(context, '');
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  if (cacheFile && options.cacheDir && stats.hashed + Object.keys(previous).length > 0) {
-    const changed =
-      stats.hashed > 0 ||
-      Object.keys(previous).length !== Object.keys(next).length ||
-      Object.keys(next).some((k) => !previous[k]);
-    if (changed) writeCache(options.cacheDir, cacheFile, { version: 1, context, entries: next });
+  // unchanged when every file came from the cache and none disappeared
+  if (cacheFile && options.cacheDir && (stats.hashed > 0 || next.length !== previous.size)) {
+    writeCache(options.cacheDir, cacheFile, `${CACHE_HEADER}\t${context}\n${next.join('\n')}\n`);
   }
   return { entries, stats };
 }
 
-function writeCache(dir: string, file: string, data: CacheFile): void {
+function writeCache(dir: string, file: string, data: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
+    writeFileSync(tmp, data);
     // rename is atomic: a concurrent reader sees the old or the new cache, never half of one
     renameSync(tmp, file);
   } catch {

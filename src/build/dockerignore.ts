@@ -130,6 +130,13 @@ export function compilePatterns(lines: readonly string[]): IgnorePattern[] {
   return out;
 }
 
+/** "a/b/c" → ["a", "a/b"] */
+function parentPaths(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  return out;
+}
+
 /** A compiled .dockerignore: decides whether a context-relative slash path is left out of the context. */
 export class DockerIgnore {
   readonly patterns: readonly IgnorePattern[];
@@ -146,14 +153,14 @@ export class DockerIgnore {
   /** True when the path (or one of its parent directories) is excluded, honouring "!" exceptions in order. */
   excludes(path: string): boolean {
     let matched = false;
-    const slash = path.lastIndexOf('/');
-    const parents = slash < 0 ? [] : path.slice(0, slash).split('/');
+    let parents: string[] | undefined;
     for (const p of this.patterns) {
       // an exclusion can only change the result when it would flip it
       if (p.exception !== matched) continue;
       let hit = p.match(path);
       if (!hit) {
-        for (let i = 0; i < parents.length && !hit; i++) hit = p.match(parents.slice(0, i + 1).join('/'));
+        parents ??= parentPaths(path);
+        for (let i = 0; i < parents.length && !hit; i++) hit = p.match(parents[i] as string);
       }
       if (hit) matched = !p.exception;
     }

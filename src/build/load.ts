@@ -82,7 +82,11 @@ export async function loadImage(
       hint: hints[plan.method],
     });
   }
-  // docker push ends with "<tag>: digest: sha256:... size: N"
-  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(result.output)?.[1];
+  const digest = pushDigest(result.output);
   return digest ? { digest } : {};
+}
+
+/** The digest `docker push` reports on its last line: "<tag>: digest: sha256:<hex> size: <n>". */
+export function pushDigest(output: string): string | undefined {
+  return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
 }

@@ -81,7 +81,8 @@ export function computeTag(project: Project, imageName: string): TagResult {
     command: image.custom?.command ?? '',
   };
   hash.update(`${JSON.stringify(header)}\n`);
-  for (const e of entries) hash.update(`${e.type}\0${e.mode.toString(8)}\0${e.path}\0${e.digest}\n`);
+  // one update: per-call overhead of the hash dominates for ten thousand small entries
+  hash.update(entries.map((e) => `${e.type}\0${e.mode.toString(8)}\0${e.path}\0${e.digest}\n`).join(''));
   const tag = hash.digest('hex').slice(0, TAG_LENGTH);
   return {
     tag,

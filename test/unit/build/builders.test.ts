@@ -62,7 +62,7 @@ test('buildah and podman build: the same flags plus --layers', () => {
   assert.equal(args.at(-1), '/p/src/web');
   assert.deepEqual(existsArgs('podman', 'r:t'), ['image', 'exists', 'r:t']);
   assert.deepEqual(existsArgs('buildah', 'r:t').slice(0, 3), ['inspect', '--type', 'image']);
-  assert.deepEqual(existsArgs('docker', 'r:t'), ['image', 'inspect', '--format', '{{.Id}}', 'r:t']);
+  assert.deepEqual(existsArgs('docker', 'r:t'), ['image', 'inspect', '--format', '{{json .RepoDigests}}', 'r:t']);
   assert.deepEqual(toDockerEngineArgs('r:t'), ['push', 'r:t', 'docker-daemon:r:t']);
   assert.deepEqual(ociPushArgs('r:t', '/d'), ['push', '--digestfile', '/d', 'r:t', 'docker://r:t']);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCommand, planLoad } from '../../../src/build/load.ts';
+import { loadCommand, planLoad, pushDigest } from '../../../src/build/load.ts';
 import { parseParallel } from '../../../src/commands/build.ts';
 import { UsageError } from '../../../src/errors.ts';
 
@@ -42,4 +42,11 @@ test('--parallel must be a number from 1 to 32', () => {
   assert.equal(parseParallel(undefined), undefined);
   assert.equal(parseParallel('4'), 4);
   for (const bad of ['0', '33', 'x', '1.5']) assert.throws(() => parseParallel(bad), UsageError);
+});
+
+test('the digest a push reports', () => {
+  const hex = 'a'.repeat(64);
+  const output = `The push refers to repository [reg/x]\n5f70bf18a086: Pushed\nabc123: digest: sha256:${hex} size: 527\n`;
+  assert.equal(pushDigest(output), `sha256:${hex}`);
+  assert.equal(pushDigest('denied: requested access to the resource is denied'), undefined);
 });

@@ -62,7 +62,13 @@ describe('pushing', () => {
   let logged = '';
   before(() => {
     shop = makeShop();
-    configureLogger({ color: false, stream: { write: (s: string) => ((logged += s), true) } as NodeJS.WritableStream });
+    const stream = {
+      write(s: string) {
+        logged += s;
+        return true;
+      },
+    };
+    configureLogger({ color: false, stream: stream as unknown as NodeJS.WritableStream });
   });
   after(() => shop.cleanup());
   const refs = () => git(shop.fleet, 'for-each-ref', '--format=%(refname) %(objectname)');

@@ -23,8 +23,26 @@ type JsonSchema = {
   maximum?: number;
 };
 
+/**
+ * Values are checked after `${VAR}` substitution, but editors check the file as written: a string
+ * with a `${` reference is accepted wherever a pattern applies. Keys are never substituted, so
+ * patterns on names (propertyNames) stay strict.
+ */
+const REFERENCE_SUFFIX = /^\(\?:(.*)\)\|\\\$\\\{\[A-Za-z_\]$/;
+
+function allowReferences(node: unknown, inKeys = false): void {
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  if (!inKeys && typeof obj.pattern === 'string') obj.pattern = `(?:${obj.pattern})|\\$\\{[A-Za-z_]`;
+  for (const [key, value] of Object.entries(obj)) {
+    if (Array.isArray(value)) for (const v of value) allowReferences(v, inKeys);
+    else allowReferences(value, inKeys || key === 'propertyNames');
+  }
+}
+
 export function jsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  allowReferences(generated);
   return {
     $schema: generated.$schema,
     title: 'kloop.yaml',
@@ -48,7 +66,7 @@ function typeOf(s: JsonSchema): string {
   if (t === 'object') return 'map';
   let out = t;
   if (s.minimum !== undefined || s.maximum !== undefined) out += ` (${s.minimum ?? ''}–${s.maximum ?? ''})`;
-  if (s.pattern) out += ` matching \`${s.pattern}\``;
+  if (s.pattern) out += ` matching \`${s.pattern.replace(REFERENCE_SUFFIX, '$1')}\``;
   return out;
 }
 

@@ -28,6 +28,20 @@ describe('generated schema files', () => {
       assert.ok(key in s.properties, key);
   });
 
+  it('editors accept ${VAR} where a value pattern applies, but not in names', () => {
+    const at = (path: (string | number)[]) =>
+      path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], jsonSchema()) as string;
+    const port = new RegExp(
+      at(['properties', 'dev', 'additionalProperties', 'properties', 'ports', 'items', 'anyOf', 1, 'pattern']),
+      'u',
+    );
+    assert.ok(port.test('8080:80'));
+    assert.ok(port.test('${PORT}:80'));
+    assert.ok(!port.test('http:80'));
+    const appName = new RegExp(at(['properties', 'apps', 'propertyNames', 'pattern']), 'u');
+    assert.ok(!appName.test('${APP}'));
+  });
+
   it('the reference documents every key with its default', () => {
     const doc = configReference();
     assert.match(doc, /\| `images\.<name>\.context` \| string \| {2}\| `"\."` \| build context directory/);

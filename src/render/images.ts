@@ -57,6 +57,27 @@ function podSpecs(o: KubeObject): Array<Record<string, unknown>> {
   return specs;
 }
 
+/** The images: names whose repository some container in the objects uses. */
+export function usedImages(
+  objects: readonly KubeObject[],
+  images: ReadonlyArray<{ name: string; repository: string }>,
+): Set<string> {
+  const byRepo = new Map(images.map((w) => [normalizeRepository(w.repository), w.name]));
+  const used = new Set<string>();
+  for (const o of objects)
+    for (const spec of podSpecs(o))
+      for (const field of ['initContainers', 'containers']) {
+        const list = spec[field];
+        if (!Array.isArray(list)) continue;
+        for (const c of list as Container[]) {
+          if (typeof c?.image !== 'string') continue;
+          const name = byRepo.get(normalizeRepository(parseImageRef(c.image).repository));
+          if (name) used.add(name);
+        }
+      }
+  return used;
+}
+
 /**
  * Rewrites matching container images in place. `wanted` maps an images: name to its repository
  * and final reference; returns the rewrites and the names that matched at least one container.

@@ -7,7 +7,7 @@ import { KloopError } from '../errors.ts';
 import { imageTag } from '../build/tag.ts';
 import { version } from '../cli/version.ts';
 import { renderRawApp } from './app.ts';
-import { parseImageRef, wireImages } from './images.ts';
+import { parseImageRef, usedImages, wireImages } from './images.ts';
 import { kustomizeTool } from './kustomize.ts';
 import { sourceInfo, toolVersions } from './metadata.ts';
 import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
@@ -29,11 +29,7 @@ function selectApps(project: Project, apps: readonly string[] | undefined): stri
   return [...new Set(apps)];
 }
 
-/** The reference of every image: pinned with --image, else repository:<tag kloop build computes>. */
-async function imageRefs(
-  project: Project,
-  pinned: Readonly<Record<string, string>>,
-): Promise<Record<string, ImageInfo>> {
+function checkPinned(project: Project, pinned: Readonly<Record<string, string>>): void {
   for (const name of Object.keys(pinned)) {
     if (!project.images[name]) {
       const known = Object.keys(project.images);
@@ -42,13 +38,25 @@ async function imageRefs(
       });
     }
   }
+}
+
+/**
+ * The reference of every pinned image and every image a container uses: pinned with --image, else
+ * repository:<tag kloop build computes> (computed only for images in use, so a render never depends
+ * on the build context of an image it does not contain).
+ */
+async function imageRefs(
+  project: Project,
+  pinned: Readonly<Record<string, string>>,
+  used: ReadonlySet<string>,
+): Promise<Record<string, ImageInfo>> {
   const out: Record<string, ImageInfo> = {};
   for (const [name, image] of Object.entries(project.images)) {
     const ref = pinned[name];
     if (ref) {
       const parsed = parseImageRef(ref);
       out[name] = { ref, tag: parsed.tag, digest: parsed.digest, pinned: true };
-    } else {
+    } else if (used.has(name)) {
       const tag = await imageTag(project, name);
       out[name] = { ref: `${image.image}:${tag}`, tag, pinned: false };
     }
@@ -80,7 +88,8 @@ function forbidSecrets(project: Project, apps: readonly RenderedApp[]): void {
 
 export async function render(project: Project, options: RenderOptions = {}): Promise<RenderResult> {
   const names = selectApps(project, options.apps);
-  const images = await imageRefs(project, options.images ?? {});
+  const pinned = options.images ?? {};
+  checkPinned(project, pinned);
   const kustomize = kustomizeTool(project.tools);
   const limit = pLimit(4);
   const raw = await Promise.all(
@@ -92,6 +101,8 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   // CRDs anywhere in this render decide the scope of custom resources and validate them.
   const all = raw.flatMap((r) => r.objects);
   const customClusterKinds = clusterScopedCustomKinds(all);
+  const repositories = Object.entries(project.images).map(([name, image]) => ({ name, repository: image.image }));
+  const images = await imageRefs(project, pinned, usedImages(all, repositories));
   const wanted = Object.entries(images).map(([name, info]) => ({
     name,
     repository: project.images[name]!.image,
@@ -119,11 +130,13 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   if (options.secrets === 'forbid') forbidSecrets(project, apps);
 
   const validate = options.validate !== false;
+  const unchecked: string[] = [];
   if (validate) {
     const problems: string[] = [];
     for (const app of apps) {
-      const { errors } = await validateObjects(app.objects, project.kubeVersion, all);
+      const { errors, unchecked: none } = await validateObjects(app.objects, project.kubeVersion, all);
       for (const e of errors) problems.push(`app ${app.name}: ${e}`);
+      unchecked.push(...none.map((o) => `${app.name}: ${o}`));
     }
     if (problems.length > 0) {
       throw new KloopError(`schema validation failed: ${problems[0]}`, {
@@ -136,6 +149,12 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   const warnings = Object.keys(project.images)
     .filter((name) => !matched.has(name))
     .map((name) => `image ${name} (${project.images[name]!.image}) matched no container in the rendered apps`);
+  if (unchecked.length > 0) {
+    const shown = unchecked.slice(0, 5).join(', ');
+    warnings.push(
+      `no schema for ${unchecked.length} object(s), not validated (their CRDs are not in the render): ${shown}${unchecked.length > 5 ? ', ...' : ''}`,
+    );
+  }
 
   const hasHelm = names.some((n) => project.apps[n]!.helm);
   const hasKustomize = names.some((n) => project.apps[n]!.kustomize);

@@ -290,6 +290,23 @@ describe('errors', () => {
     assert.equal(skipped.metadata.kloop.validated, false);
   });
 
+  test('objects no schema covers are a warning, and an image no rendered app uses needs no build context', async () => {
+    const root = fixture();
+    appendFileSync(
+      path.join(root, 'deploy/jobs/scripts.yaml'),
+      '---\napiVersion: monitoring.example.com/v1\nkind: Probe\nmetadata: { name: p }\nspec: { any: thing }\n',
+    );
+    rmSync(path.join(root, 'src/web'), { recursive: true }); // web's tag cannot be computed now
+    const result = await render(makeProject(root), { apps: ['jobs'], cache: false });
+    assert.ok(
+      result.warnings.includes(
+        'no schema for 1 object(s), not validated (their CRDs are not in the render): jobs: Probe/shop-dev/p',
+      ),
+      result.warnings.join('\n'),
+    );
+    assert.deepEqual(Object.keys(result.metadata.kloop.images), ['api']);
+  });
+
   test('a missing tool is one line saying what to install', async () => {
     const root = fixture();
     const base = makeProject(root);

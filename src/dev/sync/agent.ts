@@ -99,6 +99,8 @@ export class SyncAgent {
   }
 
   private handshake(): Promise<SyncAgent> {
+    // a broken stdin shows up as the end of the stream; the exit status says why
+    this.proc.stdin.on('error', () => {});
     return new Promise((resolve, reject) => {
       let ready = false;
       this.proc.stderr.on('data', (chunk: Buffer) => {
@@ -165,7 +167,7 @@ export class SyncAgent {
 
   private write(data: Buffer): Promise<void> {
     const { stdin } = this.proc;
-    if (stdin.destroyed || this.closedError) return Promise.resolve();
+    if (stdin.destroyed || stdin.writableEnded || this.closedError) return Promise.resolve();
     return new Promise((resolve) => {
       if (stdin.write(data)) resolve();
       else {
@@ -205,7 +207,9 @@ export class SyncAgent {
   async close(): Promise<void> {
     if (!this.closedError) {
       this.request('Q', Buffer.alloc(0), 'quit').catch(() => {});
-      this.proc.stdin.end();
+      this.writeChain = this.writeChain.then(() => {
+        this.proc.stdin.end();
+      });
     }
     const timer = setTimeout(() => this.proc.kill(), 2000);
     await this.proc.exited;

@@ -1,0 +1,83 @@
+// The dev session's one state store: a plain, JSON-serialisable object that reconcilers report
+// into and the terminal view, `-o json` and (later) the dashboard only read. Shaped like Tilt's
+// engine store: updates go through one function, subscribers see every change.
+import type { SyncStatus } from './sync/engine.ts';
+
+export type TargetPhase = 'deploying' | 'waiting-for-pod' | 'running' | 'reconnecting' | 'error' | 'stopped';
+
+export interface PortStatus {
+  local: number;
+  remote: number;
+  state: 'starting' | 'forwarding' | 'reconnecting' | 'error' | 'closed';
+  error?: string;
+  connections: number;
+}
+
+export interface ReloadStatus {
+  kind: 'restart' | 'exec';
+  state: 'idle' | 'running' | 'error';
+  at?: string;
+  error?: string;
+  count: number;
+}
+
+export interface TargetState {
+  name: string;
+  namespace: string;
+  phase: TargetPhase;
+  pod?: string;
+  container?: string;
+  /** pods this target has used, newest last (replacements are visible) */
+  podHistory: string[];
+  error?: string;
+  sync: SyncStatus[];
+  ports: PortStatus[];
+  reload?: ReloadStatus;
+  logs: { state: 'off' | 'following' | 'reconnecting'; lines: number };
+}
+
+export interface SessionState {
+  project: string;
+  startedAt: string;
+  phase: 'starting' | 'running' | 'stopping' | 'stopped';
+  targets: Record<string, TargetState>;
+}
+
+export type Listener = (state: Readonly<SessionState>, change: string) => void;
+
+export interface SessionStore {
+  get(): Readonly<SessionState>;
+  /** applies a change and tells every subscriber; `change` says what happened, for logs and JSON lines */
+  update(change: string, fn: (draft: SessionState) => void): void;
+  subscribe(listener: Listener): () => void;
+}
+
+export function createStore(initial: SessionState): SessionStore {
+  let state = structuredClone(initial);
+  const listeners = new Set<Listener>();
+  return {
+    get: () => state,
+    update(change, fn) {
+      const draft = structuredClone(state);
+      fn(draft);
+      state = draft;
+      for (const l of listeners) l(state, change);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+export function newTarget(name: string, namespace: string): TargetState {
+  return {
+    name,
+    namespace,
+    phase: 'waiting-for-pod',
+    podHistory: [],
+    sync: [],
+    ports: [],
+    logs: { state: 'off', lines: 0 },
+  };
+}

@@ -1,0 +1,155 @@
+// One dev target in a session: the pod tracker and the reconcilers that depend on its pod (sync,
+// port-forwards, logs, reload). When the pod is replaced they follow it: sync reconnects and
+// resyncs (edits made meanwhile included), forwards point new connections at the new pod, logs
+// follow the new pod from its start.
+import path from 'node:path';
+import type { ResolvedDevTarget } from '../config/project.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { execConnector } from './exec.ts';
+import { LogFollower, type LogLine } from './logs.ts';
+import { PodTracker, type TrackedPod } from './pod-tracker.ts';
+import { PortForwarder, parsePort } from './port-forward.ts';
+import { Reloader } from './reload.ts';
+import type { SessionStore, TargetState } from './store.ts';
+import { type AppliedBatch, SyncEngine } from './sync/engine.ts';
+
+export interface TargetSessionOptions {
+  client: KubeClient;
+  /** the project root: sync from: paths are relative to it */
+  root: string;
+  target: ResolvedDevTarget;
+  store: SessionStore;
+  onLog: (line: LogLine) => void;
+  onRebuild?: (target: string, paths: string[]) => void;
+  /** how long to wait for a ready pod at start (ms) */
+  podTimeoutMs?: number;
+  /** lines of log history for the first pod */
+  tailLines?: number;
+}
+
+export class TargetSession {
+  private readonly o: TargetSessionOptions;
+  private readonly tracker: PodTracker;
+  private readonly engines: SyncEngine[] = [];
+  private readonly forwards: PortForwarder[] = [];
+  private readonly logs: LogFollower;
+  private readonly reloader: Reloader | null;
+  private started = false;
+
+  constructor(options: TargetSessionOptions) {
+    this.o = options;
+    const t = options.target;
+    this.tracker = new PodTracker(options.client, t, (pod, error) => this.onPod(pod, error));
+    this.logs = new LogFollower(options.client, t.name, options.onLog, (state, lines) =>
+      this.update(`logs ${state}`, (s) => {
+        s.logs = { state, lines };
+      }),
+    );
+    this.reloader = t.onSync
+      ? new Reloader(
+          options.client,
+          t.onSync,
+          () => this.tracker.pod,
+          (status) =>
+            this.update(`reload ${status.state}`, (s) => {
+              s.reload = status;
+            }),
+        )
+      : null;
+  }
+
+  private update(change: string, fn: (s: TargetState) => void): void {
+    const name = this.o.target.name;
+    this.o.store.update(`${name}: ${change}`, (draft) => {
+      const t = draft.targets[name];
+      if (t) fn(t);
+    });
+  }
+
+  /** Finds the pod, opens the port-forwards, runs the initial syncs and starts the logs. */
+  async start(): Promise<void> {
+    const t = this.o.target;
+    await this.tracker.start();
+    const pod = await this.tracker.waitForPod(this.o.podTimeoutMs ?? 120_000);
+    for (const spec of t.ports ?? []) {
+      const pf = new PortForwarder(this.o.client, t.name, parsePort(spec), (status) =>
+        this.update(`port ${status.local} ${status.state}`, (s) => {
+          const i = s.ports.findIndex((p) => p.local === status.local);
+          if (i >= 0) s.ports[i] = status;
+          else s.ports.push(status);
+        }),
+      );
+      pf.setPod(pod);
+      this.forwards.push(pf);
+      await pf.start();
+    }
+    for (const [i, sync] of (t.sync ?? []).entries()) {
+      const engine = new SyncEngine({
+        from: path.resolve(this.o.root, sync.from),
+        to: sync.to,
+        exclude: sync.exclude,
+        rebuild: t.rebuild,
+        connect: async () => execConnector(this.o.client, await this.tracker.waitForPod(60_000)),
+        onStatus: (status) =>
+          this.update(`sync ${sync.to} ${status.state}`, (s) => {
+            s.sync[i] = status;
+          }),
+        onBatch: (batch) => this.afterBatch(batch),
+        onRebuild: (paths) => this.o.onRebuild?.(t.name, paths),
+      });
+      this.engines.push(engine);
+      await engine.start();
+    }
+    void this.logs.follow(pod, pod.containers, { tailLines: this.o.tailLines ?? 10 });
+    this.started = true;
+    this.update('running', (s) => {
+      s.phase = 'running';
+    });
+  }
+
+  private afterBatch(batch: AppliedBatch): void {
+    if (!this.reloader) return;
+    if (batch.uploaded.length === 0 && batch.deleted.length === 0) return;
+    this.reloader.trigger();
+  }
+
+  private onPod(pod: TrackedPod | null, error?: Error): void {
+    this.update(pod ? `pod ${pod.pod}` : error ? `error: ${error.message}` : 'waiting for a ready pod', (s) => {
+      if (pod) {
+        s.pod = pod.pod;
+        s.container = pod.container;
+        if (s.podHistory[s.podHistory.length - 1] !== pod.pod) s.podHistory.push(pod.pod);
+        s.phase = this.started || s.phase === 'running' ? 'running' : s.phase;
+        delete s.error;
+      } else {
+        s.phase = error ? 'error' : 'reconnecting';
+        if (error) s.error = error.message;
+      }
+    });
+    for (const pf of this.forwards) pf.setPod(pod);
+    if (!this.started) return;
+    if (pod) {
+      // The old pod's streams die with it; a new stream also resyncs what changed meanwhile.
+      for (const e of this.engines) e.reconnect();
+      void this.logs.follow(pod, pod.containers);
+    } else void this.logs.follow(null, []);
+  }
+
+  /** Waits until every sync is idle (tests, the benchmark). */
+  async idle(): Promise<void> {
+    for (const e of this.engines) await e.idle();
+  }
+
+  get pod(): TrackedPod | null {
+    return this.tracker.pod;
+  }
+
+  async stop(): Promise<void> {
+    this.tracker.stop();
+    this.logs.stop();
+    await Promise.all([...this.engines.map((e) => e.stop()), ...this.forwards.map((f) => f.close())]);
+    this.update('stopped', (s) => {
+      s.phase = 'stopped';
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// The kubelet: one PodWorker per pod in the store, created on sight and told about changes.
+
+import type { WatchEvent } from '../contract.ts';
+import { PodWorker, type WorkerContext } from './pod-worker.ts';
+import { PODS, type Pod } from './types.ts';
+
+export function createKubelet(ctx: WorkerContext) {
+  const workers = new Map<string, PodWorker>();
+  let unsubscribe: (() => void) | undefined;
+
+  function key(pod: Pod): string {
+    return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}/${pod.metadata.uid}`;
+  }
+
+  function observe(event: WatchEvent): void {
+    const pod = event.object as Pod;
+    const k = key(pod);
+    let worker = workers.get(k);
+    if (event.type === 'DELETED') {
+      worker?.remove();
+      return;
+    }
+    if (!worker) {
+      worker = new PodWorker(ctx, pod, () => workers.delete(k));
+      workers.set(k, worker);
+    }
+    worker.wake();
+  }
+
+  return {
+    start(): void {
+      unsubscribe = ctx.store.subscribe(PODS, observe);
+      for (const pod of ctx.store.list(PODS, undefined)) observe({ type: 'ADDED', object: pod });
+    },
+    /** The worker running a pod (the current instance of that name). */
+    worker(namespace: string, name: string, uid: string): PodWorker | undefined {
+      return workers.get(`${namespace}/${name}/${uid}`);
+    },
+    async stop(): Promise<void> {
+      unsubscribe?.();
+      await Promise.all([...workers.values()].map((w) => w.destroy()));
+      workers.clear();
+    },
+  };
+}
+
+export type Kubelet = ReturnType<typeof createKubelet>;

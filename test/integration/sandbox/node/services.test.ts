@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SERVICES } from '../../../../sandbox/node/types.ts';
+import { getPod, type Harness, isReady, pod, run, startNode, waitFor } from './harness.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startNode();
+});
+after(async () => {
+  await h?.close();
+});
+
+const httpd = {
+  containers: [
+    {
+      name: 'web',
+      image: 'busybox:1.36',
+      command: [
+        'sh',
+        '-c',
+        'mkdir -p /www && echo "hello from $POD_NAME" > /www/index.html && exec httpd -f -p 8080 -h /www',
+      ],
+      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      ports: [{ name: 'http', containerPort: 8080 }],
+      readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+    },
+  ],
+};
+
+test('a busybox httpd pod is reachable by podIP, and through its Service by clusterIP and DNS names', async () => {
+  h.store.create({ group: '', version: 'v1', resource: 'pods' }, pod('web-1', httpd, { labels: { app: 'web' } }));
+  h.store.create(
+    { group: '', version: 'v1', resource: 'pods' },
+    pod('client', { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'] }] }),
+  );
+  const ip = h.node.allocateServiceIP();
+  h.store.create(SERVICES, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { clusterIP: ip, selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+  });
+  const web = await waitFor('web-1 ready', () => (isReady(getPod(h, 'web-1')) ? getPod(h, 'web-1') : undefined));
+  await waitFor('client running', () => getPod(h, 'client')?.status?.phase === 'Running');
+  const podIP = web.status!.podIP as string;
+  assert.match(podIP, /^10\.\d+\.\d+\.\d+$/);
+
+  const direct = await run(h, 'client', 'c', ['wget', '-qO-', `http://${podIP}:8080/`]);
+  assert.equal(direct.stdout, 'hello from web-1\n');
+
+  for (const target of [ip, 'web', 'web.default', 'web.default.svc.cluster.local']) {
+    const result = await waitFor(`wget http://${target}/`, async () => {
+      const r = await run(h, 'client', 'c', ['timeout', '5', 'wget', '-qO-', `http://${target}/`]);
+      return r.exitCode === 0 ? r : undefined;
+    });
+    assert.equal(result.stdout, 'hello from web-1\n', `via ${target}`);
+  }
+  const lookup = await run(h, 'client', 'c', ['nslookup', 'web.default.svc.cluster.local']);
+  assert.match(lookup.stdout, new RegExp(`Address: ${ip.replaceAll('.', '\\.')}`));
+});

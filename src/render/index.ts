@@ -103,6 +103,10 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   const customClusterKinds = clusterScopedCustomKinds(all);
   const repositories = Object.entries(project.images).map(([name, image]) => ({ name, repository: image.image }));
   const images = await imageRefs(project, pinned, usedImages(all, repositories));
+  for (const [name, digest] of Object.entries(options.digests ?? {})) {
+    const info = images[name];
+    if (info && !info.digest) info.digest = digest;
+  }
   const wanted = Object.entries(images).map(([name, info]) => ({
     name,
     repository: project.images[name]!.image,

@@ -13,6 +13,8 @@ export interface RenderOptions {
   apps?: readonly string[];
   /** image name -> full reference (--image); other images get the tag `kloop build` computes */
   images?: Readonly<Record<string, string>>;
+  /** registry digests known for images (from `kloop build`): recorded in the metadata, manifests unchanged */
+  digests?: Readonly<Record<string, string>>;
   /** check objects against Kubernetes and CRD schemas (default true) */
   validate?: boolean;
   /** serve unchanged inputs from .kloop/render-cache (default true) */

@@ -124,6 +124,9 @@ describe('image wiring', () => {
       `Deployment/shop-staging/web-web:web->registry.example.com/shop/web:${webTag}`,
     ]);
     assert.equal(result.metadata.kloop.images.web!.tag, webTag);
+    const withDigest = await render(project, { apps: ['web'], digests: { web: 'sha256:feed' } });
+    assert.equal(withDigest.metadata.kloop.images.web!.digest, 'sha256:feed', 'digests from kloop build are recorded');
+    assert.match(withDigest.apps[0]!.yaml, new RegExp(`image: registry.example.com/shop/web:${webTag}\\n`));
     assert.equal(result.metadata.kloop.images.web!.pinned, false);
     assert.deepEqual(result.warnings, []);
   });

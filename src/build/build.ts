@@ -72,7 +72,18 @@ async function exists(file: string, tool: EngineTool, ref: string): Promise<bool
 /** Whether the engine has `ref`, and (Docker) the registry digest it recorded for the image's repository. */
 async function inspect(file: string, tool: EngineTool, ref: string): Promise<{ exists: boolean; digest?: string }> {
   const r = await exec(file, existsArgs(tool, ref));
-  if (r.code !== 0) return { exists: false };
+  if (r.code !== 0) {
+    if (
+      tool === 'docker' &&
+      /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running/i.test(r.output)
+    ) {
+      throw new KloopError('the Docker Engine is not reachable', {
+        details: tail(r.output, 3),
+        hint: 'start Docker (docker info must work), or point DOCKER_HOST / the docker context at a running engine',
+      });
+    }
+    return { exists: false };
+  }
   if (tool !== 'docker') return { exists: true };
   const repository = ref.slice(0, ref.lastIndexOf(':'));
   try {

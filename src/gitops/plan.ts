@@ -29,6 +29,7 @@ export interface PlanInput {
   configPath: string;
   from?: string;
   where: string;
+  ciRun?: string;
 }
 
 export async function plan(co: Checkout, input: PlanInput): Promise<Plan> {
@@ -70,6 +71,13 @@ export async function plan(co: Checkout, input: PlanInput): Promise<Plan> {
     'secret guard: no plain Secret data and no secret variable values',
     ...input.render.warnings.map((w) => `warning: ${w}`),
   ];
-  const summaryInput: SummaryInput = { metadata, oldImages, changes, validation, configPath: input.configPath };
+  const summaryInput: SummaryInput = {
+    metadata,
+    oldImages,
+    changes,
+    validation,
+    configPath: input.configPath,
+    ciRun: input.ciRun,
+  };
   return { files, remove, changes, imagesChanged, metadata, previous, summaryInput, text: summary(summaryInput) };
 }

@@ -28,7 +28,7 @@ import { chooseForge, type ForgeChoice } from './providers/detect.ts';
 import type { PullRequestResult } from './providers/types.ts';
 import { readFromEnvironment, sourceWorktree } from './from.ts';
 import { assertNoSecrets } from './guard.ts';
-import { counts, marker, summary, title } from './summary.ts';
+import { ciRunUrl, counts, marker, summary, title } from './summary.ts';
 
 export interface PromoteOptions {
   /** diff compares only; promote writes (unless dryRun) */
@@ -185,6 +185,7 @@ export async function promote(project: Project, options: PromoteOptions): Promis
           images,
           configPath,
           from: options.from,
+          ciRun: ciRunUrl(options.env),
           where: `${project.configFile}: environments.${envName}.gitops.path`,
         });
         await replacePaths(co, p.remove, p.files);

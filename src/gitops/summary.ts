@@ -13,6 +13,20 @@ export interface SummaryInput {
   validation: string[];
   /** kloop.yaml path relative to the source repository root */
   configPath: string;
+  /** the CI run that promoted, when there is one */
+  ciRun?: string;
+}
+
+/** The CI run's web page from the variables GitHub Actions, GitLab CI, Azure Pipelines and Bitbucket Pipelines set. */
+export function ciRunUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID)
+    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  if (env.CI_PIPELINE_URL) return env.CI_PIPELINE_URL;
+  if (env.SYSTEM_COLLECTIONURI && env.SYSTEM_TEAMPROJECT && env.BUILD_BUILDID)
+    return `${env.SYSTEM_COLLECTIONURI}${env.SYSTEM_TEAMPROJECT}/_build/results?buildId=${env.BUILD_BUILDID}`;
+  if (env.BITBUCKET_GIT_HTTP_ORIGIN && env.BITBUCKET_BUILD_NUMBER)
+    return `${env.BITBUCKET_GIT_HTTP_ORIGIN}/pipelines/results/${env.BITBUCKET_BUILD_NUMBER}`;
+  return undefined;
 }
 
 export function marker(project: string, env: string): string {
@@ -57,6 +71,7 @@ export function summary(input: SummaryInput, limit = Number.POSITIVE_INFINITY): 
       `Commit: ${m.subject ?? ''}${m.author ? ` — ${m.author}` : ''}`,
     );
   } else head.push('Source: not a git repository (no commit recorded)');
+  if (input.ciRun) head.push(`CI run: ${input.ciRun}`);
   if (k.from) head.push(`Promoted from environment **${k.from}** (same source commit and images).`);
   if (k.dirty) head.push('', '> **Warning:** rendered from a working tree with uncommitted changes (`--allow-dirty`).');
 

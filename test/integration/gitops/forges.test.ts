@@ -197,6 +197,10 @@ for (const fc of cases) {
       assert.ok(body.startsWith('<!-- kloop:promote project=shop env=staging -->'), body.slice(0, 80));
       assert.match(body, /\| added \| Deployment \| shop \| web \|/);
       assert.match(r.stdout, new RegExp(`/${store.prs[0]!.id}\\n$`), 'prints the PR URL');
+      if (fc.provider === 'github' || fc.provider === 'gitea') {
+        assert.deepEqual(store.prs[0]!.labels, ['promotion']);
+        assert.deepEqual(store.prs[0]!.reviewers, ['alice']);
+      }
       const dry = await kloop(['promote', '--env', 'staging', '--dry-run']);
       assert.equal(dry.stdout, body, 'the PR body is the --dry-run summary');
     });

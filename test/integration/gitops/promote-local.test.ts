@@ -139,6 +139,40 @@ describe('promote to a local GitOps repository', () => {
   });
 });
 
+describe('validation and usage', () => {
+  let shop: Shop;
+  before(() => {
+    shop = makeShop();
+  });
+  after(() => shop.cleanup());
+
+  it('a validation error blocks the promotion before anything is pushed', async () => {
+    shop.write('deploy/web/service.yaml', shop.read('deploy/web/service.yaml').replace('port: 80', 'port: eighty'));
+    shop.commit('broken port');
+    const r = await shop.kloop(['promote', '--env', 'staging']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /schema validation failed: app web: Service\/shop\/web/);
+    assert.equal(shop.revParse(BRANCH), undefined);
+  });
+
+  it('needs --env (usage error) and reports data with -o json', async () => {
+    const usage = await shop.kloop(['diff']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /kloop diff needs --env NAME/);
+    shop.write('deploy/web/service.yaml', shop.read('deploy/web/service.yaml').replace('port: eighty', 'port: 80'));
+    shop.commit('fixed port');
+    const r = await shop.kloop(['diff', '--env', 'staging', '-o', 'json']);
+    assert.equal(r.code, 3, r.stderr);
+    const data = JSON.parse(r.stdout);
+    assert.equal(data.changed, true);
+    assert.equal(data.branch, BRANCH);
+    assert.deepEqual(
+      data.changes.map((c: { change: string; kind: string }) => `${c.change} ${c.kind}`),
+      ['added ConfigMap', 'added Deployment', 'added Service'],
+    );
+  });
+});
+
 describe('the secret guard', () => {
   let shop: Shop;
   before(() => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResourceChange } from '../../../src/gitops/diff.ts';
 import type { GitopsMetadata } from '../../../src/gitops/metadata.ts';
-import { summary } from '../../../src/gitops/summary.ts';
+import { ciRunUrl, summary } from '../../../src/gitops/summary.ts';
 
 const metadata: GitopsMetadata = {
   author: 'Dev <dev@example.com>',
@@ -74,5 +74,23 @@ describe('the PR body', () => {
     assert.ok(body.length <= 4000);
     assert.ok(body.startsWith('<!-- kloop:promote'));
     assert.match(body, /Truncated to 4000 characters/);
+  });
+});
+
+describe('the CI run link', () => {
+  it('is built from the CI variables of each forge', () => {
+    assert.equal(
+      ciRunUrl({ GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/shop', GITHUB_RUN_ID: '42' }),
+      'https://github.com/acme/shop/actions/runs/42',
+    );
+    assert.equal(
+      ciRunUrl({ SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'ops', BUILD_BUILDID: '7' }),
+      'https://dev.azure.com/acme/ops/_build/results?buildId=7',
+    );
+    assert.equal(ciRunUrl({}), undefined);
+    assert.match(
+      summary({ ...input(0), ciRun: 'https://ci.example/run/1' }),
+      /^CI run: https:\/\/ci\.example\/run\/1$/m,
+    );
   });
 });

@@ -108,6 +108,20 @@ describe('kloop build with Docker Engine', { skip: available.ok ? false : availa
     assert.ok(imageExists(first.ref) && imageExists(arg.ref) && imageExists(file.ref));
   });
 
+  test('target picks the stage of a multi-stage Dockerfile, and is part of the tag', async () => {
+    const { root, project } = setup();
+    writeFileSync(
+      join(root, 'Dockerfile'),
+      'FROM busybox:1.36 AS base\nARG TEST_LABEL\nLABEL kloop-test=$TEST_LABEL\nCMD ["echo", "base stage"]\n' +
+        'FROM base AS dev\nCMD ["echo", "dev stage"]\nFROM base AS prod\nCMD ["echo", "prod stage"]\n',
+    );
+    const dev = (await build(project({ target: 'dev' }))).result.app!;
+    const prod = (await build(project({ target: 'prod' }))).result.app!;
+    assert.notEqual(dev.tag, prod.tag);
+    assert.equal(docker(['run', '--rm', dev.ref]).trim(), 'dev stage');
+    assert.equal(docker(['run', '--rm', prod.ref]).trim(), 'prod stage');
+  });
+
   test('images build in parallel up to the bound', async () => {
     const { root, project } = setup(['one', 'two']);
     // a step that takes a while and misses the layer cache (unique per run)

@@ -9,7 +9,7 @@ export interface CachedApp {
   objects: KubeObject[];
 }
 
-const KEEP = 200;
+const KEEP = 400;
 
 export function cacheDir(stateDir: string): string {
   return path.join(stateDir, 'render-cache');
@@ -35,6 +35,7 @@ export async function writeCache(stateDir: string, key: string, entry: CachedApp
 
 async function prune(dir: string): Promise<void> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.json') && n !== 'tools.json');
+  // render and validation entries are pruned together, oldest first
   if (names.length <= KEEP) return;
   const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n))).mtimeMs })));
   dated.sort((a, b) => a.t - b.t);
@@ -63,4 +64,23 @@ export async function cachedToolVersion(
   await writeFile(tmp, JSON.stringify(known, null, 2));
   await rename(tmp, file);
   return version;
+}
+
+/** A passed validation, by the hash of what was validated: a warm render skips loading the schemas. */
+export async function readValidation(stateDir: string, key: string): Promise<{ unchecked: string[] } | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(cacheDir(stateDir), `valid-${key}.json`), 'utf8')) as {
+      unchecked: string[];
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeValidation(stateDir: string, key: string, entry: { unchecked: string[] }): Promise<void> {
+  const dir = cacheDir(stateDir);
+  await mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.valid-${key}.${process.pid}.tmp`);
+  await writeFile(tmp, JSON.stringify(entry));
+  await rename(tmp, path.join(dir, `valid-${key}.json`));
 }

@@ -1,18 +1,19 @@
 // render(): the one path from templates to low-level manifests. deploy, dev, diff and promote call
 // it; `kloop render` writes its result. Pure in the sense that matters: (source tree, variables,
 // image references) -> sorted objects + metadata; the repository is never written.
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import { imageTag } from '../build/tag.ts';
 import { version } from '../cli/version.ts';
 import { renderRawApp } from './app.ts';
+import { readValidation, writeValidation } from './cache.ts';
 import { parseImageRef, usedImages, wireImages } from './images.ts';
 import { kustomizeTool } from './kustomize.ts';
 import { sourceInfo, toolVersions } from './metadata.ts';
 import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
 import type { ImageInfo, RenderedApp, RenderOptions, RenderResult } from './types.ts';
-import { validateObjects } from './validate.ts';
 
 export type * from './types.ts';
 
@@ -137,10 +138,25 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   const unchecked: string[] = [];
   if (validate) {
     const problems: string[] = [];
+    const useCache = options.cache !== false;
+    // what validation depends on besides the app's own objects: the CRDs of the whole render
+    const crds = createHash('sha256');
+    crds.update(`${version()}\0${project.kubeVersion}\0`);
+    for (const o of all) if (o.kind === 'CustomResourceDefinition') crds.update(JSON.stringify(o));
+    const context = crds.digest('hex');
     for (const app of apps) {
+      const key = createHash('sha256').update(context).update(app.yaml).digest('hex');
+      const known = useCache ? await readValidation(project.stateDir, key) : undefined;
+      if (known) {
+        unchecked.push(...known.unchecked.map((o) => `${app.name}: ${o}`));
+        continue;
+      }
+      // loaded only when something must be validated: the schemas are the slowest part of a warm start
+      const { validateObjects } = await import('./validate.ts');
       const { errors, unchecked: none } = await validateObjects(app.objects, project.kubeVersion, all);
       for (const e of errors) problems.push(`app ${app.name}: ${e}`);
       unchecked.push(...none.map((o) => `${app.name}: ${o}`));
+      if (errors.length === 0 && useCache) await writeValidation(project.stateDir, key, { unchecked: none });
     }
     if (problems.length > 0) {
       throw new KloopError(`schema validation failed: ${problems[0]}`, {

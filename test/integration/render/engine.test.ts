@@ -90,7 +90,9 @@ describe('determinism and cache', () => {
       warm.apps.map((a) => a.yaml),
       cold.apps.map((a) => a.yaml),
     );
-    assert.ok(readdirSync(path.join(root, '.kloop', 'render-cache')).length >= 6);
+    const entries = readdirSync(path.join(root, '.kloop', 'render-cache'));
+    assert.equal(entries.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).length, 6, 'one render entry per app');
+    assert.equal(entries.filter((n) => n.startsWith('valid-')).length, 6, 'one passed validation per app');
 
     appendFileSync(path.join(root, 'deploy/web/values.yaml'), 'extra: 1\n');
     const changedValues = await render(project);
@@ -300,7 +302,9 @@ describe('errors', () => {
       '---\napiVersion: monitoring.example.com/v1\nkind: Probe\nmetadata: { name: p }\nspec: { any: thing }\n',
     );
     rmSync(path.join(root, 'src/web'), { recursive: true }); // web's tag cannot be computed now
-    const result = await render(makeProject(root), { apps: ['jobs'], cache: false });
+    const result = await render(makeProject(root), { apps: ['jobs'] });
+    const warm = await render(makeProject(root), { apps: ['jobs'] });
+    assert.deepEqual(warm.warnings, result.warnings, 'a remembered validation repeats its warnings');
     assert.ok(
       result.warnings.includes(
         'no schema for 1 object(s), not validated (their CRDs are not in the render): jobs: Probe/shop-dev/p',

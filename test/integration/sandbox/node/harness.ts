@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import type { KubeObject, Node } from '../../../../sandbox/contract.ts';
 import { cleanupInstance, createDockerNode } from '../../../../sandbox/node/index.ts';
-import { PODS } from '../../../../sandbox/node/types.ts';
+import { PODS, type Pod } from '../../../../sandbox/node/types.ts';
 import { FixtureStore } from './fixture-store.ts';
 
 export const LABEL_KEY = 'kloop.sandbox/instance';
@@ -89,12 +89,10 @@ export function pod(
 }
 
 export function getPod(h: Harness, name: string, namespace = 'default') {
-  return h.store.get(PODS, namespace, name) as
-    | (KubeObject & { status?: Record<string, any>; spec: Record<string, any> })
-    | undefined;
+  return h.store.get(PODS, namespace, name) as Pod | undefined;
 }
 
-export function isReady(object: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined) {
+export function isReady(object: Pod | undefined): boolean {
   return object?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 

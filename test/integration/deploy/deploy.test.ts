@@ -198,17 +198,15 @@ apps:
     assert.equal((await p.kloop('purge')).code, 0);
   });
 
-  it('reports a conflict with another field manager, and --force-conflicts takes the fields over', async () => {
+  it('reports a conflict with another field manager; purge after the failed deploy leaves the other tool’s object; --force-conflicts takes over', async () => {
     const p = project('conflict', {
-      'kloop.yaml': 'version: v1\nname: conflict\napps:\n  settings:\n    manifests: [config.yaml]\n',
-      'config.yaml': configMap('settings', { mode: 'kloop' }),
+      'kloop.yaml': 'version: v1\nname: conflict\napps:\n  settings:\n    manifests: [config/*.yaml]\n',
+      'config/settings.yaml': configMap('settings', { mode: 'kloop' }),
+      'config/other.yaml': configMap('other', { a: '1' }),
     });
-    const other = await p.kloop('deploy', '--skip-build');
-    assert.equal(other.code, 0, other.stderr);
-    assert.equal((await p.kloop('purge')).code, 0);
-    // another tool owns the object now
+    // another tool owns "settings"
     const theirs = await p.kubectlInput(
-      configMap('settings', { mode: 'helm' }),
+      `apiVersion: v1\nkind: Namespace\nmetadata: { name: conflict }\n---\n${configMap('settings', { mode: 'helm' })}`,
       'apply',
       '--server-side',
       '--field-manager=helm',
@@ -224,11 +222,54 @@ apps:
     assert.match(r.stderr, /configmap\/settings in conflict: 1 field conflict with "helm"/);
     assert.match(r.stderr, /\.data\.mode is owned by "helm"/);
     assert.match(r.stderr, /--force-conflicts/);
+    assert.equal((await jsonOf(p, 'get', 'configmap', 'other', '-n', 'conflict')).data.a, '1');
+
+    // the failed deploy recorded both objects before applying: purge finds "other" and leaves helm's object
+    const purge = await p.kloop('purge');
+    assert.equal(purge.code, 0, purge.stderr);
+    assert.notEqual((await p.kubectl('get', 'configmap', 'other', '-n', 'conflict')).code, 0, 'other was purged');
+    assert.equal((await jsonOf(p, 'get', 'configmap', 'settings', '-n', 'conflict')).data.mode, 'helm');
+    assert.match(purge.stderr, /configmap\/settings in conflict was not applied by kloop/);
 
     const forced = await p.kloop('deploy', '--skip-build', '--force-conflicts');
     assert.equal(forced.code, 0, forced.stderr);
     const cm = await jsonOf(p, 'get', 'configmap', 'settings', '-n', 'conflict');
     assert.equal(cm.data.mode, 'kloop');
     assert.equal((await p.kloop('purge')).code, 0);
+    assert.notEqual(
+      (await p.kubectl('get', 'configmap', 'settings', '-n', 'conflict')).code,
+      0,
+      'taken over, then purged',
+    );
+  });
+
+  it('converges when a deploy is killed midway, and purge still finds everything', async () => {
+    const p = project('killed', {
+      'kloop.yaml': 'version: v1\nname: killed\napps:\n  slow:\n    manifests: [deploy/*.yaml]\n',
+      'deploy/slow.yaml': deployment('slow', { probeDelay: 6 }),
+      'deploy/config.yaml': configMap('slow-config', { a: '1' }),
+    });
+    const child = p.spawnKloop('deploy', '--skip-build');
+    const exited = new Promise((r) => child.on('exit', r));
+    // kill it while it waits for readiness (the probe holds the pod unready for 6 s)
+    for (let i = 0; i < 200; i++) {
+      if ((await p.kubectl('get', 'deployment', 'slow', '-n', 'killed')).code === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await exited;
+
+    const again = await p.kloop('deploy', '--skip-build', '--timeout', '90s', '-o', 'json');
+    assert.equal(again.code, 0, again.stderr);
+    // depending on when the kill landed, the rerun applies again or only has to wait
+    assert.ok(['applied', 'unchanged'].includes(JSON.parse(again.stdout).apps.slow.status));
+    assert.equal((await jsonOf(p, 'get', 'deployment', 'slow', '-n', 'killed')).status.availableReplicas, 1);
+
+    const purge = await p.kloop('purge', '-o', 'json');
+    assert.equal(purge.code, 0, purge.stderr);
+    assert.deepEqual(JSON.parse(purge.stdout).apps.slow.deleted.sort(), [
+      'configmap/slow-config in killed',
+      'deployment/slow in killed',
+    ]);
   });
 });

@@ -1,6 +1,9 @@
 // kloop render [app...] [--out DIR|-] [--image NAME=REF] [--validate=false] [--no-cache]
+// Runs the beforeRender hooks, render(), writes the result, then the afterRender hooks.
+import path from 'node:path';
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
+import { runHooks } from '../deploy/hooks.ts';
 import { UsageError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { render } from '../render/index.ts';
@@ -49,6 +52,9 @@ export async function run(
   const images = parseImages(opts.image ?? []);
   const validate = parseBool('--validate', opts.validate, true);
   const project = await loadProject(globals);
+  const toStdout = opts.out === undefined || opts.out === '-';
+  const hookEnv: Record<string, string> = toStdout ? {} : { KLOOP_RENDER_OUT: path.resolve(globals.cwd, opts.out!) };
+  await runHooks(project, 'beforeRender', hookEnv);
   const result = await render(project, { apps, images, validate, cache: opts.cache !== false });
 
   for (const app of result.apps) {
@@ -57,9 +63,12 @@ export async function run(
   }
   for (const w of result.warnings) log.warn(w);
 
-  const toStdout = opts.out === undefined || opts.out === '-';
   if (!toStdout) {
-    const files = await writeOutDir(opts.out!, result, { args: reproduceArgs(globals, apps, images) });
+    const files = await writeOutDir(path.resolve(globals.cwd, opts.out!), result, {
+      args: reproduceArgs(globals, apps, images),
+      outName: opts.out!,
+    });
+    await runHooks(project, 'afterRender', hookEnv);
     if (globals.output === 'json') {
       process.stdout.write(`${JSON.stringify({ out: opts.out, files, metadata: result.metadata }, null, 2)}\n`);
     } else {
@@ -75,6 +84,7 @@ export async function run(
     process.stdout.write(
       `${JSON.stringify({ apps, metadata: result.metadata, warnings: result.warnings }, null, 2)}\n`,
     );
+    await runHooks(project, 'afterRender', hookEnv);
     return 0;
   }
   const stream = result.apps
@@ -82,5 +92,6 @@ export async function run(
     .filter(Boolean)
     .join('---\n');
   process.stdout.write(stream);
+  await runHooks(project, 'afterRender', hookEnv);
   return 0;
 }

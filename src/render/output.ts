@@ -11,6 +11,8 @@ export const METADATA_FILE = 'hydrator.metadata';
 export interface ReproduceInfo {
   /** kloop render arguments that reproduce this output (without --out) */
   args: string[];
+  /** --out as the user wrote it (default: the directory) */
+  outName?: string;
 }
 
 function quote(a: string): string {
@@ -71,7 +73,7 @@ async function replaceable(dir: string): Promise<boolean> {
 export async function writeOutDir(dir: string, result: RenderResult, reproduce: ReproduceInfo): Promise<string[]> {
   const target = path.resolve(dir);
   if (!(await replaceable(target))) {
-    throw new KloopError(`--out ${dir} exists and is not an earlier kloop render output`, {
+    throw new KloopError(`--out ${reproduce.outName ?? dir} exists and is not an earlier kloop render output`, {
       hint: 'choose an empty or new directory; kloop replaces only directories it wrote',
     });
   }
@@ -88,7 +90,7 @@ export async function writeOutDir(dir: string, result: RenderResult, reproduce: 
       files.push(`${app.name}.yaml`);
     }
     await writeFile(path.join(tmp, METADATA_FILE), `${JSON.stringify(result.metadata, null, 2)}\n`);
-    await writeFile(path.join(tmp, 'README.md'), readme(result, reproduce, dir));
+    await writeFile(path.join(tmp, 'README.md'), readme(result, reproduce, reproduce.outName ?? dir));
     files.push(METADATA_FILE, 'README.md');
     const hadOld = await exists(target);
     if (hadOld) await rename(target, old);

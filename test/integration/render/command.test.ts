@@ -124,6 +124,26 @@ describe('kloop render', () => {
     );
   });
 
+  test('beforeRender and afterRender hooks run around the render; a failing beforeRender stops it', () => {
+    const root = fixture();
+    const config = path.join(root, 'kloop.yaml');
+    writeFileSync(
+      config,
+      `${readFileSync(config, 'utf8')}hooks:\n  beforeRender: ["echo before > hook.log"]\n  afterRender: ["ls \\"$KLOOP_RENDER_OUT\\" >> hook.log"]\n`,
+    );
+    const r = kloop(root, 'render', 'jobs', '--out', 'out');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      readFileSync(path.join(root, 'hook.log'), 'utf8'),
+      'before\nREADME.md\nhydrator.metadata\njobs.yaml\n',
+    );
+    writeFileSync(config, readFileSync(config, 'utf8').replace('echo before > hook.log', 'exit 3'));
+    const failed = kloop(root, 'render', 'jobs', '--out', 'out2');
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /hook beforeRender failed/);
+    assert.equal(existsSync(path.join(root, 'out2')), false);
+  });
+
   test('refuses to replace a directory it did not write; usage errors exit 2', () => {
     const root = fixture();
     mkdirSync(path.join(root, 'mine'));

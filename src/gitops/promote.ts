@@ -132,6 +132,7 @@ export async function promote(project: Project, options: PromoteOptions): Promis
   const g: GitOptions = {
     git: project.tools.git,
     auth: choice.gitAuth,
+    authSource: choice.forge?.tokenVariable,
     env: options.gitEnv ? { ...options.gitEnv } : undefined,
   };
 

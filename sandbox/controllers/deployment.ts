@@ -1,0 +1,269 @@
+// Deployment → ReplicaSets: one ReplicaSet per distinct pod template (named by its hash), rolling
+// updates within maxSurge/maxUnavailable or Recreate, revision annotations, history cleanup,
+// and the status fields `kubectl rollout status` and `helm --wait` read.
+import type { KubeObject } from '../contract.ts';
+import type { MemoryStore } from '../store/store.ts';
+import {
+  canonical,
+  condition,
+  type Controller,
+  DEPLOYMENTS,
+  type Obj,
+  ownedBy,
+  ownerRef,
+  PODS,
+  REPLICASETS,
+  templateHash,
+  writeStatus,
+} from './runtime.ts';
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const HASH = 'pod-template-hash';
+
+export function deploymentController(store: MemoryStore): Controller {
+  return {
+    name: 'deployment',
+    watches: ['apps/deployments', 'apps/replicasets'],
+    reconcile() {
+      for (const d of store.list(DEPLOYMENTS, undefined)) {
+        if (!d.metadata.deletionTimestamp) reconcileDeployment(store, d);
+      }
+    },
+  };
+}
+
+/** "25%" of n, rounded up (surge) or down (unavailable); integers as they are. */
+export function resolveIntOrPercent(value: unknown, total: number, roundUp: boolean): number {
+  if (typeof value === 'number') return value;
+  const text = String(value ?? '0');
+  if (text.endsWith('%')) {
+    const exact = (Number(text.slice(0, -1)) * total) / 100;
+    return roundUp ? Math.ceil(exact) : Math.floor(exact);
+  }
+  return Number(text) || 0;
+}
+
+function withoutHash(template: Obj): Obj {
+  const copy = structuredClone(template);
+  const labels = (copy.metadata as Obj | undefined)?.labels as Record<string, string> | undefined;
+  if (labels) delete labels[HASH];
+  return copy;
+}
+
+const replicasOf = (rs: KubeObject) => Number((rs.spec as Obj).replicas ?? 0);
+const statusOf = (rs: KubeObject, key: string) => Number(((rs.status ?? {}) as Obj)[key] ?? 0);
+const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
+
+function setReplicas(
+  store: MemoryStore,
+  d: KubeObject,
+  rs: KubeObject,
+  replicas: number,
+  maxSurge: number,
+): KubeObject {
+  const desired = String((d.spec as Obj).replicas);
+  const max = String(Number((d.spec as Obj).replicas) + maxSurge);
+  const annotations = rs.metadata.annotations ?? {};
+  if (
+    replicasOf(rs) === replicas &&
+    annotations['deployment.kubernetes.io/desired-replicas'] === desired &&
+    annotations['deployment.kubernetes.io/max-replicas'] === max
+  ) {
+    return rs;
+  }
+  const next = structuredClone(rs);
+  (next.spec as Obj).replicas = replicas;
+  next.metadata.annotations = {
+    ...annotations,
+    'deployment.kubernetes.io/desired-replicas': desired,
+    'deployment.kubernetes.io/max-replicas': max,
+  };
+  return store.update(REPLICASETS, next);
+}
+
+function reconcileDeployment(store: MemoryStore, d: KubeObject): void {
+  const spec = d.spec as Obj;
+  const ns = d.metadata.namespace;
+  const replicas = Number(spec.replicas ?? 1);
+  const template = spec.template as Obj;
+  const owned = store.list(REPLICASETS, ns).filter((rs) => ownedBy(rs, d));
+  const wanted = canonical(template);
+  let newRS = owned.find((rs) => canonical(withoutHash((rs.spec as Obj).template as Obj)) === wanted);
+  const olds = () => owned.filter((rs) => rs !== newRS);
+  const maxRevision = Math.max(0, ...owned.map(revisionOf));
+  const strategy = (spec.strategy ?? {}) as Obj;
+  const rolling = strategy.type !== 'Recreate';
+  const ru = (strategy.rollingUpdate ?? {}) as Obj;
+  let maxSurge = rolling ? resolveIntOrPercent(ru.maxSurge ?? '25%', replicas, true) : 0;
+  let maxUnavailable = rolling ? resolveIntOrPercent(ru.maxUnavailable ?? '25%', replicas, false) : 0;
+  if (rolling && maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
+  if (!rolling) maxSurge = 0;
+
+  if (spec.paused) {
+    updateStatus(store, d, owned, newRS, maxUnavailable);
+    return;
+  }
+
+  if (!newRS) {
+    const hash = templateHash(template);
+    const rsTemplate = structuredClone(template);
+    rsTemplate.metadata ??= {};
+    const tmeta = rsTemplate.metadata as Obj;
+    tmeta.labels = { ...((tmeta.labels as Obj) ?? {}), [HASH]: hash };
+    const selector = structuredClone((spec.selector ?? {}) as Obj);
+    selector.matchLabels = { ...((selector.matchLabels as Obj) ?? {}), [HASH]: hash };
+    const anyOld = olds().some((rs) => replicasOf(rs) > 0);
+    const initial = anyOld ? (rolling ? 0 : 0) : replicas;
+    newRS = store.create(REPLICASETS, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${d.metadata.name}-${hash}`,
+        namespace: ns,
+        labels: { ...((tmeta.labels as Record<string, string>) ?? {}) },
+        annotations: {
+          'deployment.kubernetes.io/desired-replicas': String(replicas),
+          'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge),
+          [REVISION]: String(maxRevision + 1),
+        },
+        ownerReferences: [ownerRef(d)],
+      },
+      spec: { replicas: initial, minReadySeconds: spec.minReadySeconds ?? 0, selector, template: rsTemplate },
+    });
+    owned.push(newRS);
+  } else if (revisionOf(newRS) < maxRevision) {
+    // A rollback to an older template: it becomes the newest revision again.
+    const next = structuredClone(newRS);
+    next.metadata.annotations = { ...next.metadata.annotations, [REVISION]: String(maxRevision + 1) };
+    newRS = store.update(REPLICASETS, next);
+    owned.splice(
+      owned.findIndex((rs) => rs.metadata.uid === newRS!.metadata.uid),
+      1,
+      newRS,
+    );
+  }
+
+  const revision = newRS.metadata.annotations?.[REVISION];
+  if (d.metadata.annotations?.[REVISION] !== revision) {
+    const next = structuredClone(d);
+    next.metadata.annotations = { ...next.metadata.annotations, [REVISION]: String(revision) };
+    d = store.update(DEPLOYMENTS, next);
+  }
+
+  const oldSets = olds();
+  if (oldSets.every((rs) => replicasOf(rs) === 0)) {
+    newRS = setReplicas(store, d, newRS, replicas, maxSurge);
+  } else if (!rolling) {
+    for (const rs of oldSets) setReplicas(store, d, rs, 0, 0);
+    const oldPods = store.list(PODS, ns).filter((p) => oldSets.some((rs) => ownedBy(p, rs)));
+    if (oldPods.length === 0) newRS = setReplicas(store, d, newRS, replicas, 0);
+  } else {
+    // Scale up the new set within the surge budget.
+    const all = owned.map((rs) => (rs === newRS ? newRS : rs));
+    const total = all.reduce((n, rs) => n + replicasOf(rs), 0);
+    const room = replicas + maxSurge - total;
+    if (room > 0 && replicasOf(newRS) < replicas) {
+      newRS = setReplicas(store, d, newRS, Math.min(replicas, replicasOf(newRS) + room), maxSurge);
+    } else if (replicasOf(newRS) > replicas) newRS = setReplicas(store, d, newRS, replicas, maxSurge);
+    // Scale old sets down as far as availability allows.
+    const minAvailable = replicas - maxUnavailable;
+    const newUnavailable = Math.max(0, replicasOf(newRS) - statusOf(newRS, 'availableReplicas'));
+    const totalNow = oldSets.reduce((n, rs) => n + replicasOf(rs), 0) + replicasOf(newRS);
+    let budget = totalNow - minAvailable - newUnavailable;
+    // Old pods that are not available cost nothing to remove.
+    for (const rs of oldSets) {
+      const unhealthy = Math.max(0, replicasOf(rs) - statusOf(rs, 'availableReplicas'));
+      if (unhealthy > 0) {
+        const cut = Math.min(unhealthy, replicasOf(rs));
+        setReplicas(store, d, rs, replicasOf(rs) - cut, maxSurge);
+        (rs.spec as Obj).replicas = replicasOf(rs) - cut;
+        budget -= 0;
+      }
+    }
+    const sorted = [...oldSets].sort((a, b) => revisionOf(a) - revisionOf(b));
+    for (const rs of sorted) {
+      if (budget <= 0) break;
+      const cut = Math.min(budget, replicasOf(rs));
+      if (cut > 0) {
+        setReplicas(store, d, rs, replicasOf(rs) - cut, maxSurge);
+        budget -= cut;
+      }
+    }
+  }
+
+  // Revision history: old sets scaled to zero beyond revisionHistoryLimit are removed.
+  const limit = Number(spec.revisionHistoryLimit ?? 10);
+  const fresh = store.list(REPLICASETS, ns).filter((rs) => ownedBy(rs, d));
+  const idle = fresh
+    .filter((rs) => rs.metadata.uid !== newRS!.metadata.uid && replicasOf(rs) === 0 && statusOf(rs, 'replicas') === 0)
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+    store.delete(REPLICASETS, ns, rs.metadata.name!, { propagationPolicy: 'Background' });
+  }
+  updateStatus(store, d, fresh, newRS, maxUnavailable);
+}
+
+function updateStatus(
+  store: MemoryStore,
+  d: KubeObject,
+  sets: KubeObject[],
+  newRS: KubeObject | undefined,
+  maxUnavailable: number,
+): void {
+  const current = store.get(DEPLOYMENTS, d.metadata.namespace, d.metadata.name!);
+  if (!current) return;
+  const spec = current.spec as Obj;
+  const replicas = Number(spec.replicas ?? 1);
+  const live = sets
+    .map((rs) => store.get(REPLICASETS, rs.metadata.namespace, rs.metadata.name!))
+    .filter((rs) => rs !== undefined);
+  const newLive = newRS ? live.find((rs) => rs.metadata.uid === newRS.metadata.uid) : undefined;
+  const sum = (key: string) => live.reduce((n, rs) => n + statusOf(rs, key), 0);
+  const total = sum('replicas');
+  const available = sum('availableReplicas');
+  const updated = newLive ? statusOf(newLive, 'replicas') : 0;
+  const previous = ((current.status as Obj | undefined)?.conditions ?? []) as Obj[];
+  const complete =
+    updated === replicas &&
+    total === replicas &&
+    available >= replicas &&
+    (newLive ? statusOf(newLive, 'availableReplicas') >= replicas : replicas === 0);
+  const status: Obj = {
+    observedGeneration: current.metadata.generation,
+    replicas: total,
+    updatedReplicas: updated,
+    readyReplicas: sum('readyReplicas'),
+    availableReplicas: available,
+    unavailableReplicas: Math.max(0, total - available, replicas - available),
+    conditions: [
+      available >= replicas - maxUnavailable
+        ? condition('Available', true, 'MinimumReplicasAvailable', 'Deployment has minimum availability.', previous)
+        : condition(
+            'Available',
+            false,
+            'MinimumReplicasUnavailable',
+            'Deployment does not have minimum availability.',
+            previous,
+          ),
+      complete
+        ? condition(
+            'Progressing',
+            true,
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${newLive?.metadata.name ?? ''}" has successfully progressed.`,
+            previous,
+          )
+        : condition(
+            'Progressing',
+            true,
+            'ReplicaSetUpdated',
+            `ReplicaSet "${newLive?.metadata.name ?? ''}" is progressing.`,
+            previous,
+          ),
+    ],
+  };
+  for (const key of ['readyReplicas', 'availableReplicas', 'unavailableReplicas', 'updatedReplicas', 'replicas']) {
+    if (status[key] === 0) delete status[key];
+  }
+  writeStatus(store, DEPLOYMENTS, current, status);
+}

@@ -1,0 +1,39 @@
+// What happens to every write before it is stored (defaulting, scheduling, validation, CRD
+// registration) and after an object is gone (Service IPs back to the node, CRs of a removed CRD).
+import type { KubeObject, Node } from '../contract.ts';
+import type { Admission, MemoryStore } from '../store/store.ts';
+import { applyDefaults } from './defaults.ts';
+import type { ResourceInfo } from './resources.ts';
+import { validate } from './validation.ts';
+
+/** The one node's name; the API server schedules every pod onto it at creation. */
+export const NODE_NAME = 'kloop-sandbox';
+
+export function createAdmission(store: MemoryStore, node: () => Node): Admission {
+  return {
+    admit(info: ResourceInfo, object: KubeObject, old: KubeObject | undefined) {
+      if (!info.custom) applyDefaults(info.kind, info.group, object, old, () => node().allocateServiceIP());
+      if (info.group === '' && info.resource === 'pods') {
+        const spec = object.spec as { nodeName?: string };
+        spec.nodeName ||= NODE_NAME;
+      }
+      validate(info, object);
+      if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions') {
+        store.registry.syncCrd(object);
+      }
+    },
+    removed(info: ResourceInfo, object: KubeObject) {
+      if (info.group === '' && info.resource === 'services') {
+        const ip = (object.spec as { clusterIP?: string } | undefined)?.clusterIP;
+        if (ip && ip !== 'None') node().releaseServiceIP(ip);
+      }
+      if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions') {
+        const spec = object.spec as { group: string; versions: Array<{ name: string; served: boolean }> };
+        const plural = (spec as unknown as { names: { plural: string } }).names.plural;
+        const served = store.registry.all().find((i) => i.custom && i.group === spec.group && i.resource === plural);
+        if (served) for (const cr of store.list(served, undefined)) store.forget(served, cr);
+        store.registry.removeCrd(object);
+      }
+    },
+  };
+}

@@ -1,0 +1,273 @@
+// REST verbs on resources: get, list, watch, create, update, patch, delete, deletecollection,
+// and the status and scale subresources.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../contract.ts';
+import type { MemoryStore } from '../store/store.ts';
+import { selectorToString } from '../store/selectors.ts';
+import { decodeObject, mediaType, readBody } from './body.ts';
+import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
+import { APPLY, applyConfiguration, applyPatch } from './patching.ts';
+import { apiVersionOf, type ResourceInfo } from './resources.ts';
+import { TABLE_CONTENT_TYPE, toTable } from './table.ts';
+import { serveWatch } from './watch.ts';
+
+export interface ResourceRoute {
+  info: ResourceInfo;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The Table flavour the Accept header asks for, if any ("Metadata", "Object", "None"). */
+function wantsTable(req: IncomingMessage, query: URLSearchParams): string | undefined {
+  const accept = req.headers.accept ?? '';
+  if (!/as=Table/.test(accept)) return undefined;
+  return query.get('includeObject') ?? 'Metadata';
+}
+
+function defaultManager(req: IncomingMessage, query: URLSearchParams): string {
+  const explicit = query.get('fieldManager');
+  if (explicit) return explicit;
+  const agent = req.headers['user-agent'] ?? 'unknown';
+  return agent.split('/')[0] || 'unknown';
+}
+
+function toScale(object: KubeObject) {
+  const spec = (object.spec ?? {}) as Record<string, unknown>;
+  const status = (object.status ?? {}) as Record<string, unknown>;
+  const meta = object.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: meta.name,
+      namespace: meta.namespace,
+      uid: meta.uid,
+      resourceVersion: meta.resourceVersion,
+      creationTimestamp: meta.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: selectorToString(spec.selector) },
+  };
+}
+
+export async function handleResource(
+  store: MemoryStore,
+  route: ResourceRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const { info, namespace, name, subresource } = route;
+  const method = req.method ?? 'GET';
+  const dryRun = query.getAll('dryRun').includes('All');
+  const table = wantsTable(req, query);
+
+  if (subresource && subresource !== 'status' && !(subresource === 'scale' && info.scale)) {
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+  if (subresource === 'status' && !info.status) {
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  if (!name) {
+    if (method === 'GET') {
+      const options = {
+        labelSelector: query.get('labelSelector') ?? undefined,
+        fieldSelector: query.get('fieldSelector') ?? undefined,
+      };
+      if (query.get('watch') === 'true' || query.get('watch') === '1') {
+        const timeout = query.get('timeoutSeconds');
+        serveWatch(
+          store,
+          {
+            info,
+            namespace,
+            ...options,
+            resourceVersion: query.get('resourceVersion') ?? undefined,
+            timeoutSeconds: timeout ? Number(timeout) : undefined,
+            bookmarks: query.get('allowWatchBookmarks') === 'true',
+            table,
+          },
+          res,
+        );
+        return;
+      }
+      const items = store.list(info, namespace, options);
+      const rv = String(store.resourceVersion());
+      if (table) return sendJson(res, 200, toTable(info, items, rv, table), TABLE_CONTENT_TYPE);
+      return sendJson(res, 200, {
+        kind: `${info.kind}List`,
+        apiVersion: apiVersionOf(info),
+        metadata: { resourceVersion: rv },
+        items,
+      });
+    }
+    if (method === 'POST') {
+      const body = decodeObject(mediaType(req), await readBody(req)) as KubeObject;
+      checkKind(info, body);
+      body.metadata ??= {};
+      if (info.namespaced) {
+        if (body.metadata.namespace && namespace && body.metadata.namespace !== namespace) {
+          throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        }
+        body.metadata.namespace = namespace;
+      }
+      const created = store.create(info, body, { fieldManager: defaultManager(req, query), dryRun });
+      return sendJson(res, 201, created);
+    }
+    if (method === 'DELETE') {
+      const options = await deleteOptions(req, query);
+      const deleted: KubeObject[] = [];
+      for (const item of store.list(info, namespace, {
+        labelSelector: query.get('labelSelector') ?? undefined,
+        fieldSelector: query.get('fieldSelector') ?? undefined,
+      })) {
+        store.delete(info, item.metadata.namespace, item.metadata.name!, options);
+        deleted.push(item);
+      }
+      return sendJson(res, 200, {
+        kind: `${info.kind}List`,
+        apiVersion: apiVersionOf(info),
+        metadata: { resourceVersion: String(store.resourceVersion()) },
+        items: deleted,
+      });
+    }
+    throw methodNotAllowed();
+  }
+
+  const current = () => store.mustGet(info, namespace, name);
+  switch (method) {
+    case 'GET': {
+      const object = current();
+      if (subresource === 'scale') return sendJson(res, 200, toScale(object));
+      if (table)
+        return sendJson(res, 200, toTable(info, [object], object.metadata.resourceVersion!, table), TABLE_CONTENT_TYPE);
+      return sendJson(res, 200, object);
+    }
+    case 'PUT': {
+      const body = decodeObject(mediaType(req), await readBody(req)) as KubeObject;
+      body.metadata ??= {};
+      if (body.metadata.name && body.metadata.name !== name) {
+        throw badRequest('the name of the object does not match the name on the URL');
+      }
+      body.metadata.name = name;
+      if (info.namespaced) body.metadata.namespace = namespace;
+      if (subresource === 'scale')
+        return sendJson(res, 200, toScale(scaleTo(store, info, current(), body, req, query, dryRun)));
+      checkKind(info, body);
+      const updated = store.update(info, body, {
+        fieldManager: defaultManager(req, query),
+        dryRun,
+        ...(subresource === 'status' ? { subresource: 'status' as const } : {}),
+      });
+      return sendJson(res, 200, updated);
+    }
+    case 'PATCH': {
+      const type = mediaType(req);
+      const body = await readBody(req);
+      const manager = query.get('fieldManager') ?? undefined;
+      const status = subresource === 'status' ? ('status' as const) : undefined;
+      if (type === APPLY) {
+        const existing = store.get(info, namespace, name);
+        const merged = applyConfiguration(info, existing, body, manager, query.get('force') === 'true', status);
+        merged.metadata.name = name;
+        if (info.namespaced) merged.metadata.namespace = namespace;
+        if (!existing) {
+          if (subresource) throw notFound(info.group, info.resource, name);
+          return sendJson(res, 201, store.create(info, merged, { dryRun, managedFieldsSet: true }));
+        }
+        merged.metadata.resourceVersion = existing.metadata.resourceVersion;
+        return sendJson(
+          res,
+          200,
+          store.update(info, merged, { dryRun, managedFieldsSet: true, ...(status ? { subresource: status } : {}) }),
+        );
+      }
+      const existing = current();
+      if (subresource === 'scale') {
+        const patched = applyPatch(info, toScale(existing) as unknown as KubeObject, type, body);
+        return sendJson(res, 200, toScale(scaleTo(store, info, existing, patched, req, query, dryRun)));
+      }
+      const patched = applyPatch(info, existing, type, body);
+      patched.metadata ??= {};
+      patched.metadata.name = name;
+      if (info.namespaced) patched.metadata.namespace = namespace;
+      if (!patched.metadata.resourceVersion) patched.metadata.resourceVersion = existing.metadata.resourceVersion;
+      const updated = store.update(info, patched, {
+        fieldManager: manager ?? defaultManager(req, query),
+        dryRun,
+        ...(status ? { subresource: status } : {}),
+      });
+      return sendJson(res, 200, updated);
+    }
+    case 'DELETE': {
+      const options = await deleteOptions(req, query);
+      const before = current();
+      const left = store.delete(info, namespace, name, options);
+      if (left || (info.group === '' && info.resource === 'pods')) return sendJson(res, 200, left ?? before);
+      return sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, ...(info.group ? { group: info.group } : {}), kind: info.resource, uid: before.metadata.uid },
+      });
+    }
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+function checkKind(info: ResourceInfo, body: KubeObject): void {
+  if (body.kind && body.kind !== info.kind) {
+    throw badRequest(
+      `the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(info)}) or kind ${body.kind} is not ${info.kind}`,
+    );
+  }
+}
+
+function scaleTo(
+  store: MemoryStore,
+  info: ResourceInfo,
+  existing: KubeObject,
+  scale: KubeObject,
+  req: IncomingMessage,
+  query: URLSearchParams,
+  dryRun: boolean,
+): KubeObject {
+  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas;
+  if (typeof replicas !== 'number') throw badRequest('Scale.spec.replicas must be a number');
+  const wantedRv = scale.metadata?.resourceVersion;
+  const next = structuredClone(existing);
+  (next.spec as Record<string, unknown>).replicas = replicas;
+  next.metadata.resourceVersion = wantedRv || existing.metadata.resourceVersion;
+  return store.update(info, next, { fieldManager: defaultManager(req, query), dryRun });
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams) {
+  const body = await readBody(req);
+  const options = body.length > 0 ? (decodeObject(mediaType(req), body) as Record<string, unknown>) : {};
+  const grace = query.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
+  let policy = (query.get('propagationPolicy') ?? options.propagationPolicy) as
+    | 'Background'
+    | 'Foreground'
+    | 'Orphan'
+    | undefined;
+  if (options.orphanDependents === true || query.get('orphanDependents') === 'true') policy = 'Orphan';
+  const dryRun = [...query.getAll('dryRun'), ...((options.dryRun as string[]) ?? [])].includes('All');
+  return {
+    ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
+    ...(policy ? { propagationPolicy: policy } : {}),
+    dryRun,
+    ...(options.preconditions
+      ? { preconditions: options.preconditions as { uid?: string; resourceVersion?: string } }
+      : {}),
+  };
+}

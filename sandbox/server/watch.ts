@@ -1,0 +1,95 @@
+// Watch: replay from a resourceVersion (or synthetic ADDED for the current state), then live
+// events, filtered by namespace and selectors; ends cleanly at timeoutSeconds.
+import type { ServerResponse } from 'node:http';
+import type { KubeObject, WatchEvent } from '../contract.ts';
+import type { MemoryStore } from '../store/store.ts';
+import { parseFieldSelector, parseLabelSelector } from '../store/selectors.ts';
+import { ApiError } from './errors.ts';
+import { type ResourceInfo, apiVersionOf, typeKey } from './resources.ts';
+import { TABLE_CONTENT_TYPE, toTable } from './table.ts';
+
+export interface WatchRequest {
+  info: ResourceInfo;
+  namespace: string | undefined;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  bookmarks: boolean;
+  table: string | undefined;
+}
+
+export function serveWatch(store: MemoryStore, w: WatchRequest, res: ServerResponse): void {
+  const labels = parseLabelSelector(w.labelSelector);
+  const fields = parseFieldSelector(w.fieldSelector);
+  const key = typeKey(w.info);
+  const matches = (o: KubeObject) =>
+    (!w.info.namespaced || !w.namespace || o.metadata.namespace === w.namespace) &&
+    labels(o.metadata.labels) &&
+    fields(o);
+
+  res.writeHead(200, {
+    'Content-Type': w.table ? TABLE_CONTENT_TYPE : 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+
+  const send = (event: WatchEvent | { type: string; object: unknown }) => {
+    let object = event.object as KubeObject;
+    if (w.table && event.type !== 'ERROR' && event.type !== 'BOOKMARK') {
+      object = toTable(w.info, [object], object.metadata.resourceVersion ?? '', w.table) as unknown as KubeObject;
+    }
+    res.write(`${JSON.stringify({ type: event.type, object })}\n`);
+  };
+
+  const rv = w.resourceVersion;
+  if (!rv || rv === '0') {
+    for (const object of store.list(w.info, w.namespace)) if (matches(object)) send({ type: 'ADDED', object });
+  } else {
+    let replay: ReturnType<MemoryStore['eventsSince']>;
+    try {
+      replay = store.eventsSince(Number(rv));
+    } catch (error) {
+      if (error instanceof ApiError) {
+        send({ type: 'ERROR', object: error.toStatus() });
+        res.end();
+        return;
+      }
+      throw error;
+    }
+    for (const entry of replay) {
+      if (entry.key !== key || !matches(entry.event.object)) continue;
+      const object = structuredClone(entry.event.object);
+      object.apiVersion = apiVersionOf(w.info);
+      send({ type: entry.event.type, object });
+    }
+  }
+
+  const unsubscribe = store.subscribeAll((info, event) => {
+    if (typeKey(info) !== key || !matches(event.object)) return;
+    const object = event.object;
+    object.apiVersion = apiVersionOf(w.info);
+    send(event);
+  });
+  const timers: NodeJS.Timeout[] = [];
+  if (w.bookmarks) {
+    timers.push(
+      setInterval(() => {
+        send({
+          type: 'BOOKMARK',
+          object: {
+            kind: w.info.kind,
+            apiVersion: apiVersionOf(w.info),
+            metadata: { resourceVersion: String(store.resourceVersion()) },
+          },
+        });
+      }, 60_000),
+    );
+  }
+  if (w.timeoutSeconds && w.timeoutSeconds > 0) timers.push(setTimeout(() => res.end(), w.timeoutSeconds * 1000));
+  res.on('close', () => {
+    unsubscribe();
+    for (const t of timers) clearTimeout(t);
+  });
+}

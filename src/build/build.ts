@@ -21,6 +21,7 @@ import {
   tagArgs,
   toDockerEngineArgs,
 } from './builders.ts';
+import { dockerUsesBuildKit } from './buildkit.ts';
 import { exec, plain, tail } from './exec.ts';
 import { type LoadPlan, loadImage, planLoad } from './load.ts';
 import { computeTag, findImage } from './tag.ts';
@@ -42,22 +43,6 @@ export interface BuiltImage {
   /** registry digest, when the image was pushed (or pulled) and the engine knows it */
   readonly digest?: string;
   readonly skipped: boolean;
-}
-
-const buildkitByDocker = new Map<string, Promise<boolean>>();
-
-/** BuildKit when the docker CLI has buildx and the user did not turn it off; else the classic builder. */
-export function useBuildKit(docker: string, env: Record<string, string | undefined>): Promise<boolean> {
-  if (env.DOCKER_BUILDKIT === '0') return Promise.resolve(false);
-  let known = buildkitByDocker.get(docker);
-  if (!known) {
-    known = exec(docker, ['buildx', 'version']).then(
-      (r) => r.code === 0,
-      () => false,
-    );
-    buildkitByDocker.set(docker, known);
-  }
-  return known;
 }
 
 function engineOf(project: Project, image: ResolvedImage): { tool: EngineTool; file: string } {
@@ -198,7 +183,8 @@ async function buildWithEngine(
     const env = { ...process.env };
     let args: string[];
     if (engine.tool === 'docker') {
-      const buildkit = await useBuildKit(engine.file, env);
+      // the same decision the tag was computed with (it picks the ignore file)
+      const buildkit = dockerUsesBuildKit(project.vars.process);
       env.DOCKER_BUILDKIT = buildkit ? '1' : '0';
       args = dockerBuildArgs({ image, iidfile, buildkit, noCache: false });
     } else {

@@ -190,14 +190,19 @@ export class DockerIgnore {
 }
 
 /**
- * The ignore file a build of `dockerfile` in `context` uses: `<Dockerfile>.dockerignore` next to
- * the Dockerfile when it exists (BuildKit's per-Dockerfile ignore file), else `<context>/.dockerignore`.
+ * The ignore file a build of `dockerfile` in `context` uses. BuildKit prefers
+ * `<Dockerfile>.dockerignore` next to the Dockerfile; buildah and podman prefer `.containerignore`;
+ * otherwise (and always for Docker's classic builder) `<context>/.dockerignore`.
  */
-export function ignoreFileFor(context: string, dockerfile: string): string | undefined {
-  const specific = `${dockerfile}.dockerignore`;
-  if (existsSync(specific)) return specific;
-  const general = posix.join(context, '.dockerignore');
-  return existsSync(general) ? general : undefined;
+export function ignoreFileFor(
+  context: string,
+  dockerfile: string,
+  builder: 'buildkit' | 'classic' | 'oci' = 'buildkit',
+): string | undefined {
+  const candidates = [posix.join(context, '.dockerignore')];
+  if (builder === 'buildkit') candidates.unshift(`${dockerfile}.dockerignore`);
+  if (builder === 'oci') candidates.unshift(`${dockerfile}.containerignore`, posix.join(context, '.containerignore'));
+  return candidates.find((f) => existsSync(f));
 }
 
 export function loadDockerignore(file: string | undefined): DockerIgnore {

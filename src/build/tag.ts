@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { Project, ResolvedImage } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
+import { dockerUsesBuildKit } from './buildkit.ts';
 import { fileDigest, insideContext, type WalkStats, walkContext } from './context.ts';
 import { ignoreFileFor, loadDockerignore } from './dockerignore.ts';
 
@@ -35,6 +36,11 @@ export function findImage(project: Project, imageName: string): ResolvedImage {
   return image;
 }
 
+function builderKind(project: Project, image: ResolvedImage): 'buildkit' | 'classic' | 'oci' {
+  if (image.builder === 'buildah' || image.builder === 'podman') return 'oci';
+  return dockerUsesBuildKit(project.vars.process) ? 'buildkit' : 'classic';
+}
+
 /** Computes the content-hash tag of one image with statistics about the walk. */
 export function computeTag(project: Project, imageName: string): TagResult {
   const image = findImage(project, imageName);
@@ -52,8 +58,10 @@ export function computeTag(project: Project, imageName: string): TagResult {
     });
   }
 
-  const ignoreFile = custom ? join(image.context, '.dockerignore') : ignoreFileFor(image.context, image.dockerfile);
-  const ignore = loadDockerignore(ignoreFile && existsSync(ignoreFile) ? ignoreFile : undefined);
+  const ignoreFile = custom
+    ? ignoreFileFor(image.context, join(image.context, 'Dockerfile'), 'classic')
+    : ignoreFileFor(image.context, image.dockerfile, builderKind(project, image));
+  const ignore = loadDockerignore(ignoreFile);
   const always = ['.dockerignore'];
   const dockerfileRel = custom ? undefined : insideContext(image.context, image.dockerfile);
   if (dockerfileRel) always.push(dockerfileRel);

@@ -106,7 +106,7 @@ describe('.dockerignore: kloop hashes exactly what Docker sends', {
 
     const dockerfile = join(root, 'Dockerfile');
     const { entries } = walkContext(root, {
-      ignore: loadDockerignore(ignoreFileFor(root, dockerfile)),
+      ignore: loadDockerignore(ignoreFileFor(root, dockerfile, 'classic')),
       alwaysInclude: ['.dockerignore', 'Dockerfile'],
     });
     const ours = entries

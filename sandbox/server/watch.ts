@@ -66,7 +66,10 @@ export function serveWatch(store: MemoryStore, w: WatchRequest, res: ServerRespo
     }
   }
 
+  // Live events are delivered asynchronously: the ones up to now were already sent above.
+  const sentUpTo = store.resourceVersion();
   const unsubscribe = store.subscribeAll((info, event) => {
+    if (Number(event.object.metadata.resourceVersion) <= sentUpTo) return;
     if (typeKey(info) !== key || !matches(event.object)) return;
     const object = event.object;
     object.apiVersion = apiVersionOf(w.info);

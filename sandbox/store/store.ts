@@ -74,6 +74,7 @@ export class MemoryStore implements Store {
   private history: HistoryEntry[] = [];
   private oldestRv = 1;
   private listeners = new Set<Listener>();
+  private pending: Array<[ResourceInfo, WatchEvent]> = [];
 
   constructor(registry: Registry) {
     this.registry = registry;
@@ -370,11 +371,22 @@ export class MemoryStore implements Store {
       this.history.splice(0, this.history.length - HISTORY_LIMIT);
       this.oldestRv = this.history[0]!.rv;
     }
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(info, { type: event.type, object: this.view(info, event.object) });
-      } catch (error) {
-        console.error(`sandbox: watcher failed: ${(error as Error).stack}`);
+    // Delivered after the write returns, in order, as a real watch would: a subscriber that
+    // writes from inside its callback must not see its own write half-done.
+    this.pending.push([info, event]);
+    if (this.pending.length === 1) queueMicrotask(() => this.deliver());
+  }
+
+  private deliver(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const [info, event] of batch) {
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(info, { type: event.type, object: this.view(info, event.object) });
+        } catch (error) {
+          console.error(`sandbox: watcher failed: ${(error as Error).stack}`);
+        }
       }
     }
   }

@@ -1,6 +1,73 @@
+// kloop dev [target...]: deploy, then a dev session (sync, reload, port-forwards, logs) until
+// Ctrl-C, which ends it and restores what it changed.
 import type { GlobalOptions } from '../cli/options.ts';
-import { notImplemented } from './not-implemented.ts';
+import { loadProject } from '../config/load.ts';
+import { deployProject, openConnection } from '../deploy/deploy.ts';
+import { DevSession } from '../dev/session.ts';
+import { attachView } from '../dev/view.ts';
+import { loggerOptions } from '../log/logger.ts';
+import { redact } from '../log/redact.ts';
 
-export async function run(_globals: GlobalOptions): Promise<number> {
-  return notImplemented('dev', 7);
+export interface DevCommandOptions {
+  ui?: boolean;
+  skipDeploy?: boolean;
+}
+
+export async function run(
+  globals: GlobalOptions,
+  targets: string[] = [],
+  opts: DevCommandOptions = {},
+): Promise<number> {
+  const project = await loadProject(globals);
+  const connection = await openConnection(project);
+  const json = globals.output === 'json';
+  // Session output is the command's data: stdout, one line at a time, through the one redaction point.
+  const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
+  let view: ReturnType<typeof attachView> | undefined;
+  const session = new DevSession({
+    project,
+    client: connection.client,
+    targets,
+    deploy: opts.skipDeploy
+      ? undefined
+      : async (apps) => {
+          await deployProject(
+            project,
+            { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true, globals },
+            connection,
+          );
+        },
+    onLog: (line) => view?.log(line),
+    onNotice: (m) => view?.notice(m),
+  });
+  view = attachView(session.store, { json, color: loggerOptions().color && globals.color, write });
+
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const onSignal = () => stop();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  try {
+    await Promise.race([session.start(), stopped]);
+    await stopped;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    // a second Ctrl-C while cleaning up should not leave patches behind silently
+    const again = () =>
+      view?.notice('still restoring the dev patches; press Ctrl-C again to abandon (the next kloop dev restores them)');
+    process.once('SIGINT', again);
+    try {
+      await session.stop();
+    } finally {
+      process.off('SIGINT', again);
+      view.close();
+      connection.client.close();
+    }
+  }
+  return 0;
 }

@@ -17,6 +17,8 @@ export class PodTracker {
   private readonly client: KubeClient;
   private readonly target: TargetSpec;
   private readonly onChange: (pod: TrackedPod | null, error?: Error) => void;
+  /** pods the session can use, e.g. only those already carrying the dev patch */
+  accept: (pod: KubeObject) => boolean = () => true;
   private readonly pods = new Map<string, KubeObject>();
   private watcher: Watcher | null = null;
   private current: TrackedPod | null = null;
@@ -80,7 +82,7 @@ export class PodTracker {
     let chosen: KubeObject | null;
     let container: string;
     try {
-      chosen = choosePod(this.target, [...this.pods.values()]);
+      chosen = choosePod(this.target, [...this.pods.values()], this.accept);
       container = chosen ? chooseContainer(this.target, chosen) : '';
     } catch (error) {
       this.current = null;

@@ -122,8 +122,12 @@ function describePod(pod: KubeObject): string {
  * The pod to use among those the selector matched: the newest ready one. Returns null while none
  * is ready (the caller waits); throws when ready pods of different workloads match.
  */
-export function choosePod(target: TargetSpec, pods: readonly KubeObject[]): KubeObject | null {
-  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+export function choosePod(
+  target: TargetSpec,
+  pods: readonly KubeObject[],
+  accept: (pod: KubeObject) => boolean = () => true,
+): KubeObject | null {
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp && accept(p));
   const ready = live.filter(isReady);
   if (!target.workload && ready.length > 1) {
     const owners = [...new Set(ready.map(ownerOf))];

@@ -9,7 +9,8 @@ import { execConnector } from './exec.ts';
 import { LogFollower, type LogLine } from './logs.ts';
 import { PodTracker, type TrackedPod } from './pod-tracker.ts';
 import { PortForwarder, parsePort } from './port-forward.ts';
-import { Reloader } from './reload.ts';
+import { Reloader, RESTART_MARK } from './reload.ts';
+import type { KubeObject } from '../kube/types.ts';
 import type { SessionStore, TargetState } from './store.ts';
 import { type AppliedBatch, SyncEngine } from './sync/engine.ts';
 
@@ -40,6 +41,8 @@ export class TargetSession {
     this.o = options;
     const t = options.target;
     this.tracker = new PodTracker(options.client, t, (pod, error) => this.onPod(pod, error));
+    // With the restart loop patched in, pods of the old template (still rolling out) are no use.
+    if (t.onSync === 'restart') this.tracker.accept = (pod) => hasRestartLoop(pod, t.container);
     this.logs = new LogFollower(options.client, t.name, options.onLog, (state, lines) =>
       this.update(`logs ${state}`, (s) => {
         s.logs = { state, lines };
@@ -135,6 +138,13 @@ export class TargetSession {
     } else void this.logs.follow(null, []);
   }
 
+  /** Drops and re-establishes every stream (after a laptop sleep). */
+  reconnect(): void {
+    for (const e of this.engines) e.reconnect();
+    const pod = this.tracker.pod;
+    if (pod) void this.logs.follow(pod, pod.containers);
+  }
+
   /** Waits until every sync is idle (tests, the benchmark). */
   async idle(): Promise<void> {
     for (const e of this.engines) await e.idle();
@@ -152,4 +162,14 @@ export class TargetSession {
       s.phase = 'stopped';
     });
   }
+}
+
+function hasRestartLoop(pod: KubeObject, container?: string): boolean {
+  const containers: Array<{ name: string; command?: string[] }> = pod.spec?.containers ?? [];
+  const c = container
+    ? containers.find((x) => x.name === container)
+    : containers.length === 1
+      ? containers[0]
+      : undefined;
+  return c?.command?.[3] === RESTART_MARK;
 }

@@ -148,9 +148,9 @@ export class SyncEngine {
     }, delay);
   }
 
-  private setState(state: SyncState, error?: string): void {
+  private setState(state: SyncState, error?: string, pending = this.dirty.size): void {
     this.status.state = state;
-    this.status.pending = this.dirty.size;
+    this.status.pending = pending;
     this.status.files = this.model.size;
     if (error === undefined) delete this.status.error;
     else this.status.error = error;
@@ -236,7 +236,7 @@ export class SyncEngine {
     // Parents cover their children: walk each top-most dirty path once.
     const scopes = [...this.dirty].sort().filter((p, i, all) => !all.slice(0, i).some((q) => isWithin(p, q)));
     this.dirty.clear();
-    this.setState('syncing');
+    this.setState('syncing', undefined, scopes.length);
     const local: LocalEntry[] = [];
     for (const s of scopes) local.push(...(await walkLocal(this.options.from, s, this.filter)));
     try {
@@ -252,8 +252,7 @@ export class SyncEngine {
     const agent = this.agent!;
     if (plan.rejected.length) this.status.rejected = plan.rejected.map((r) => `${r.path}: ${r.reason}`);
     const total = plan.deletes.length + plan.uploads.length + plan.chmods.length;
-    if (total && !initial) this.setState('syncing');
-    this.status.pending = total;
+    if (total && !initial) this.setState('syncing', undefined, total);
     if (plan.deletes.length) {
       await agent.script(`rm -rf ${plan.deletes.map((d) => shQuote(`./${d}`)).join(' ')}\n`);
       for (const d of plan.deletes) for (const p of this.model.keys()) if (isWithin(p, d)) this.model.delete(p);

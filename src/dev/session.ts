@@ -1,0 +1,173 @@
+// The dev session: deploy, dev patches, one TargetSession per target under a supervisor, until
+// stopped. The supervisor notices a laptop that slept (timers that fired far too late) and has
+// every stream re-established, and turns rebuild-glob changes into build + redeploy.
+import { spawn } from 'node:child_process';
+import type { Project } from '../config/project.ts';
+import { KloopError } from '../errors.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { applyRestartPatch, restoreDevPatches } from './dev-patch.ts';
+import type { LogLine } from './logs.ts';
+import { createStore, newTarget, type SessionStore } from './store.ts';
+import { TargetSession } from './target-session.ts';
+
+export interface DevSessionOptions {
+  project: Project;
+  client: KubeClient;
+  /** target names (empty: all) */
+  targets: readonly string[];
+  /** deploys the given apps (build + render + apply + wait); absent with --skip-deploy */
+  deploy?: (apps: string[]) => Promise<void>;
+  onLog: (line: LogLine) => void;
+  onNotice?: (message: string) => void;
+  tailLines?: number;
+}
+
+export function selectTargets(project: Project, names: readonly string[]): string[] {
+  const all = Object.keys(project.dev);
+  if (all.length === 0) {
+    throw new KloopError(`${project.configFile} has no dev targets`, {
+      hint: 'add a dev: section (see docs/commands/dev.md): app, workload, container, sync, ports',
+    });
+  }
+  const unknown = names.filter((n) => !project.dev[n]);
+  if (unknown.length) {
+    throw new KloopError(`no dev target "${unknown[0]}" in ${project.configFile}`, {
+      hint: `dev targets: ${all.join(', ')}`,
+    });
+  }
+  return names.length ? [...names] : all;
+}
+
+export class DevSession {
+  readonly store: SessionStore;
+  private readonly o: DevSessionOptions;
+  private readonly names: string[];
+  private readonly sessions = new Map<string, TargetSession>();
+  private sleepTimer: NodeJS.Timeout | null = null;
+  private rebuilding: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(options: DevSessionOptions) {
+    this.o = options;
+    this.names = selectTargets(options.project, options.targets);
+    const targets = Object.fromEntries(
+      this.names.map((n) => [n, { ...newTarget(n, options.project.dev[n]!.namespace), phase: 'deploying' as const }]),
+    );
+    this.store = createStore({
+      project: options.project.name,
+      startedAt: new Date().toISOString(),
+      phase: 'starting',
+      targets,
+    });
+  }
+
+  get targetSessions(): ReadonlyMap<string, TargetSession> {
+    return this.sessions;
+  }
+
+  async start(): Promise<void> {
+    const { project, client } = this.o;
+    // A session that crashed or was killed left its patches recorded: undo them first.
+    const leftovers = await restoreDevPatches(client, project.stateDir);
+    for (const r of leftovers)
+      this.o.onNotice?.(`restored ${r.workload} in ${r.namespace} (left patched by an earlier session)`);
+
+    const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
+    if (this.o.deploy) await this.o.deploy(apps);
+    await this.applyPatches(this.names);
+
+    for (const n of this.names) {
+      const session = new TargetSession({
+        client,
+        root: project.root,
+        target: project.dev[n]!,
+        store: this.store,
+        onLog: this.o.onLog,
+        onRebuild: (target, paths) => this.rebuild(target, paths),
+        tailLines: this.o.tailLines,
+      });
+      this.sessions.set(n, session);
+    }
+    await Promise.all([...this.sessions.values()].map((s) => s.start()));
+    this.store.update('session running', (s) => {
+      s.phase = 'running';
+    });
+    this.watchForSleep();
+    for (const n of this.names) {
+      const url = project.dev[n]!.open;
+      if (url) openBrowser(url, this.o.onNotice);
+    }
+  }
+
+  private async applyPatches(names: readonly string[]): Promise<void> {
+    for (const n of names) {
+      const t = this.o.project.dev[n]!;
+      if (t.onSync === 'restart') await applyRestartPatch(this.o.client, this.o.project.stateDir, t);
+    }
+  }
+
+  /** rebuild: globs changed: build + redeploy the target's app, then patch again (deploy resets the command). */
+  private rebuild(target: string, paths: string[]): void {
+    if (!this.o.deploy || this.stopping) return;
+    const app = this.o.project.dev[target]!.app;
+    this.o.onNotice?.(
+      `${target}: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ' …' : ''} changed: rebuilding ${app}`,
+    );
+    this.rebuilding = this.rebuilding.then(async () => {
+      try {
+        await this.o.deploy!([app]);
+        await this.applyPatches(this.names.filter((n) => this.o.project.dev[n]!.app === app));
+        this.o.onNotice?.(`${target}: ${app} redeployed`);
+      } catch (error) {
+        this.o.onNotice?.(`${target}: rebuild failed: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  // After a laptop sleep the streams are usually dead without anyone having noticed; a timer that
+  // fires far later than asked is the sign.
+  private watchForSleep(): void {
+    let last = Date.now();
+    this.sleepTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - last > 15_000) {
+        this.o.onNotice?.(`woke up after ${Math.round((now - last) / 1000)} s: reconnecting`);
+        for (const s of this.sessions.values()) s.reconnect();
+      }
+      last = now;
+    }, 2_000);
+    this.sleepTimer.unref();
+  }
+
+  /** Ends the session: streams and ports closed, dev patches restored. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.sleepTimer) clearInterval(this.sleepTimer);
+    this.store.update('session stopping', (s) => {
+      s.phase = 'stopping';
+    });
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
+    await this.rebuilding;
+    const restored = await restoreDevPatches(this.o.client, this.o.project.stateDir);
+    for (const r of restored) this.o.onNotice?.(`restored ${r.workload} in ${r.namespace}`);
+    this.store.update('session stopped', (s) => {
+      s.phase = 'stopped';
+    });
+  }
+}
+
+function openBrowser(url: string, notice?: (m: string) => void): void {
+  const hasDisplay =
+    process.platform === 'darwin' ||
+    process.platform === 'win32' ||
+    Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+  if (!hasDisplay || process.env.CI === 'true') {
+    notice?.(`open ${url} (no display: not opening a browser)`);
+    return;
+  }
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => notice?.(`open ${url} (${cmd} is not available)`));
+  child.unref();
+}

@@ -1,0 +1,79 @@
+// What the terminal shows of a session: one status line per target whenever its summary changes,
+// and log lines prefixed and coloured per target. `-o json` prints every store change and every
+// log line as a JSON line instead (editors and scripts read these).
+import pc from 'picocolors';
+import type { LogLine } from './logs.ts';
+import type { SessionState, SessionStore, TargetState } from './store.ts';
+
+const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
+
+export function summarize(t: TargetState): string {
+  const parts: string[] = [];
+  if (t.phase === 'error') parts.push(`error: ${t.error ?? 'unknown'}`);
+  else if (t.phase !== 'running') parts.push(t.phase === 'reconnecting' ? 'waiting for a ready pod' : t.phase);
+  if (t.pod) parts.push(`pod ${t.pod}`);
+  for (const s of t.sync) {
+    if (!s) continue;
+    const what =
+      s.state === 'in-sync'
+        ? 'in sync'
+        : s.state === 'syncing'
+          ? `syncing ${s.pending} file${s.pending === 1 ? '' : 's'}`
+          : s.state === 'error' || s.state === 'reconnecting'
+            ? `${s.state}${s.error ? ` (${s.error})` : ''}`
+            : s.state;
+    parts.push(`sync ${s.to} ${what}`);
+  }
+  for (const p of t.ports) parts.push(`127.0.0.1:${p.local}→${p.remote} ${p.state}${p.error ? ` (${p.error})` : ''}`);
+  if (t.reload?.at) {
+    const when = t.reload.at.slice(11, 19);
+    parts.push(
+      `${t.reload.kind} #${t.reload.count} at ${when}${t.reload.state === 'error' ? ` failed: ${t.reload.error}` : ''}`,
+    );
+  }
+  return parts.join(' · ');
+}
+
+export interface ViewOptions {
+  json: boolean;
+  color: boolean;
+  write: (line: string) => void;
+}
+
+export function attachView(
+  store: SessionStore,
+  o: ViewOptions,
+): { log(line: LogLine): void; notice(m: string): void; close(): void } {
+  const last = new Map<string, string>();
+  const colorOf = new Map<string, (s: string) => string>();
+  const names = Object.keys(store.get().targets);
+  const width = Math.max(...names.map((n) => n.length), 3);
+  names.forEach((n, i) => {
+    colorOf.set(n, o.color ? PALETTE[i % PALETTE.length]! : (s) => s);
+  });
+  const prefix = (n: string) => colorOf.get(n)?.(n.padEnd(width)) ?? n.padEnd(width);
+  const onChange = (state: Readonly<SessionState>, change: string) => {
+    if (o.json) {
+      o.write(JSON.stringify({ type: 'state', change, state }));
+      return;
+    }
+    for (const t of Object.values(state.targets)) {
+      const line = summarize(t);
+      if (last.get(t.name) === line) continue;
+      last.set(t.name, line);
+      o.write(`${prefix(t.name)} ${o.color ? pc.bold('●') : '*'} ${line}`);
+    }
+  };
+  const unsubscribe = store.subscribe(onChange);
+  return {
+    log(l) {
+      if (o.json) o.write(JSON.stringify({ type: 'log', ...l }));
+      else o.write(`${prefix(l.target)} │ ${l.text}`);
+    },
+    notice(m) {
+      if (o.json) o.write(JSON.stringify({ type: 'notice', message: m }));
+      else o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${m}`);
+    },
+    close: () => unsubscribe(),
+  };
+}

@@ -1,0 +1,234 @@
+// `kloop dev` end to end on the sandbox, as a user runs it: deploy, sync through the port-forward,
+// onSync: restart, Ctrl-C restoring the dev patch, and kill -9 followed by a clean restart.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { dockerAvailable } from './container.ts';
+import { freePort, repoRoot, type Sandbox, startSandbox } from './sandbox.ts';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const haveDocker = await dockerAvailable();
+if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev tests (CI=true)');
+
+const bin = path.join(repoRoot, 'src/cli/bin.ts');
+const COMMAND = 'mkdir -p /www && echo "started $(date +%s%N)" && exec httpd -f -p 8080 -h /www';
+
+function project(dir: string, port: number): void {
+  const files: Record<string, string> = {
+    'kloop.yaml': `version: v1
+name: devtest
+apps:
+  web:
+    manifests: [deploy/*.yaml]
+dev:
+  web:
+    app: web
+    workload: deployment/web
+    container: web
+    sync:
+      - { from: public, to: /www, exclude: ["*.tmp"] }
+    onSync: restart
+    ports: ["${port}:8080"]
+`,
+    'deploy/web.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: busybox:1.36
+          imagePullPolicy: Never
+          command: [sh, -c, ${JSON.stringify(COMMAND)}]
+`,
+    'public/index.html': 'hello\n',
+    'public/draft.tmp': 'excluded\n',
+  };
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), text);
+  }
+}
+
+interface Running {
+  child: ChildProcess;
+  lines: unknown[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function startDev(dir: string, kubeconfig: string): Running {
+  const child = spawn(process.execPath, [bin, 'dev', '-o', 'json', '-n', 'default'], {
+    cwd: dir,
+    env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: unknown[] = [];
+  let rest = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    rest += c.toString();
+    let nl = rest.indexOf('\n');
+    while (nl >= 0) {
+      lines.push(JSON.parse(rest.slice(0, nl)));
+      rest = rest.slice(nl + 1);
+      nl = rest.indexOf('\n');
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, lines, stderr: () => err, exited };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON lines
+type Line = any;
+
+async function until(what: string, r: Running, ok: (l: Line) => boolean, ms = 60_000): Promise<Line> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const hit = r.lines.find(ok);
+    if (hit) return hit;
+    if (r.child.exitCode !== null) break;
+    await delay(100);
+  }
+  assert.fail(`${what}; kloop dev stderr:\n${r.stderr()}\nlast line: ${JSON.stringify(r.lines.at(-1))}`);
+}
+
+async function eventually(
+  what: string,
+  fn: () => Promise<string>,
+  ok: (v: string) => boolean,
+  ms = 15_000,
+): Promise<string> {
+  const end = Date.now() + ms;
+  let last = '';
+  while (Date.now() < end) {
+    last = await fn().catch((e) => `error ${e}`);
+    if (ok(last)) return last;
+    await delay(100);
+  }
+  assert.fail(`${what}: last ${last}`);
+}
+
+const get = async (port: number, file: string) => {
+  const res = await fetch(`http://127.0.0.1:${port}/${file}`, { signal: AbortSignal.timeout(3000) });
+  return `${res.status} ${await res.text()}`;
+};
+
+const running = (l: Line) =>
+  l.type === 'state' && l.state.phase === 'running' && l.state.targets.web?.sync[0]?.state === 'in-sync';
+
+describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not available' }, () => {
+  let sandbox: Sandbox;
+  let dir = '';
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    sandbox = await startSandbox();
+    dir = mkdtempSync(path.join(tmpdir(), 'kloop-dev-cmd-'));
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await sandbox?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const command = async () =>
+    JSON.parse(await sandbox.kubectl('get', 'deployment', 'web', '-n', 'default', '-o', 'json')) as Line;
+
+  test('edit, delete, exclude, restart, Ctrl-C restores; kill -9 then kloop dev restores and restarts', async () => {
+    const port = await freePort();
+    project(dir, port);
+    const dev = startDev(dir, sandbox.kubeconfig);
+    children.push(dev.child);
+    const first = await until('the session runs', dev, running, 120_000);
+    const pod = first.state.targets.web.pod as string;
+
+    assert.equal(await get(port, 'index.html'), '200 hello\n');
+    assert.match(await get(port, 'draft.tmp'), /^404/, 'an excluded file never arrives');
+    const patched = await command();
+    assert.equal(patched.spec.template.spec.containers[0].command[3], 'kloop-restart');
+    assert.ok(patched.metadata.annotations['kloop.dev/dev-original']);
+
+    writeFileSync(path.join(dir, 'public/index.html'), 'edited\n');
+    await eventually(
+      'the edit is served',
+      () => get(port, 'index.html'),
+      (v) => v === '200 edited\n',
+    );
+    await until('the restart ran', dev, (l) => l.type === 'state' && (l.state.targets.web.reload?.count ?? 0) >= 1);
+    await until(
+      'the process restarted in the same pod',
+      dev,
+      (l) => l.type === 'log' && l.pod === pod && /kloop: restarting/.test(l.text),
+    );
+    await eventually(
+      'the restarted process serves the synced file',
+      () => get(port, 'index.html'),
+      (v) => v === '200 edited\n',
+    );
+    const starts = () =>
+      dev.lines.filter((l: Line) => l.type === 'log' && l.pod === pod && /^started/.test(l.text)).length;
+    await eventually(
+      'the main process started again',
+      async () => String(starts()),
+      (n) => Number(n) >= 2,
+    );
+
+    rmSync(path.join(dir, 'public/index.html'));
+    await eventually(
+      'a deleted file is gone',
+      () => get(port, 'index.html'),
+      (v) => v.startsWith('404'),
+    );
+    writeFileSync(path.join(dir, 'public/index.html'), 'back\n');
+    await eventually(
+      'it comes back',
+      () => get(port, 'index.html'),
+      (v) => v === '200 back\n',
+    );
+
+    dev.child.kill('SIGINT');
+    assert.equal(await dev.exited, 0, dev.stderr());
+    await assert.rejects(get(port, 'index.html'), 'the port is closed');
+    const restored = await command();
+    assert.deepEqual(restored.spec.template.spec.containers[0].command, ['sh', '-c', COMMAND]);
+    assert.equal(restored.metadata.annotations?.['kloop.dev/dev-original'], undefined);
+
+    // kill -9: the patch stays until the next kloop dev, which restores it and starts cleanly.
+    const crashed = startDev(dir, sandbox.kubeconfig);
+    children.push(crashed.child);
+    await until('the second session runs', crashed, running, 120_000);
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+    assert.equal((await command()).spec.template.spec.containers[0].command[3], 'kloop-restart', 'left patched');
+
+    const again = startDev(dir, sandbox.kubeconfig);
+    children.push(again.child);
+    await until(
+      'the leftover patch is restored',
+      again,
+      (l) => l.type === 'notice' && /left patched by an earlier session/.test(l.message),
+    );
+    await until('the third session runs', again, running, 120_000);
+    await eventually(
+      'it serves',
+      () => get(port, 'index.html'),
+      (v) => v === '200 back\n',
+    );
+    again.child.kill('SIGINT');
+    assert.equal(await again.exited, 0, again.stderr());
+    assert.deepEqual((await command()).spec.template.spec.containers[0].command, ['sh', '-c', COMMAND]);
+  });
+});

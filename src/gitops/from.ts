@@ -1,8 +1,6 @@
 // promote --from ENV: what another environment runs now (its source commit and images, from the
 // metadata kloop wrote into its GitOps repository), and a git worktree of the application
 // repository at that commit to render from.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
@@ -10,6 +8,7 @@ import { clone, readText } from './checkout.ts';
 import { GitFailure, type GitOptions, git } from './git.ts';
 import { parseMetadata, pinnedRef } from './metadata.ts';
 import { chooseForge } from './providers/detect.ts';
+import { tempDir } from './temp.ts';
 
 export interface Recorded {
   drySha?: string;
@@ -32,7 +31,8 @@ export async function readFromEnvironment(
   if (!other.gitops) throw new KloopError(`--from ${from}: environment ${from} has no gitops: section`);
   const choice = chooseForge(other.gitops, project.root, env);
   const g: GitOptions = { ...base, auth: choice.gitAuth, authSource: choice.forge?.tokenVariable };
-  const dir = await mkdtemp(path.join(tmpdir(), 'kloop-from-'));
+  const tmp = await tempDir('kloop-from-');
+  const dir = tmp.dir;
   try {
     const co = await clone(
       g,
@@ -56,7 +56,7 @@ export async function readFromEnvironment(
       },
     );
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 
@@ -72,12 +72,12 @@ export async function sourceWorktree(
   } catch {
     throw new KloopError(`--from needs ${project.root} to be a git repository`);
   }
-  const dir = await mkdtemp(path.join(tmpdir(), 'kloop-source-'));
-  const wt = path.join(dir, 'src');
+  const tmp = await tempDir('kloop-source-');
+  const wt = path.join(tmp.dir, 'src');
   try {
     await git(g, ['worktree', 'add', '--quiet', '--detach', wt, `${sha}^{commit}`], top);
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
+    tmp.remove();
     if (e instanceof GitFailure) {
       throw new KloopError(`commit ${sha} is not in ${top}`, {
         hint: 'fetch it (git fetch origin) and run promote --from again',
@@ -89,7 +89,7 @@ export async function sourceWorktree(
     configFile: path.join(wt, path.relative(top, project.configFile)),
     remove: async () => {
       await git(g, ['worktree', 'remove', '--force', wt], top).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
+      tmp.remove();
       await git(g, ['worktree', 'prune'], top).catch(() => undefined);
     },
   };

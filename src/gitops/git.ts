@@ -2,7 +2,7 @@
 // variables (GIT_CONFIG_COUNT/KEY/VALUE → an http.<origin>.extraHeader), never through argv, a URL
 // or an error message; every user-controlled value is passed after `--` or as a ref git cannot
 // mistake for an option.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { redact, registerSecret } from '../log/redact.ts';
@@ -76,6 +76,9 @@ function gitEnv(options: GitOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+/** git processes still running: an interrupted promote waits for them before removing their directories. */
+export const runningGit = new Set<ChildProcess>();
+
 /** Runs git; resolves stdout, rejects with a GitFailure (redacted) or a KloopError when git is missing. */
 export function git(
   options: GitOptions,
@@ -106,6 +109,8 @@ export function git(
         resolve({ stdout, stderr });
       },
     );
+    runningGit.add(child);
+    child.on('close', () => runningGit.delete(child));
     if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -1,9 +1,6 @@
 // kloop promote and kloop diff: render for an environment, compare with what its GitOps
 // repository holds, and (promote) commit the change to kloop/<project>/<env>, push it with a lease
 // and open or update the one pull request for that branch.
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
@@ -28,6 +25,7 @@ import { chooseForge, type ForgeChoice } from './providers/detect.ts';
 import type { PullRequestResult } from './providers/types.ts';
 import { readFromEnvironment, sourceWorktree } from './from.ts';
 import { assertNoSecrets } from './guard.ts';
+import { cleanOnInterrupt, tempDir } from './temp.ts';
 import { ciRunUrl, counts, marker, summary, title } from './summary.ts';
 
 export interface PromoteOptions {
@@ -62,23 +60,6 @@ export interface PromoteResult {
   pullRequest?: PullRequestResult;
   /** how to open the PR by hand when no forge API is used */
   manual?: string;
-}
-
-const temps = new Set<string>();
-process.on('exit', () => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-async function tempDir(prefix: string): Promise<{ dir: string; remove: () => void }> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  temps.add(dir);
-  return {
-    dir,
-    remove: () => {
-      rmSync(dir, { recursive: true, force: true });
-      temps.delete(dir);
-    },
-  };
 }
 
 function environmentOf(project: Project) {
@@ -127,6 +108,20 @@ function manualHint(choice: ForgeChoice, branch: string, base: string): string {
 
 export async function promote(project: Project, options: PromoteOptions): Promise<PromoteResult> {
   const { name: envName, gitops } = environmentOf(project);
+  const uninstall = cleanOnInterrupt();
+  try {
+    return await promoteEnvironment(project, options, envName, gitops);
+  } finally {
+    uninstall();
+  }
+}
+
+async function promoteEnvironment(
+  project: Project,
+  options: PromoteOptions,
+  envName: string,
+  gitops: NonNullable<Project['environments'][string]['gitops']>,
+): Promise<PromoteResult> {
   const branch = `kloop/${project.name}/${envName}`;
   const choice = chooseForge(gitops, project.root, options.env);
   const g: GitOptions = {

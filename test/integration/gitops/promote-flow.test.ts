@@ -1,11 +1,14 @@
 // promote --from, a branch that moves during the push, and an interrupted promote.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GlobalOptions } from '../../../src/cli/options.ts';
 import { loadProject } from '../../../src/config/load.ts';
 import { configureLogger } from '../../../src/log/logger.ts';
 import { promote } from '../../../src/gitops/promote.ts';
-import { git, makeShop, type Shop } from './shop.ts';
+import { git, makeShop, repoRoot, type Shop } from './shop.ts';
 
 const DIGEST = `sha256:${'4f'.repeat(32)}`;
 
@@ -86,6 +89,31 @@ describe('pushing', () => {
       }),
       /interrupted/,
     );
+    assert.equal(refs(), before);
+  });
+
+  it('Ctrl-C during a promote leaves no temporary clone and the repository unchanged', async () => {
+    const before = refs();
+    const tmp = path.join(shop.dir, 'tmp');
+    mkdirSync(tmp);
+    // like a terminal's Ctrl-C: SIGINT to the whole process group (kloop and its git)
+    const child = spawn(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'promote', '--env', 'staging'], {
+      cwd: shop.app,
+      env: { ...process.env, TMPDIR: tmp, CI: 'true' },
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const closed = new Promise<number | null>((resolve) =>
+      child.on('close', (code, signal) => resolve(signal ? -1 : code)),
+    );
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/cloning/.test(stderr) && child.pid) process.kill(-child.pid, 'SIGINT');
+    });
+    const code = await closed;
+    assert.notEqual(code, 0, `interrupted: ${stderr}`);
+    assert.deepEqual(readdirSync(tmp), [], 'temporary clones removed');
     assert.equal(refs(), before);
   });
 

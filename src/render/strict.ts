@@ -78,3 +78,47 @@ export async function unknownFields(o: { apiVersion: string; kind: string }): Pr
   await walk(o, type, '', out);
   return out;
 }
+
+interface StructuralSchema {
+  type?: string;
+  properties?: Record<string, StructuralSchema>;
+  additionalProperties?: StructuralSchema | boolean;
+  items?: StructuralSchema;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+}
+
+function walkSchema(value: unknown, schema: StructuralSchema | undefined, at: string, out: string[]): void {
+  if (!schema || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) walkSchema(v, schema.items, `${at}[${i}]`, out);
+    return;
+  }
+  if (schema['x-kubernetes-preserve-unknown-fields']) return;
+  const props = schema.properties;
+  const extra = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  if (!props && (extra || schema.additionalProperties === true)) {
+    for (const [k, v] of Object.entries(value)) walkSchema(v, extra, `${at}.${k}`, out);
+    return;
+  }
+  if (!props) return;
+  for (const [k, v] of Object.entries(value)) {
+    const path = at ? `${at}.${k}` : k;
+    // embedded resources carry their own apiVersion/kind/metadata
+    const embedded = schema['x-kubernetes-embedded-resource'] && ['apiVersion', 'kind', 'metadata'].includes(k);
+    if (props[k]) walkSchema(v, props[k], path, out);
+    else if (!embedded) out.push(path);
+  }
+}
+
+/**
+ * Field paths a CRD's structural schema does not declare (the API server prunes or, with strict
+ * field validation, rejects them). apiVersion, kind and metadata are always allowed at the top.
+ */
+export function unknownCustomFields(o: Record<string, unknown>, schema: object): string[] {
+  const out: string[] = [];
+  const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o;
+  const root = schema as StructuralSchema;
+  walkSchema(rest, { ...root, properties: { ...root.properties } }, '', out);
+  return out;
+}

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KloopError } from '../errors.ts';
 import { describe, groupOf } from './objects.ts';
-import { unknownFields } from './strict.ts';
+import { unknownCustomFields, unknownFields } from './strict.ts';
 import type { KubeObject } from './types.ts';
 
 interface Model {
@@ -141,8 +141,8 @@ function compile(schema: object): ValidateFunction {
   return fn;
 }
 
-function crdValidators(objects: readonly KubeObject[]): Map<string, ValidateFunction> {
-  const out = new Map<string, ValidateFunction>();
+function crdValidators(objects: readonly KubeObject[]): Map<string, { fn: ValidateFunction; schema: object }> {
+  const out = new Map<string, { fn: ValidateFunction; schema: object }>();
   for (const o of objects) {
     if (o.kind !== 'CustomResourceDefinition' || groupOf(o.apiVersion) !== 'apiextensions.k8s.io') continue;
     const spec = o.spec as {
@@ -154,7 +154,7 @@ function crdValidators(objects: readonly KubeObject[]): Map<string, ValidateFunc
       const schema = v.schema?.openAPIV3Schema;
       if (!schema || !spec.group || !spec.names?.kind) continue;
       try {
-        out.set(`${spec.group}/${v.name}/${spec.names.kind}`, compile(schema));
+        out.set(`${spec.group}/${v.name}/${spec.names.kind}`, { fn: compile(schema), schema });
       } catch (e) {
         throw new KloopError(`invalid openAPIV3Schema in ${describe(o)} version ${v.name}: ${(e as Error).message}`);
       }
@@ -194,7 +194,8 @@ export async function validateObjects(
     }
     const crd = crds.get(`${o.apiVersion}/${o.kind}`);
     if (crd) {
-      if (!crd(o)) for (const e of crd.errors ?? []) errors.push(`${name}: ${describeError(e)}`);
+      if (!crd.fn(o)) for (const e of crd.fn.errors ?? []) errors.push(`${name}: ${describeError(e)}`);
+      for (const field of unknownCustomFields(o, crd.schema)) errors.push(`${name}: ${field}: unknown field`);
       continue;
     }
     const model = await modelFor(o.apiVersion, o.kind);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../../../src/render/types.ts';
+import { unknownCustomFields } from '../../../src/render/strict.ts';
 import { fieldPath, removedApi, unavailableApi, validateObjects } from '../../../src/render/validate.ts';
 
 test('fieldPath turns JSON pointers into field paths', () => {
@@ -109,4 +110,30 @@ test('APIs newer than the target Kubernetes version are errors', async () => {
   assert.deepEqual(errors, [
     'DeviceClass/gpu: apiVersion resource.k8s.io/v1 DeviceClass exists from Kubernetes 1.34, not in 1.32',
   ]);
+});
+
+test('unknown fields of custom resources, by the CRD structural schema', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          size: { type: 'integer' },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          rules: { type: 'array', items: { type: 'object', properties: { host: { type: 'string' } } } },
+          extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    },
+  };
+  const cr = {
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w', anything: 1 },
+    spec: { size: 1, sise: 2, labels: { a: 'b' }, rules: [{ host: 'h', hots: 'x' }], extra: { free: { form: true } } },
+    status: {},
+  };
+  assert.deepEqual(unknownCustomFields(cr, schema), ['spec.sise', 'spec.rules[0].hots', 'status']);
+  assert.deepEqual(unknownCustomFields(cr, { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }), []);
 });

@@ -130,6 +130,24 @@ export function chooseForge(
     gitea: giteaForge,
     bitbucket: bitbucketForge,
   }[provider];
-  const forge = make(remote, token, variable, gitops.apiUrl);
+  const forge = make(remote, token, variable, gitops.apiUrl ?? ciApiUrl(provider, remote, env));
   return { remote, provider, forge, gitAuth: forge.gitAuth };
+}
+
+/** In the forge's own CI, the API URL it announces for this very server (GitHub Enterprise, self-managed GitLab). */
+function ciApiUrl(
+  provider: ProviderName,
+  remote: RemoteRepo,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const sameHost = (url: string | undefined) => {
+    try {
+      return url !== undefined && new URL(url).hostname === remote.host;
+    } catch {
+      return false;
+    }
+  };
+  if (provider === 'github' && sameHost(env.GITHUB_SERVER_URL)) return env.GITHUB_API_URL;
+  if (provider === 'gitlab' && sameHost(env.CI_SERVER_URL)) return env.CI_API_V4_URL;
+  return undefined;
 }

@@ -54,4 +54,41 @@ describe('forge detection', () => {
     assert.equal(azure.forge?.bodyLimit, 4000);
     assert.equal(azure.gitAuth?.header, 'Authorization: Bearer sat-unit-test');
   });
+
+  it("uses the API URL the forge's own CI announces for the same server", async () => {
+    const requests: string[] = [];
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const choice = chooseForge({ repo: 'https://gitlab.acme.io/team/fleet.git' }, '/', {
+        GITLAB_TOKEN: 'glpat-unit-test',
+        CI_SERVER_URL: 'https://gitlab.acme.io',
+        CI_API_V4_URL: `http://127.0.0.1:${port}/api/v4`,
+      });
+      await assert.rejects(
+        choice.forge!.openOrUpdate({
+          head: 'kloop/a/b',
+          base: 'main',
+          title: 't',
+          body: 'b',
+          marker: 'm',
+          labels: [],
+          reviewers: [],
+        }),
+        /GitLab API POST \/projects\/team%2Ffleet\/merge_requests answered 200/,
+      );
+      assert.equal(
+        requests[0],
+        'GET /api/v4/projects/team%2Ffleet/merge_requests?state=opened&source_branch=kloop%2Fa%2Fb&target_branch=main',
+      );
+    } finally {
+      server.close();
+    }
+  });
 });

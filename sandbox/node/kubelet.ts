@@ -16,15 +16,15 @@ export function createKubelet(ctx: WorkerContext) {
     const pod = event.object as Pod;
     const k = key(pod);
     let worker = workers.get(k);
-    if (event.type === 'DELETED') {
-      worker?.remove();
-      return;
-    }
-    if (!worker) {
+    if (!worker && event.type !== 'DELETED') {
       worker = new PodWorker(ctx, pod, () => workers.delete(k));
       workers.set(k, worker);
     }
-    worker.wake();
+    if (!worker) return;
+    const target = worker;
+    // Store listeners are called while the store dispatches an event; a worker writing status
+    // right away would deliver its MODIFIED to other watchers before this event. Act after it.
+    queueMicrotask(() => (event.type === 'DELETED' ? target.remove() : target.wake()));
   }
 
   return {

@@ -184,6 +184,7 @@ export class PodWorker {
       this.writeStatus(pod);
       return RESYNC_MS;
     }
+    this.followSpecChanges(pod);
     const init = this.records.filter((r) => r.init);
     const pendingInit = init.find((r) => !(r.done && r.state.terminated?.exitCode === 0));
     if (pendingInit && !this.initFailed) await this.drive(pod, pendingInit, volumes);
@@ -193,6 +194,19 @@ export class PodWorker {
     this.writeStatus(this.current() ?? pod);
     const waits = this.records.filter((r) => r.restartAt !== undefined).map((r) => r.restartAt! - Date.now());
     return Math.min(RESYNC_MS, ...waits);
+  }
+
+  /** The one mutable part of a pod's containers is the image: a new one restarts the container. */
+  private followSpecChanges(pod: Pod): void {
+    for (const r of this.records) {
+      const spec = (r.init ? pod.spec.initContainers : pod.spec.containers)?.find((c) => c.name === r.container.name);
+      if (!spec || spec.image === r.container.image) continue;
+      r.container = spec;
+      if (r.id && r.state.running) {
+        const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+        void this.ctx.engine.stopContainer(r.id, grace).catch(() => {});
+      }
+    }
   }
 
   private async startPause(pod: Pod): Promise<void> {

@@ -372,3 +372,16 @@ test('graceful delete: SIGTERM reaches the process, then the pod leaves the stor
   await waitFor('pod removed', () => !getPod(h, 'polite'), 15_000);
   assert.equal(fs.readFileSync(path.join(claimDir, 'term'), 'utf8'), 'got-term\n');
 });
+
+test('a new image in the pod spec restarts the container with it', async () => {
+  h.store.create(PODS, pod('swap', { terminationGracePeriodSeconds: 1, containers: [sleeper('c')] }));
+  const before = await running('swap');
+  const changed = structuredClone(before);
+  changed.spec.containers[0]!.image = 'busybox:latest';
+  h.store.update(PODS, changed);
+  const status = await waitFor('restarted with the new image', () => {
+    const s = getPod(h, 'swap')?.status?.containerStatuses?.[0];
+    return s?.image === 'busybox:latest' && s.state.running && s.restartCount === 1 ? s : undefined;
+  });
+  assert.notEqual(status.containerID, before.status!.containerStatuses![0]!.containerID);
+});

@@ -100,12 +100,16 @@ export function serverSideApply(
   const mine = owned.find((o) => sameEntry(o.entry, manager, 'Apply', subresource));
 
   const conflicts = new Map<string, string[]>();
+  // Like the API server's lastAppliedManager: an object kubectl applied client-side can move to
+  // server-side apply without conflicts with the client-side applier.
+  const upgrading = live?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined;
   for (const o of owned) {
     if (o === mine) continue;
+    const yields = upgrading && o.entry.manager === 'kubectl-client-side-apply';
     for (const [path, value] of appliedFields) {
       if (!o.fields.has(path) || path.endsWith('"."]')) continue;
       if (liveFields.get(path) === value) continue;
-      if (force) o.fields.delete(path);
+      if (force || yields) o.fields.delete(path);
       else {
         const label =
           o.entry.operation === 'Apply'

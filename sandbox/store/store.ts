@@ -38,7 +38,8 @@ export interface HistoryEntry {
 
 type Listener = (info: ResourceInfo, event: WatchEvent) => void;
 
-const HISTORY_LIMIT = 20000;
+/** Events kept for watch replay; older resourceVersions get 410 Expired (tests lower it). */
+const HISTORY_LIMIT = Number(process.env.KLOOP_SANDBOX_WATCH_HISTORY) || 20000;
 const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 export function randomSuffix(length = 5): string {

@@ -171,6 +171,18 @@ describe('validation and usage', () => {
       ['added ConfigMap', 'added Deployment', 'added Service'],
     );
   });
+
+  it('names a GitOps repository without the base branch, or one that does not exist', async () => {
+    git(shop.fleet, 'update-ref', '-d', 'refs/heads/main');
+    const r = await shop.kloop(['diff', '--env', 'staging']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the GitOps repository .*fleet\.git has no branch main/);
+    assert.match(r.stderr, /hint: create it/);
+    rmSync(shop.fleet, { recursive: true, force: true });
+    const gone = await shop.kloop(['diff', '--env', 'staging']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /the GitOps repository .*fleet\.git does not exist/);
+  });
 });
 
 describe('the secret guard', () => {

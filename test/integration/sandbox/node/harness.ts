@@ -6,13 +6,16 @@ import { execFileSync } from 'node:child_process';
 import type { KubeObject, Node } from '../../../../sandbox/contract.ts';
 import { cleanupInstance, createDockerNode } from '../../../../sandbox/node/index.ts';
 import { PODS, type Pod } from '../../../../sandbox/node/types.ts';
-import { FixtureStore } from './fixture-store.ts';
+import { createAdmission } from '../../../../sandbox/server/admission.ts';
+import { bootstrap } from '../../../../sandbox/server/bootstrap.ts';
+import { Registry } from '../../../../sandbox/server/resources.ts';
+import { MemoryStore } from '../../../../sandbox/store/store.ts';
 
 export const LABEL_KEY = 'kloop.sandbox/instance';
 
 export interface Harness {
   node: Node;
-  store: FixtureStore;
+  store: MemoryStore;
   instance: string;
   logs: string[];
   close(): Promise<void>;
@@ -30,7 +33,7 @@ export function requireDocker(): void {
 export async function startNode(options: { backoffMs?: number } = {}): Promise<Harness> {
   requireDocker();
   const instance = `t${randomBytes(4).toString('hex')}`;
-  const store = new FixtureStore();
+  const store = new MemoryStore(new Registry());
   const logs: string[] = [];
   const deps = {
     store,
@@ -40,8 +43,11 @@ export async function startNode(options: { backoffMs?: number } = {}): Promise<H
   };
   const backoff = options.backoffMs ? { initialMs: options.backoffMs, maxMs: options.backoffMs * 4 } : undefined;
   const node = createDockerNode(deps, backoff ? { backoff } : {});
+  // The sandbox's own store and admission (pod defaults, Service IPs from this node), as in main.ts.
+  store.admission = createAdmission(store, () => node);
   try {
     await node.start();
+    bootstrap(store, 443);
   } catch (err) {
     await cleanupInstance(deps.instanceLabel);
     throw err;

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { createDockerNode } from '../../../../sandbox/node/index.ts';
 import { PODS, SERVICES } from '../../../../sandbox/node/types.ts';
-import { FixtureStore } from './fixture-store.ts';
+import { Registry } from '../../../../sandbox/server/resources.ts';
+import { MemoryStore } from '../../../../sandbox/store/store.ts';
 import { getPod, LABEL_KEY, pod, readAll, startNode, waitFor } from './harness.ts';
 
 function docker(...args: string[]): string {
@@ -58,7 +59,7 @@ test('two sandboxes run side by side on different subnets; stop() leaves no cont
 
 test('allocating a Service IP before start() says what to do', () => {
   const node = createDockerNode({
-    store: new FixtureStore(),
+    store: new MemoryStore(new Registry()),
     networkName: 'unused',
     instanceLabel: { key: LABEL_KEY, value: 'never-started' },
     log: () => {},

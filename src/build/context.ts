@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { KloopError } from '../errors.ts';
-import type { DockerIgnore } from './dockerignore.ts';
+import type { DockerIgnore, ParentMatches } from './dockerignore.ts';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -34,7 +34,7 @@ export interface ContextEntry {
 
 export interface WalkOptions {
   readonly ignore: DockerIgnore;
-  /** context-relative paths sent whatever .dockerignore says (the Dockerfile, .dockerignore) */
+  /** context-relative paths the custom-builder filter never drops (.dockerignore itself) */
   readonly alwaysInclude?: readonly string[];
   /** further filter (custom builders' inputs globs); directories are always walked */
   readonly filter?: (path: string) => boolean;
@@ -131,7 +131,7 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
     });
   }
 
-  const visit = (dirAbs: string, dirRel: string): void => {
+  const visit = (dirAbs: string, dirRel: string, parent: ParentMatches | undefined): void => {
     let names: Dirent[];
     try {
       names = readdirSync(dirAbs, { withFileTypes: true });
@@ -144,15 +144,15 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
     for (const d of names) {
       const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
       const abs = join(dirAbs, d.name);
-      const excluded = !always.has(rel) && ignore.excludes(rel);
+      const { excluded, matches } = ignore.match(rel, parent);
       if (d.isDirectory()) {
         if (skip.has(rel)) continue;
         if (!excluded) {
           const st = lstatSync(abs);
           entries.push({ path: rel, type: 'dir', mode: st.mode & 0o7777, digest: '' });
-          visit(abs, rel);
+          visit(abs, rel, matches);
         } else if (ignore.mayIncludeBelow(rel)) {
-          visit(abs, rel);
+          visit(abs, rel, matches);
         }
         continue;
       }
@@ -192,7 +192,7 @@ export function walkContext(context: string, options: WalkOptions): { entries: C
       entries.push({ path: rel, type, mode: st.mode & 0o7777, digest });
     }
   };
-  visit(context, '');
+  visit(context, '', undefined);
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   // unchanged when every file came from the cache and none disappeared

@@ -130,62 +130,74 @@ export function compilePatterns(lines: readonly string[]): IgnorePattern[] {
   return out;
 }
 
-/** "a/b/c" → ["a", "a/b"] */
-function parentPaths(path: string): string[] {
-  const out: string[] = [];
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
-  return out;
-}
+/** Which walker sends the context: they agree on matching but not on which excluded directories they enter. */
+export type WalkMode = 'classic' | 'buildkit';
 
-/** A compiled .dockerignore: decides whether a context-relative slash path is left out of the context. */
+/** Per-pattern results for a directory, handed to its children (Docker's MatchInfo). */
+export type ParentMatches = readonly boolean[];
+
+const wildcard = /[*?[\\]/;
+
+/**
+ * A compiled .dockerignore. Matching follows Docker's walk: a path's result starts from what each
+ * pattern did for its parent directory, patterns are applied in order, and a pattern is only
+ * evaluated when it could flip the current result (an exclusion while included, an exception while
+ * excluded), so the last pattern that applies wins.
+ */
 export class DockerIgnore {
   readonly patterns: readonly IgnorePattern[];
   readonly hasExceptions: boolean;
   /** the file the patterns came from, if any */
   readonly file?: string;
+  readonly mode: WalkMode;
 
-  constructor(lines: readonly string[], file?: string) {
+  constructor(lines: readonly string[], file?: string, mode: WalkMode = 'classic') {
     this.patterns = compilePatterns(lines);
     this.hasExceptions = this.patterns.some((p) => p.exception);
     this.file = file;
+    this.mode = mode;
   }
 
-  /** True when the path (or one of its parent directories) is excluded, honouring "!" exceptions in order. */
-  excludes(path: string): boolean {
-    let matched = false;
-    let parents: string[] | undefined;
-    for (const p of this.patterns) {
-      // an exclusion can only change the result when it would flip it
-      if (p.exception !== matched) continue;
-      let hit = p.match(path);
+  /** The result for `path` given its parent directory's matches (undefined for a top-level path). */
+  match(path: string, parent?: ParentMatches): { excluded: boolean; matches: boolean[] } {
+    let excluded = false;
+    const matches = new Array<boolean>(this.patterns.length).fill(false);
+    this.patterns.forEach((p, i) => {
+      let hit = parent?.[i] ?? false;
       if (!hit) {
-        parents ??= parentPaths(path);
-        for (let i = 0; i < parents.length && !hit; i++) hit = p.match(parents[i] as string);
+        if (p.exception !== excluded) return;
+        hit = p.match(path);
       }
-      if (hit) matched = !p.exception;
+      matches[i] = hit;
+      if (hit) excluded = !p.exception;
+    });
+    return { excluded, matches };
+  }
+
+  /** Whether `path` is left out of the context, evaluated down from its top-level directory as a walk does. */
+  excludes(path: string): boolean {
+    let parent: ParentMatches | undefined;
+    let result = false;
+    for (let i = path.indexOf('/'); ; i = path.indexOf('/', i + 1)) {
+      const r = this.match(i < 0 ? path : path.slice(0, i), parent);
+      parent = r.matches;
+      result = r.excluded;
+      if (i < 0) return result;
     }
-    return matched;
   }
 
   /**
-   * Whether a walk must look inside an excluded directory: only when some exception might
-   * re-include a path below it. Conservative: looking in is always correct, just slower.
+   * Whether the walk enters an excluded directory to look for re-included paths. Docker's classic
+   * sender only does when an exception pattern starts with the directory's path ("!dir/keep" for
+   * "dir"); BuildKit's does whenever an exception has a wildcard.
    */
   mayIncludeBelow(dir: string): boolean {
     if (!this.hasExceptions) return false;
-    const dirParts = dir.split('/');
-    for (const p of this.patterns) {
-      if (!p.exception) continue;
-      if (p.pattern.includes('**')) return true;
-      const parts = p.pattern.split('/');
-      if (parts.length <= dirParts.length) continue;
-      let prefixMatches = true;
-      for (let i = 0; i < dirParts.length && prefixMatches; i++) {
-        prefixMatches = compile(parts[i] as string)(dirParts[i] as string);
-      }
-      if (prefixMatches) return true;
-    }
-    return false;
+    const prefix = `${dir}/`;
+    return this.patterns.some(
+      (p) =>
+        p.exception && (`${p.pattern}/`.startsWith(prefix) || (this.mode === 'buildkit' && wildcard.test(p.pattern))),
+    );
   }
 }
 
@@ -205,14 +217,21 @@ export function ignoreFileFor(
   return candidates.find((f) => existsSync(f));
 }
 
-export function loadDockerignore(file: string | undefined): DockerIgnore {
-  if (!file) return new DockerIgnore([]);
-  const text = readFileSync(file, 'utf8');
+/**
+ * Reads an ignore file. `keep` are context paths the build always sends (the Dockerfile and
+ * .dockerignore): added as exceptions at the end, as the docker CLI does.
+ */
+export function loadDockerignore(
+  file: string | undefined,
+  mode: WalkMode = 'classic',
+  keep: readonly string[] = [],
+): DockerIgnore {
+  const text = file ? readFileSync(file, 'utf8') : '';
   try {
-    return new DockerIgnore(parseDockerignore(text), file);
+    return new DockerIgnore([...parseDockerignore(text), ...keep.map((k) => `!${k}`)], file, mode);
   } catch (e) {
-    throw new KloopError(`${file}: ${(e as Error).message}`, {
-      location: { file },
+    throw new KloopError(`${file ?? '.dockerignore'}: ${(e as Error).message}`, {
+      ...(file ? { location: { file } } : {}),
       hint: 'fix the pattern; .dockerignore uses Go filepath.Match syntax with ** for any directories',
     });
   }

@@ -58,13 +58,13 @@ export function computeTag(project: Project, imageName: string): TagResult {
     });
   }
 
-  const ignoreFile = custom
-    ? ignoreFileFor(image.context, join(image.context, 'Dockerfile'), 'classic')
-    : ignoreFileFor(image.context, image.dockerfile, builderKind(project, image));
-  const ignore = loadDockerignore(ignoreFile);
+  const kind = custom ? 'classic' : builderKind(project, image);
+  const ignoreFile = ignoreFileFor(image.context, custom ? join(image.context, 'Dockerfile') : image.dockerfile, kind);
+  // the docker CLI always sends .dockerignore and the Dockerfile, as exceptions after the user's patterns
   const always = ['.dockerignore'];
   const dockerfileRel = custom ? undefined : insideContext(image.context, image.dockerfile);
   if (dockerfileRel) always.push(dockerfileRel);
+  const ignore = loadDockerignore(ignoreFile, kind === 'classic' ? 'classic' : 'buildkit', always);
   const inputs = image.custom?.inputs;
   const filter = custom && inputs?.length ? picomatch(inputs as string[], { dot: true }) : undefined;
 

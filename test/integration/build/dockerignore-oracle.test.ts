@@ -32,6 +32,12 @@ const dockerignore = [
   'a[0-9].txt',
   'sp ace/**',
   '!sp ace/kept',
+  'vendor/a',
+  '!vendor',
+  'hid',
+  '!*/keep',
+  'lib/*/gen',
+  '!lib/keep/gen/important.go',
   'Dockerfile',
   '.dockerignore',
 ].join('\n');
@@ -66,6 +72,14 @@ const files = [
   'builder/y',
   'sp ace/kept',
   'sp ace/dropped',
+  'vendor/a/x.go',
+  'vendor/b.go',
+  'lib/one/gen/g.go',
+  'lib/keep/gen/important.go',
+  'lib/keep/gen/other.go',
+  'lib/main.go',
+  'hid/keep',
+  'hid/other',
 ];
 
 describe('.dockerignore: kloop hashes exactly what Docker sends', {
@@ -106,7 +120,7 @@ describe('.dockerignore: kloop hashes exactly what Docker sends', {
 
     const dockerfile = join(root, 'Dockerfile');
     const { entries } = walkContext(root, {
-      ignore: loadDockerignore(ignoreFileFor(root, dockerfile, 'classic')),
+      ignore: loadDockerignore(ignoreFileFor(root, dockerfile, 'classic'), 'classic', ['.dockerignore', 'Dockerfile']),
       alwaysInclude: ['.dockerignore', 'Dockerfile'],
     });
     const ours = entries

@@ -87,11 +87,31 @@ test('character classes, escapes and regexp characters are literal where Go trea
 });
 
 test('an excluded directory is walked only when an exception could reach below it', () => {
-  assert.equal(ig('dir\n').mayIncludeBelow('dir'), false);
-  assert.equal(ig('dir\n!dir/keep\n').mayIncludeBelow('dir'), true);
-  assert.equal(ig('dir\n!other/keep\n').mayIncludeBelow('dir'), false);
-  assert.equal(ig('dir\n!*/keep\n').mayIncludeBelow('dir'), true);
-  assert.equal(ig('dir\n!**/keep\n').mayIncludeBelow('dir'), true);
+  const classic = (text: string) => new DockerIgnore(parseDockerignore(text), undefined, 'classic');
+  const buildkit = (text: string) => new DockerIgnore(parseDockerignore(text), undefined, 'buildkit');
+  for (const m of [classic, buildkit]) {
+    assert.equal(m('dir\n').mayIncludeBelow('dir'), false);
+    assert.equal(m('dir\n!dir/keep\n').mayIncludeBelow('dir'), true);
+    assert.equal(m('dir\n!dir/kee?\n').mayIncludeBelow('dir'), true);
+    assert.equal(m('dir\n!other/keep\n').mayIncludeBelow('dir'), false);
+  }
+  // Docker's classic sender compares the exception's text with the directory path; BuildKit's
+  // walks into excluded directories whenever an exception has a wildcard
+  assert.equal(classic('dir\n!*/keep\n').mayIncludeBelow('dir'), false);
+  assert.equal(classic('dir\n!**/keep\n').mayIncludeBelow('dir'), false);
+  assert.equal(buildkit('dir\n!*/keep\n').mayIncludeBelow('dir'), true);
+  assert.equal(buildkit('dir\n!**/keep\n').mayIncludeBelow('dir'), true);
+});
+
+test('a path starts from the results of its parent directory, as the Docker walk does', () => {
+  // "!vendor" is evaluated for vendor/a (excluded by then) against vendor/a itself, not its parent
+  const m = ig('vendor/a\n!vendor\n');
+  assert.equal(m.excludes('vendor'), false);
+  assert.equal(m.excludes('vendor/a'), true);
+  assert.equal(m.excludes('vendor/a/x.go'), true);
+  assert.equal(m.excludes('vendor/b.go'), false);
+  const top = m.match('vendor');
+  assert.deepEqual(m.match('vendor/a', top.matches), { excluded: true, matches: [true, false] });
 });
 
 test('a lone "!" is an error', () => {

@@ -30,6 +30,8 @@ export interface GitopsMetadata {
     /** the environment this was promoted from with --from */
     from?: string;
     images: Record<string, PromoteImage>;
+    /** variables set by --var or the process environment (not by files in the commit); secret ones as ****** */
+    overrides?: Record<string, string>;
     tools: Record<string, string>;
     /** app -> namespace and file in this repository */
     apps: Record<string, { namespace: string; path: string; objects: number }>;
@@ -43,6 +45,7 @@ export function buildMetadata(
   images: Record<string, PromoteImage>,
   appFiles: Record<string, string>,
   from?: string,
+  overrides: Record<string, string> = {},
 ): GitopsMetadata {
   const commit = {
     author: meta.author,
@@ -68,6 +71,7 @@ export function buildMetadata(
       dirty: Boolean(meta.kloop.dirty),
       ...(from ? { from } : {}),
       images,
+      ...(Object.keys(overrides).length ? { overrides } : {}),
       tools: meta.kloop.tools,
       apps: Object.fromEntries(
         Object.entries(meta.kloop.apps).map(([name, a]) => [
@@ -132,8 +136,8 @@ export function pinnedRef(image: PromoteImage): string {
 
 export function readme(meta: GitopsMetadata, configPath: string): string {
   const k = meta.kloop;
-  const images = Object.entries(k.images)
-    .map(([name, i]) => ` \\\n  --image ${name}=${pinnedRef(i)}`)
+  const images = reproduceFlags(meta)
+    .map((f) => ` \\\n  ${f}`)
     .join('');
   const lines = [
     `# ${k.project} → ${k.environment}`,
@@ -164,4 +168,17 @@ export function readme(meta: GitopsMetadata, configPath: string): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The flags that reproduce a render besides --env: pinned images and variables set outside the commit. */
+export function reproduceFlags(meta: GitopsMetadata): string[] {
+  const k = meta.kloop;
+  return [
+    ...Object.entries(k.images).map(([name, i]) => `--image ${name}=${pinnedRef(i)}`),
+    ...Object.entries(k.overrides ?? {}).map(([name, v]) => `--var ${name}=${shellQuote(v)}`),
+  ];
+}
+
+function shellQuote(v: string): string {
+  return /^[\w@%+=:,./-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }

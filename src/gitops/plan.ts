@@ -28,6 +28,8 @@ export interface PlanInput {
   images: Record<string, PromoteImage>;
   configPath: string;
   from?: string;
+  /** variables set by --var or the process environment */
+  overrides?: Record<string, string>;
   where: string;
   ciRun?: string;
 }
@@ -53,7 +55,14 @@ export async function plan(co: Checkout, input: PlanInput): Promise<Plan> {
   const after = input.render.apps.flatMap((a) => a.objects);
   const changes = diffObjects(before, after);
 
-  const metadata = buildMetadata(input.render.metadata, input.env, input.images, layout.appFiles, input.from);
+  const metadata = buildMetadata(
+    input.render.metadata,
+    input.env,
+    input.images,
+    layout.appFiles,
+    input.from,
+    input.overrides,
+  );
   const files = new Map(layout.files);
   files.set(metaFile, `${JSON.stringify(metadata, null, 2)}\n`);
   files.set(`${layout.metadataDir}/README.md`, readme(metadata, input.configPath));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
-import { redact } from '../log/redact.ts';
+import { REDACTED, redact } from '../log/redact.ts';
 import { render } from '../render/index.ts';
 import {
   BranchMoved,
@@ -182,6 +182,7 @@ async function promoteEnvironment(
           configPath,
           from: options.from,
           ciRun: ciRunUrl(options.env),
+          overrides: overrides(source),
           where: `${project.configFile}: environments.${envName}.gitops.path`,
         });
         await replacePaths(co, p.remove, p.files);
@@ -243,6 +244,14 @@ async function promoteEnvironment(
   } finally {
     await cleanupSource();
   }
+}
+
+/** Variables whose value does not come from the commit (--var, the process environment); secrets masked. */
+function overrides(project: Project): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of [...project.vars.own.values()].sort((a, b) => a.name.localeCompare(b.name)))
+    if (v.source === 'flag' || v.source === 'process') out[v.name] = v.secret ? REDACTED : v.value;
+  return out;
 }
 
 async function toplevel(g: GitOptions, root: string): Promise<string> {

@@ -2,7 +2,7 @@
 // source, image table, resource summary, collapsed per-resource diffs (cut to the forge's limit
 // with a notice), validation results and reproduce commands.
 import type { ResourceChange } from './diff.ts';
-import { type GitopsMetadata, type PromoteImage, pinnedRef } from './metadata.ts';
+import { type GitopsMetadata, type PromoteImage, pinnedRef, reproduceFlags } from './metadata.ts';
 
 export interface SummaryInput {
   metadata: GitopsMetadata;
@@ -98,8 +98,8 @@ export function summary(input: SummaryInput, limit = Number.POSITIVE_INFINITY): 
 
   const tail = ['', '### Validation', '', ...input.validation.map((v) => `- ${v}`), '', '### Reproduce', '', '```sh'];
   if (m.repoURL && m.drySha) tail.push(`git clone ${m.repoURL} source && cd source`, `git checkout ${m.drySha}`);
-  const pins = Object.entries(k.images)
-    .map(([name, i]) => ` --image ${name}=${pinnedRef(i)}`)
+  const pins = reproduceFlags(m)
+    .map((f) => ` ${f}`)
     .join('');
   tail.push(`kloop render --config ${input.configPath} --env ${k.environment}${pins}`, '```', '');
 

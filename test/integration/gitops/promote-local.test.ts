@@ -172,6 +172,16 @@ describe('validation and usage', () => {
     );
   });
 
+  it('records variables set outside the commit in the reproduce commands', async () => {
+    const r = await shop.kloop(['diff', '--env', 'staging', '--var', 'GREETING=hi there']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stdout, /\+ {14}value: hi there/);
+    assert.match(
+      r.stdout,
+      /kloop render --config kloop\.yaml --env staging --image web=\S+ --var GREETING='hi there'\n/,
+    );
+  });
+
   it('names a GitOps repository without the base branch, or one that does not exist', async () => {
     git(shop.fleet, 'update-ref', '-d', 'refs/heads/main');
     const r = await shop.kloop(['diff', '--env', 'staging']);

@@ -8,6 +8,7 @@ import type { Node, NodeDeps } from '../contract.ts';
 import { INFRA_IMAGE } from './container-spec.ts';
 import { createDockerClient } from './docker/client.ts';
 import { createEngine, type Engine } from './docker/engine.ts';
+import { createEventRecorder } from './events.ts';
 import { createKubelet, type Kubelet } from './kubelet.ts';
 import { createServiceIPs, ensureNetwork, type ServiceIPs } from './network.ts';
 import { createServiceProxies } from './services.ts';
@@ -84,6 +85,7 @@ export function createDockerNode(deps: NodeDeps, options: NodeOptions = {}): Nod
         labels,
         backoff,
         log: deps.log,
+        recordEvent: createEventRecorder(deps.store, deps.log),
       });
       services = createServiceProxies({ engine, store: deps.store, network, ips, root, labels, log: deps.log });
       streams = createStreams(engine, deps.store, kubelet);

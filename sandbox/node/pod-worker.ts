@@ -14,6 +14,7 @@ import {
 } from './container-spec.ts';
 import type { Engine } from './docker/engine.ts';
 import { ConfigError, containerEnv } from './env.ts';
+import { NODE_NAME, type RecordEvent } from './events.ts';
 import { startProbes } from './probes.ts';
 import { kubeTime, podStatus } from './status.ts';
 import { type Container, type ContainerStateK8s, type ContainerStatus, PODS, type Pod } from './types.ts';
@@ -29,6 +30,7 @@ export interface WorkerContext {
   labels: Record<string, string>;
   backoff: { initialMs: number; maxMs: number };
   log(message: string): void;
+  recordEvent: RecordEvent;
 }
 
 /** A container of the pod and the Docker instances that ran it. */
@@ -48,6 +50,8 @@ export interface ContainerRecord {
   startedAtMs?: number;
   /** exited and will not run again */
   done: boolean;
+  /** the last failure reported as an event, so a failure that persists is reported once */
+  lastFailure?: string;
   probes?: { stop(): void };
 }
 
@@ -75,6 +79,8 @@ export class PodWorker {
   private running = false;
   private again = false;
   private readonly onFinished: () => void;
+  private scheduledReported = false;
+  private volumeFailure?: string;
 
   constructor(ctx: WorkerContext, pod: Pod, onFinished: () => void) {
     this.ctx = ctx;
@@ -102,6 +108,18 @@ export class PodWorker {
     if (this.records.some((r) => r.init)) {
       for (const r of this.records) if (!r.init) r.state = { waiting: { reason: 'PodInitializing' } };
     }
+  }
+
+  private event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, r?: ContainerRecord): void {
+    this.ctx.recordEvent(pod, type, reason, message, r?.container.name);
+  }
+
+  /** A waiting failure (image, config): reported when it starts or changes, not on every sync. */
+  private failure(pod: Pod, r: ContainerRecord, reason: string, message: string): void {
+    r.state = { waiting: { reason, message } };
+    if (r.lastFailure === `${reason}: ${message}`) return;
+    r.lastFailure = `${reason}: ${message}`;
+    this.event(pod, 'Warning', reason === 'ErrImageNeverPull' ? reason : 'Failed', message, r);
   }
 
   record(name: string): ContainerRecord | undefined {
@@ -169,9 +187,14 @@ export class PodWorker {
       await this.terminate(pod);
       return RESYNC_MS;
     }
+    if (!this.scheduledReported) {
+      this.scheduledReported = true;
+      this.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${this.namespace}/${this.name} to ${NODE_NAME}`);
+    }
     if (!this.pauseId) {
       this.writeStatus(pod);
       await this.startPause(pod);
+      if (!this.pauseId) return RESYNC_MS;
     }
     let volumes: Map<string, PreparedVolume>;
     try {
@@ -180,6 +203,10 @@ export class PodWorker {
       if (!(err instanceof ConfigError)) throw err;
       for (const r of this.records) {
         if (!r.id) r.state = { waiting: { reason: 'ContainerCreating', message: err.message } };
+      }
+      if (this.volumeFailure !== err.message) {
+        this.volumeFailure = err.message;
+        this.event(pod, 'Warning', 'FailedMount', err.message);
       }
       this.writeStatus(pod);
       return RESYNC_MS;
@@ -203,6 +230,7 @@ export class PodWorker {
       if (!spec || spec.image === r.container.image) continue;
       r.container = spec;
       if (r.id && r.state.running) {
+        this.event(pod, 'Normal', 'Killing', `Container ${spec.name} definition changed, will be restarted`, r);
         const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
         void this.ctx.engine.stopContainer(r.id, grace).catch(() => {});
       }
@@ -215,8 +243,18 @@ export class PodWorker {
       dockerName('k8s', 'POD', this.name, this.namespace, this.uid.slice(0, 8), Date.now().toString(36)),
       pauseSpec(pod, this.ctx.network, labels),
     );
+    if (this.finished) {
+      // The sandbox stopped (or the pod went) while Docker created it.
+      await this.ctx.engine.removeContainer(id);
+      return;
+    }
+    try {
+      await this.ctx.engine.startContainer(id);
+    } catch (err) {
+      await this.ctx.engine.removeContainer(id);
+      throw err;
+    }
     this.pauseId = id;
-    await this.ctx.engine.startContainer(id);
     const info = await this.ctx.engine.inspectContainer(id);
     this.podIP = info.NetworkSettings.Networks[this.ctx.network]?.IPAddress || undefined;
   }
@@ -247,6 +285,13 @@ export class PodWorker {
         r.restartAt = Date.now() + delay;
         r.lastState = { terminated };
         if (delay > 0) {
+          this.event(
+            pod,
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${r.container.name} in pod ${this.name}_${this.namespace}(${this.uid})`,
+            r,
+          );
           const seconds = Math.round(delay / 100) / 10;
           r.state = {
             waiting: {
@@ -274,20 +319,21 @@ export class PodWorker {
     const policy = r.container.imagePullPolicy ?? defaultPullPolicy(image);
     const found = image ? await engine.inspectImage(image) : undefined;
     if (!found) {
-      r.state =
-        policy === 'Always'
-          ? {
-              waiting: {
-                reason: 'ImagePullBackOff',
-                message: `Back-off pulling image "${image}": the sandbox has no registry to pull from; build or load the image into the local Docker (docker build / docker load)`,
-              },
-            }
-          : {
-              waiting: {
-                reason: 'ErrImageNeverPull',
-                message: `Container image "${image}" is not present in the local Docker and the sandbox cannot pull images; build or load it (docker build / docker load)`,
-              },
-            };
+      if (policy === 'Always') {
+        this.failure(
+          pod,
+          r,
+          'ImagePullBackOff',
+          `Back-off pulling image "${image}": the sandbox has no registry to pull from; build or load the image into the local Docker (docker build / docker load)`,
+        );
+      } else {
+        this.failure(
+          pod,
+          r,
+          'ErrImageNeverPull',
+          `Container image "${image}" is not present in the local Docker and the sandbox cannot pull images; build or load it (docker build / docker load)`,
+        );
+      }
       return;
     }
     const podView = { ...pod, status: { ...pod.status, podIP: this.podIP, hostIP: this.ctx.hostIP } } as Pod;
@@ -312,11 +358,15 @@ export class PodWorker {
       });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      r.state = { waiting: { reason: 'CreateContainerConfigError', message: err.message } };
+      this.failure(pod, r, 'CreateContainerConfigError', err.message);
       return;
     }
     const name = dockerName('k8s', r.container.name, this.name, this.namespace, this.uid.slice(0, 8));
     const id = await engine.createContainer(`${name}_${Date.now().toString(36)}`, spec);
+    if (this.finished) {
+      await engine.removeContainer(id);
+      return;
+    }
     // Keep the instance before this one for `logs --previous`; older ones go.
     if (restart && r.id) {
       if (r.previousId) await engine.removeContainer(r.previousId);
@@ -328,9 +378,13 @@ export class PodWorker {
     r.imageID = `docker://${found.Id}`;
     r.ready = false;
     r.started = false;
+    r.lastFailure = undefined;
+    this.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, r);
+    this.event(pod, 'Normal', 'Created', `Created container ${r.container.name}`, r);
     try {
       await engine.startContainer(id);
     } catch (err) {
+      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message.replace(/^docker [^:]+: \d+ /, '')}`, r);
       const now = kubeTime();
       r.state = {
         terminated: {
@@ -348,6 +402,7 @@ export class PodWorker {
     const info = await engine.inspectContainer(id);
     r.startedAtMs = Date.now();
     r.state = { running: { startedAt: kubeTime(info.State.StartedAt) } };
+    this.event(pod, 'Normal', 'Started', `Started container ${r.container.name}`, r);
     this.watchExit(r, id);
     if (!r.init) this.startProbes(pod, r, id);
   }
@@ -384,8 +439,9 @@ export class PodWorker {
     r.probes = startProbes(
       { engine: this.ctx.engine, containerId: id, podIP: this.podIP, container: r.container },
       {
-        onReady: (ready) => {
+        onReady: (ready, reason) => {
           if (r.id !== id || r.ready === ready) return;
+          if (!ready) this.event(pod, 'Warning', 'Unhealthy', `Readiness probe failed: ${reason ?? ''}`, r);
           r.ready = ready && !!r.state.running;
           this.wake();
         },
@@ -396,7 +452,14 @@ export class PodWorker {
         },
         onUnhealthy: (message) => {
           if (r.id !== id) return;
-          this.ctx.log(`pod ${this.namespace}/${this.name} container ${r.container.name}: ${message}; restarting`);
+          this.event(pod, 'Warning', 'Unhealthy', message, r);
+          this.event(
+            pod,
+            'Normal',
+            'Killing',
+            `Container ${r.container.name} failed ${message.split(' ')[0]!.toLowerCase()} probe, will be restarted`,
+            r,
+          );
           const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
           void this.ctx.engine.stopContainer(id, grace).catch(() => {});
         },
@@ -453,7 +516,10 @@ export class PodWorker {
     if (this.terminating) return;
     this.terminating = true;
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    for (const r of this.records) r.probes?.stop();
+    for (const r of this.records) {
+      r.probes?.stop();
+      if (r.id && r.state.running) this.event(pod, 'Normal', 'Killing', `Stopping container ${r.container.name}`, r);
+    }
     await Promise.all(
       this.records
         .filter((r) => r.id && r.state.running)

@@ -17,7 +17,7 @@ export interface ProbeTarget {
 
 export interface ProbeEvents {
   /** readiness changed (also called once with the first result) */
-  onReady(ready: boolean): void;
+  onReady(ready: boolean, reason?: string): void;
   /** startup probe succeeded (or there is none): readiness and liveness may run */
   onStarted(): void;
   /** liveness or startup probe failed failureThreshold times in a row: restart the container */
@@ -140,7 +140,7 @@ export function startProbes(target: ProbeTarget, events: ProbeEvents): { stop():
     events.onStarted();
     const readiness = target.container.readinessProbe;
     if (readiness) {
-      const count = counter(readiness, (ok) => events.onReady(ok));
+      const count = counter(readiness, (ok, reason) => events.onReady(ok, reason));
       loop(readiness, (ok, reason) => {
         count(ok, reason);
         return undefined;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { EVENTS } from '../../../../sandbox/node/events.ts';
 import { CONFIGMAPS, PODS, SECRETS } from '../../../../sandbox/node/types.ts';
 import { getPod, type Harness, isReady, pod, readAll, run, startNode, waitFor } from './harness.ts';
 
@@ -384,4 +385,32 @@ test('a new image in the pod spec restarts the container with it', async () => {
     return s?.image === 'busybox:latest' && s.state.running && s.restartCount === 1 ? s : undefined;
   });
   assert.notEqual(status.containerID, before.status!.containerStatuses![0]!.containerID);
+});
+
+test('the kubelet records events: Scheduled, Pulled, Created, Started, BackOff, ErrImageNeverPull, Killing', async () => {
+  const events = (podName: string) =>
+    h.store
+      .list(EVENTS, 'default')
+      .filter((e) => (e.involvedObject as { name: string }).name === podName)
+      .map((e) => ({ reason: e.reason as string, message: e.message as string, count: e.count as number }));
+  // pods from earlier tests
+  await waitFor('crash BackOff event', () => events('crash').some((e) => e.reason === 'BackOff'));
+  const crash = events('crash');
+  assert.deepEqual(
+    ['Scheduled', 'Pulled', 'Created', 'Started'].map((r) => crash.some((e) => e.reason === r)),
+    [true, true, true, true],
+  );
+  assert.ok((crash.find((e) => e.reason === 'Started')?.count ?? 0) >= 2, 'repeats are counted, not duplicated');
+  assert.equal(
+    crash.find((e) => e.reason === 'Scheduled')?.message,
+    'Successfully assigned default/crash to kloop-sandbox',
+  );
+  const ghost = events('ghost-image').filter((e) => e.reason === 'ErrImageNeverPull');
+  assert.equal(ghost.length, 1);
+  assert.equal(ghost[0]!.count, 1, 'a persisting failure is reported once');
+
+  h.store.create(PODS, pod('doomed', { terminationGracePeriodSeconds: 1, containers: [sleeper('c')] }));
+  await running('doomed');
+  h.store.delete(PODS, 'default', 'doomed');
+  await waitFor('Killing event', () => events('doomed').some((e) => e.message === 'Stopping container c'));
 });

@@ -85,7 +85,11 @@ export interface Connection {
 }
 
 export async function openConnection(project: Project): Promise<Connection> {
-  const client = await connect({ context: project.cluster.context, namespace: project.cluster.namespace });
+  const client = await connect({
+    context: project.cluster.context,
+    namespace: project.cluster.namespace,
+    env: project.vars.process,
+  });
   // Asking for /version first turns an unreachable or unauthorised cluster into one clear error.
   await client.request({ path: '/version', timeout: 10_000 });
   return { client, mapper: createRestMapper(client) };

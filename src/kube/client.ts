@@ -1,13 +1,14 @@
-// kloop's one way to talk to a cluster. The kubeconfig (files, contexts, exec credential plugins,
-// tokens, client certificates, CA, TLS server name, insecure-skip-tls-verify) is read by
-// @kubernetes/client-node; requests go out through node:http(s) so bodies are sent as-is
+// kloop's one way to talk to a cluster. The kubeconfig is turned into TLS material and auth headers
+// by credentials.ts (client-node for exec plugins and auth providers); requests go out through
+// node:http(s) so bodies are sent as-is
 // (server-side apply must not pass through the generated models, which drop unknown fields) and
 // streams (watch, logs) are ours to time out.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
+import { type CredentialOptions, resolveCredentials } from './credentials.ts';
 
 /** A Kubernetes `Status` as error bodies carry it. */
 export interface Status {
@@ -58,8 +59,8 @@ export interface KubeClient {
   readonly context: string;
   /** the namespace objects without one go to */
   readonly namespace: string;
-  /** the underlying kubeconfig, for the WebSocket streams of client-node (exec, port-forward) */
-  readonly kubeConfig: KubeConfig;
+  /** the kubeconfig as @kubernetes/client-node sees it (loaded on first use), for its WebSocket streams (exec, port-forward) */
+  kubeConfig(): Promise<KubeConfig>;
   request<T = unknown>(options: RequestOptions): Promise<T>;
   /** A streaming GET (watch, logs): resolves once the response headers arrived with status 200. */
   stream(options: RequestOptions): Promise<IncomingMessage>;
@@ -67,58 +68,9 @@ export interface KubeClient {
   close(): void;
 }
 
-export interface ConnectOptions {
-  /** kube context; default: the kubeconfig's current context */
-  context?: string;
+export interface ConnectOptions extends CredentialOptions {
   /** default: the context's namespace, else "default" */
   namespace?: string;
-  /** a kubeconfig file; default: $KUBECONFIG, else ~/.kube/config */
-  kubeconfig?: string;
-}
-
-function loadKubeConfig(options: ConnectOptions): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (error) {
-    throw new KloopError(`cannot read the kubeconfig: ${(error as Error).message}`, {
-      hint: 'check $KUBECONFIG or ~/.kube/config',
-      cause: error,
-    });
-  }
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new KloopError(`kube context "${options.context}" is not in the kubeconfig`, {
-        hint: known.length ? `known contexts: ${known.join(', ')}` : 'the kubeconfig has no contexts',
-      });
-    }
-    kc.setCurrentContext(options.context);
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new KloopError('no cluster is configured: the kubeconfig has no current context', {
-      hint: 'set KUBECONFIG, or pick one with `kloop use context <name>`',
-    });
-  }
-  return kc;
-}
-
-/**
- * client-node refuses plain-http clusters unless they are marked insecure; kubectl and helm accept
- * them, so kloop does too: the TLS settings mean nothing without TLS.
- */
-function forPlainHttp(kc: KubeConfig): KubeConfig {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster?.server.startsWith('http:') || cluster.skipTLSVerify) return kc;
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kc.clusters.map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
-    users: kc.users,
-    contexts: kc.contexts,
-    currentContext: kc.currentContext,
-  });
-  return copy;
 }
 
 function describeNetworkError(error: NodeJS.ErrnoException): string {
@@ -151,44 +103,15 @@ function buildQuery(query: RequestOptions['query']): string {
 }
 
 export async function connect(options: ConnectOptions = {}): Promise<KubeClient> {
-  const kc = forPlainHttp(loadKubeConfig(options));
-  const cluster = kc.getCurrentCluster()!;
-  const contextName = kc.getCurrentContext();
-  const namespace = options.namespace ?? kc.getContextObject(contextName)?.namespace ?? 'default';
-  const base = new URL(cluster.server);
+  const creds = await resolveCredentials(options);
+  const cluster = { server: creds.server };
+  const contextName = creds.context;
+  const namespace = options.namespace ?? creds.namespace ?? 'default';
+  const base = new URL(creds.server);
   const secure = base.protocol === 'https:';
   const basePath = base.pathname.replace(/\/$/, '');
-
-  // TLS material and auth headers as client-node derives them from the kubeconfig (exec plugins
-  // are run and cached by it); our own keep-alive agent carries the TLS material.
-  const tlsProbe: https.RequestOptions = {};
-  try {
-    await kc.applyToHTTPSOptions(tlsProbe);
-  } catch (error) {
-    throw new KloopError(`cannot use the credentials of kube context "${contextName}": ${(error as Error).message}`, {
-      hint: 'check the user entry of the context in the kubeconfig (exec plugin, token, certificate)',
-      cause: error,
-    });
-  }
-  const agent = secure
-    ? new https.Agent({
-        keepAlive: true,
-        ca: tlsProbe.ca,
-        cert: tlsProbe.cert,
-        key: tlsProbe.key,
-        rejectUnauthorized: tlsProbe.rejectUnauthorized,
-        servername: tlsProbe.servername,
-      })
-    : new http.Agent({ keepAlive: true });
-
-  async function headers(): Promise<Record<string, string>> {
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) out[k] = String(v);
-    if (opts.auth) out.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    return out;
-  }
+  const agent = secure ? new https.Agent({ keepAlive: true, ...creds.tls }) : new http.Agent({ keepAlive: true });
+  const headers = () => creds.headers();
 
   function unreachable(error: NodeJS.ErrnoException): KloopError {
     return new KloopError(`cannot reach the cluster at ${cluster.server}: ${describeNetworkError(error)}`, {
@@ -209,7 +132,7 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
   async function send(o: RequestOptions): Promise<IncomingMessage> {
     const body =
       o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : Buffer.from(JSON.stringify(o.body));
-    const h = await headers();
+    const h = { ...(await headers()) };
     h.Accept = o.accept ?? 'application/json';
     if (body !== undefined) {
       h['Content-Type'] = o.contentType ?? 'application/json';
@@ -262,7 +185,7 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
     server: cluster.server,
     context: contextName,
     namespace,
-    kubeConfig: kc,
+    kubeConfig: creds.kubeConfig,
     async request<T>(o: RequestOptions): Promise<T> {
       const res = await send(o);
       if ((res.statusCode ?? 0) >= 300) throw await failure(res, o);

@@ -2,7 +2,10 @@
 // play the other tools (a foreign object, another field manager).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
 import { configMap, createProject, deployment, type Project, type Sandbox, startSandbox } from './fixture.ts';
 
 function dockerAvailable(): boolean {
@@ -271,5 +274,57 @@ apps:
       'configmap/slow-config in killed',
       'deployment/slow in killed',
     ]);
+  });
+
+  it('reaches the cluster through an exec credential plugin; an unauthorised or unreachable cluster is one clear error', async () => {
+    const config = parse(readFileSync(sandbox.kubeconfig, 'utf8'));
+    const token: string = config.users[0].user.token;
+    const variant = (name: string, edit: (c: typeof config) => void) => {
+      const c = structuredClone(config);
+      edit(c);
+      const file = join(p.dir, `${name}.kubeconfig`);
+      writeFileSync(file, stringify(c));
+      return file;
+    };
+    const p = project('creds', {
+      'kloop.yaml': 'version: v1\nname: creds\napps:\n  settings:\n    manifests: [config.yaml]\n',
+      'config.yaml': configMap('settings', { a: '1' }),
+    });
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token },
+    });
+    const exec = variant('exec', (c) => {
+      c.users[0].user = {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: 'sh',
+          args: ['-c', `printf '%s' '${credential}'`],
+          interactiveMode: 'Never',
+        },
+      };
+    });
+    const viaPlugin = await p.kloopWith({ KUBECONFIG: exec }, 'deploy', '--skip-build');
+    assert.equal(viaPlugin.code, 0, viaPlugin.stderr);
+    assert.equal((await jsonOf(p, 'get', 'configmap', 'settings', '-n', 'creds')).data.a, '1');
+
+    const badToken = variant('bad-token', (c) => {
+      c.users[0].user.token = 'not-the-token';
+    });
+    const refused = await p.kloopWith({ KUBECONFIG: badToken }, 'deploy', '--skip-build');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error: the cluster at https:\/\/127\.0\.0\.1:\d+ refused kloop's credentials \(401/);
+    assert.match(refused.stderr, /hint: .*kube context "kloop-sandbox"/);
+
+    const closed = variant('closed', (c) => {
+      c.clusters[0].cluster.server = 'https://127.0.0.1:1';
+    });
+    const unreachable = await p.kloopWith({ KUBECONFIG: closed }, 'deploy', '--skip-build');
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /error: cannot reach the cluster at https:\/\/127\.0\.0\.1:1: connection refused/);
+    assert.doesNotMatch(unreachable.stderr, /\n\s+at /, 'no stack trace');
+    const purge = await p.kloop('purge');
+    assert.equal(purge.code, 0, purge.stderr);
   });
 });

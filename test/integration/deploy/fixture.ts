@@ -45,6 +45,8 @@ export interface Project {
   write(files: Record<string, string>): void;
   remove(path: string): void;
   kloop(...args: string[]): Promise<Run>;
+  /** kloop with extra environment variables (another KUBECONFIG) */
+  kloopWith(extra: Record<string, string>, ...args: string[]): Promise<Run>;
   /** starts kloop without waiting, for kill tests */
   spawnKloop(...args: string[]): import('node:child_process').ChildProcess;
   kubectl(...args: string[]): Promise<Run>;
@@ -68,6 +70,8 @@ export function createProject(kubeconfig: string, namespace: string, files: Reco
       rmSync(join(dir, path), { force: true });
     },
     kloop: (...args) => run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env }),
+    kloopWith: (extra, ...args) =>
+      run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env: { ...env, ...extra } }),
     spawnKloop: (...args) =>
       spawn(process.execPath, [bin, ...args, '-n', namespace], {
         cwd: dir,

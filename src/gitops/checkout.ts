@@ -110,7 +110,7 @@ export async function readYamlFiles(co: Checkout, targets: readonly string[]): P
   return out;
 }
 
-/** Replaces the targets wholesale with the new files and stages exactly those paths. */
+/** Replaces the targets wholesale with the new files and stages the result. */
 export async function replacePaths(
   co: Checkout,
   remove: readonly string[],
@@ -122,8 +122,10 @@ export async function replacePaths(
     await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, content);
   }
-  const paths = [...new Set([...remove, ...files.keys()])];
-  await git(co.g, ['add', '--all', '--', ...paths.map((p) => `:(literal)${p}`)], co.dir);
+  // the clone is kloop's own: everything that differs is what was just written or removed
+  await git(co.g, ['add', '--all'], co.dir);
+  // written files are staged even when the repository's .gitignore would leave them out
+  if (files.size) await git(co.g, ['add', '--force', '--', ...[...files.keys()].map((f) => `:(literal)${f}`)], co.dir);
 }
 
 export async function hasStagedChanges(co: Checkout): Promise<boolean> {

@@ -17,7 +17,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-type Action = (globals: GlobalOptions, ...rest: never[]) => Promise<number | undefined | void>;
+type Action = (globals: GlobalOptions, ...rest: never[]) => Promise<unknown>;
 
 // Literal import() calls so the build rewrites them to .js; loaded lazily so `kloop --help` stays fast.
 const modules = {

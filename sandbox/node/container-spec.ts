@@ -28,6 +28,10 @@ export function dockerName(...parts: string[]): string {
 
 export function pauseSpec(pod: Pod, network: string, labels: Record<string, string>): ContainerSpec {
   const namespace = pod.metadata.namespace ?? 'default';
+  // hostname.subdomain.ns.svc.cluster.local names the pod (StatefulSet pods behind a headless Service).
+  const aliases = pod.spec.subdomain
+    ? [`${pod.spec.hostname ?? pod.metadata.name}.${pod.spec.subdomain}.${namespace}.svc.${CLUSTER_DOMAIN}`]
+    : [];
   const extraHosts: string[] = [];
   for (const alias of pod.spec.hostAliases ?? []) {
     for (const host of alias.hostnames ?? []) extraHosts.push(`${host}:${alias.ip}`);
@@ -46,7 +50,7 @@ export function pauseSpec(pod: Pod, network: string, labels: Record<string, stri
       DnsOptions: ['ndots:5'],
       ExtraHosts: extraHosts,
     },
-    NetworkingConfig: { EndpointsConfig: { [network]: {} } },
+    NetworkingConfig: { EndpointsConfig: { [network]: aliases.length > 0 ? { Aliases: aliases } : {} } },
   };
 }
 

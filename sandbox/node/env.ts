@@ -2,7 +2,7 @@
 // with $(VAR) references expanded against the variables defined before them.
 
 import type { Store } from '../contract.ts';
-import { CONFIGMAPS, type Container, type KeySelector, type Pod, SECRETS } from './types.ts';
+import { CONFIGMAPS, type Container, type KeySelector, type Pod, SECRETS, SERVICES, type Service } from './types.ts';
 
 /** A problem that keeps the container from being created (CreateContainerConfigError). */
 export class ConfigError extends Error {}
@@ -77,9 +77,42 @@ export function expand(text: string, vars: Map<string, string>): string {
   });
 }
 
+/**
+ * Docker-links-style variables for the Services of the pod's namespace (enableServiceLinks):
+ * WEB_SERVICE_HOST, WEB_SERVICE_PORT, WEB_PORT_80_TCP_ADDR ... The master `kubernetes` Service is
+ * left out: the sandbox API listens on 127.0.0.1 only, so pods could not reach it anyway.
+ */
+export function serviceLinks(store: Store, pod: Pod): Map<string, string> {
+  const vars = new Map<string, string>();
+  if ((pod.spec as { enableServiceLinks?: boolean }).enableServiceLinks === false) return vars;
+  for (const service of store.list(SERVICES, pod.metadata.namespace ?? 'default') as Service[]) {
+    const ip = service.spec.clusterIP;
+    const ports = service.spec.ports ?? [];
+    if (!ip || ip === 'None' || ports.length === 0) continue;
+    const name = (service.metadata.name ?? '').toUpperCase().replaceAll('-', '_');
+    vars.set(`${name}_SERVICE_HOST`, ip);
+    vars.set(`${name}_SERVICE_PORT`, String(ports[0]!.port));
+    for (const port of ports) {
+      if (port.name)
+        vars.set(`${name}_SERVICE_PORT_${port.name.toUpperCase().replaceAll('-', '_')}`, String(port.port));
+    }
+    const first = ports[0]!;
+    vars.set(`${name}_PORT`, `${(first.protocol ?? 'TCP').toLowerCase()}://${ip}:${first.port}`);
+    for (const port of ports) {
+      const protocol = port.protocol ?? 'TCP';
+      const prefix = `${name}_PORT_${port.port}_${protocol}`;
+      vars.set(prefix, `${protocol.toLowerCase()}://${ip}:${port.port}`);
+      vars.set(`${prefix}_PROTO`, protocol.toLowerCase());
+      vars.set(`${prefix}_PORT`, String(port.port));
+      vars.set(`${prefix}_ADDR`, ip);
+    }
+  }
+  return vars;
+}
+
 export function containerEnv(store: Store, pod: Pod, container: Container): Map<string, string> {
   const namespace = pod.metadata.namespace ?? 'default';
-  const vars = new Map<string, string>();
+  const vars = serviceLinks(store, pod);
   for (const source of container.envFrom ?? []) {
     const ref = source.configMapRef ?? source.secretRef;
     if (!ref) continue;

@@ -63,6 +63,7 @@ function tcpPorts(service: Service): ServicePort[] {
 
 export function createServiceProxies(ctx: ServiceContext) {
   const proxies = new Map<string, Proxy>();
+  const headless = new Map<string, string>();
   // per Service: the reconcile waiting to run, and the latest one queued or running
   const queues = new Map<string, Promise<void>>();
   const running = new Map<string, Promise<void>>();
@@ -132,18 +133,39 @@ export function createServiceProxies(ctx: ServiceContext) {
     await ctx.engine.removeContainer(proxy.containerId);
   }
 
+  /**
+   * A headless Service (clusterIP None) gets a proxy too, at an address of the Service range that
+   * is not written into the object, so its name still reaches the pods.
+   */
+  function addressOf(key: string, service: Service | undefined): string | undefined {
+    const ip = service?.spec.clusterIP;
+    if (ip !== 'None') {
+      releaseHeadless(key);
+      return ip;
+    }
+    let own = headless.get(key);
+    if (!own) {
+      own = ctx.ips.allocate();
+      headless.set(key, own);
+    }
+    return own;
+  }
+
+  function releaseHeadless(key: string): void {
+    const own = headless.get(key);
+    if (!own) return;
+    headless.delete(key);
+    ctx.ips.release(own);
+  }
+
   async function reconcile(ns: string, name: string): Promise<void> {
     const key = `${ns}/${name}`;
     const service = ctx.store.get(SERVICES, ns, name) as Service | undefined;
-    const ip = service?.spec.clusterIP;
-    const usable =
-      service &&
-      !stopped &&
-      ip &&
-      ctx.ips.contains(ip) &&
-      service.spec.type !== 'ExternalName' &&
-      tcpPorts(service).length > 0;
-    const table = usable ? endpoints(service) : undefined;
+    const eligible = !!service && !stopped && service.spec.type !== 'ExternalName' && tcpPorts(service).length > 0;
+    if (!eligible) releaseHeadless(key);
+    const ip = eligible ? addressOf(key, service) : undefined;
+    const usable = eligible && !!ip && ctx.ips.contains(ip);
+    const table = usable ? endpoints(service!) : undefined;
     if (!usable || !table) {
       await removeProxy(key);
       fs.rmSync(dirOf(ns, name), { recursive: true, force: true });
@@ -151,7 +173,7 @@ export function createServiceProxies(ctx: ServiceContext) {
     }
     const dir = dirOf(ns, name);
     writeEndpoints(dir, table);
-    const ports = tcpPorts(service).map((p) => p.port);
+    const ports = tcpPorts(service!).map((p) => p.port);
     const signature = JSON.stringify({ ip, ports });
     if (proxies.get(key)?.signature === signature) return;
     await removeProxy(key);

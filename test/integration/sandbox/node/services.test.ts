@@ -59,3 +59,32 @@ test('a busybox httpd pod is reachable by podIP, and through its Service by clus
   const lookup = await run(h, 'client', 'c', ['nslookup', 'web.default.svc.cluster.local']);
   assert.match(lookup.stdout, new RegExp(`Address: ${ip.replaceAll('.', '\\.')}`));
 });
+
+test('a headless Service and its StatefulSet-style pod names resolve; service env links reach pods', async () => {
+  h.store.create(SERVICES, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'db', namespace: 'default' },
+    spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  });
+  h.store.create(
+    { group: '', version: 'v1', resource: 'pods' },
+    pod('db-0', { ...httpd, hostname: 'db-0', subdomain: 'db' }, { labels: { app: 'db' } }),
+  );
+  h.store.create(
+    { group: '', version: 'v1', resource: 'pods' },
+    pod('client2', { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'] }] }),
+  );
+  await waitFor('db-0 ready', () => isReady(getPod(h, 'db-0')));
+  await waitFor('client2 running', () => getPod(h, 'client2')?.status?.phase === 'Running');
+  for (const url of ['http://db/', 'http://db.default.svc.cluster.local/', 'http://db-0.db:8080/']) {
+    const result = await waitFor(`wget ${url}`, async () => {
+      const r = await run(h, 'client2', 'c', ['timeout', '5', 'wget', '-qO-', url]);
+      return r.exitCode === 0 ? r : undefined;
+    });
+    assert.equal(result.stdout, 'hello from db-0\n', `via ${url}`);
+  }
+  const web = h.store.get(SERVICES, 'default', 'web') as unknown as { spec: { clusterIP: string } };
+  const env = await run(h, 'client2', 'c', ['sh', '-c', 'echo $WEB_SERVICE_HOST $WEB_SERVICE_PORT $WEB_PORT']);
+  assert.equal(env.stdout, `${web.spec.clusterIP} 80 tcp://${web.spec.clusterIP}:80\n`);
+});

@@ -11,7 +11,7 @@ import { type Inventory, type InventoryEntry, objectHash, pendingEntries, planIn
 import { describeRef, type KubeObject, refKey, refOf } from '../kube/types.ts';
 import { failureLines, formatDuration, waitForGone, waitForReady } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
-import { appSelector, withKloopLabels } from './labels.ts';
+import { projectSelector, withKloopLabels } from './labels.ts';
 import type { Progress } from './progress.ts';
 
 export interface ClusterSession {
@@ -20,6 +20,8 @@ export interface ClusterSession {
   inventory: Inventory;
   project: string;
   environment: string;
+  /** uids of the project's live objects per kind and namespace, listed once per deploy */
+  existing: Map<string, Promise<Set<string>>>;
 }
 
 export interface AppDeployOptions {
@@ -46,24 +48,30 @@ const isFirst = (o: KubeObject) =>
 const name = (e: InventoryEntry | KubeObject) =>
   describeRef('metadata' in e ? refOf(e as KubeObject) : (e as InventoryEntry));
 
-/** Whether every recorded object still exists: one LIST per kind and namespace, matched by uid. */
-async function allExist(session: ClusterSession, app: string, entries: InventoryEntry[]): Promise<boolean> {
-  const groups = new Map<string, InventoryEntry[]>();
-  for (const e of entries) {
-    const k = `${e.group}/${e.version}/${e.kind}/${e.namespace ?? ''}`;
-    groups.set(k, [...(groups.get(k) ?? []), e]);
-  }
-  const selector = appSelector(session.project, app, session.environment);
+/**
+ * Whether every recorded object still exists, matched by uid. One LIST per kind and namespace for
+ * the whole deploy (all apps of the project share it), so a no-op of 20 apps costs a few requests.
+ */
+async function allExist(session: ClusterSession, entries: InventoryEntry[]): Promise<boolean> {
   const results = await Promise.all(
-    [...groups.values()].map(async (group) => {
-      const first = group[0]!;
-      const resource = await session.mapper.resolve(first);
-      const list = await session.client.request<{ items?: KubeObject[] }>({
-        path: session.mapper.path(resource, resource.namespaced ? first.namespace : undefined),
-        query: { labelSelector: selector },
-      });
-      const uids = new Set((list.items ?? []).filter((o) => !o.metadata.deletionTimestamp).map((o) => o.metadata.uid));
-      return group.every((e) => e.uid && uids.has(e.uid));
+    entries.map(async (e) => {
+      const resource = await session.mapper.resolve(e);
+      const namespace = resource.namespaced ? e.namespace : undefined;
+      const key = `${resource.group}/${resource.resource}/${namespace ?? ''}`;
+      let list = session.existing.get(key);
+      if (!list) {
+        list = session.client
+          .request<{ items?: KubeObject[] }>({
+            path: session.mapper.path(resource, namespace),
+            query: { labelSelector: projectSelector(session.project, session.environment) },
+          })
+          .then(
+            (l) =>
+              new Set((l.items ?? []).filter((o) => !o.metadata.deletionTimestamp).map((o) => o.metadata.uid ?? '')),
+          );
+        session.existing.set(key, list);
+      }
+      return Boolean(e.uid && (await list).has(e.uid));
     }),
   );
   return results.every(Boolean);
@@ -82,7 +90,7 @@ export async function deployApp(
   const plan = planInventory(recorded, desired);
   const result: AppResult = { status: 'applied', applied: [], unchanged: [], pruned: [], leftAlone: [] };
 
-  if (plan.changed.length === 0 && plan.prune.length === 0 && (await allExist(session, app, plan.unchanged))) {
+  if (plan.changed.length === 0 && plan.prune.length === 0 && (await allExist(session, plan.unchanged))) {
     result.status = 'unchanged';
     result.unchanged = objects.map(name);
     progress.update(app, 'unchanged', `${objects.length} objects as applied before; apply skipped`);

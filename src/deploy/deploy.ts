@@ -128,6 +128,7 @@ export async function deployProject(
       dependencies: {},
     };
     const progress = createProgress(appNames);
+    const existing = new Map<string, Promise<Set<string>>>();
     const byName = new Map(rendered.apps.map((a) => [a.name, a]));
     const result = await walk(graph, subset, async (id) => {
       if (id.startsWith(DEP)) {
@@ -147,7 +148,7 @@ export async function deployProject(
       );
       try {
         summary.apps[id] = await deployApp(
-          { ...connection, inventory, project: project.name, environment },
+          { ...connection, inventory, project: project.name, environment, existing },
           id,
           byName.get(id)!.objects as never,
           { force: options.forceConflicts, wait: options.wait && app.wait !== false, timeoutMs: timeout, progress },

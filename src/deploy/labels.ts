@@ -32,3 +32,7 @@ export function withKloopLabels(obj: KubeObject, project: string, app: string, e
 export function appSelector(project: string, app: string, environment: string): string {
   return `${LABEL_PROJECT}=${project},${LABEL_APP}=${app},${LABEL_ENVIRONMENT}=${environment}`;
 }
+
+export function projectSelector(project: string, environment: string): string {
+  return `${LABEL_PROJECT}=${project},${LABEL_ENVIRONMENT}=${environment}`;
+}

@@ -110,7 +110,14 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
   const base = new URL(creds.server);
   const secure = base.protocol === 'https:';
   const basePath = base.pathname.replace(/\/$/, '');
-  const agent = secure ? new https.Agent({ keepAlive: true, ...creds.tls }) : new http.Agent({ keepAlive: true });
+  // Short requests share a few kept-alive connections (a burst of 40 LISTs should not mean 40 TLS
+  // handshakes); long-lived streams (watches, logs) get connections of their own.
+  const makeAgent = (maxSockets: number) =>
+    secure
+      ? new https.Agent({ keepAlive: true, maxSockets, ...creds.tls })
+      : new http.Agent({ keepAlive: true, maxSockets });
+  const requestAgent = makeAgent(6);
+  const streamAgent = makeAgent(Number.POSITIVE_INFINITY);
   const headers = () => creds.headers();
 
   function unreachable(error: NodeJS.ErrnoException): KloopError {
@@ -129,7 +136,7 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
     );
   }
 
-  async function send(o: RequestOptions): Promise<IncomingMessage> {
+  async function send(o: RequestOptions, streaming = false): Promise<IncomingMessage> {
     const body =
       o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : Buffer.from(JSON.stringify(o.body));
     const h = { ...(await headers()) };
@@ -149,7 +156,7 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
           path,
           method: o.method ?? 'GET',
           headers: h,
-          agent,
+          agent: streaming ? streamAgent : requestAgent,
         },
         resolve,
       );
@@ -193,12 +200,13 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
       return (text ? JSON.parse(text) : undefined) as T;
     },
     async stream(o: RequestOptions): Promise<IncomingMessage> {
-      const res = await send({ timeout: 0, ...o });
+      const res = await send({ timeout: 0, ...o }, true);
       if ((res.statusCode ?? 0) >= 300) throw await failure(res, o);
       return res;
     },
     close() {
-      agent.destroy();
+      requestAgent.destroy();
+      streamAgent.destroy();
     },
   };
 }

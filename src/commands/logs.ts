@@ -1,6 +1,127 @@
+// kloop logs [target|app]: the logs of a dev target's pod, or of every workload of an app,
+// following restarts and replacements (the same follower `kloop dev` uses).
 import type { GlobalOptions } from '../cli/options.ts';
-import { notImplemented } from './not-implemented.ts';
+import { loadProject } from '../config/load.ts';
+import type { Project } from '../config/project.ts';
+import { openConnection } from '../deploy/deploy.ts';
+import { environmentName, LABEL_APP, LABEL_PROJECT } from '../deploy/labels.ts';
+import { LogFollower } from '../dev/logs.ts';
+import { PodTracker } from '../dev/pod-tracker.ts';
+import type { TargetSpec } from '../dev/pods.ts';
+import { attachView } from '../dev/view.ts';
+import { createStore, newTarget } from '../dev/store.ts';
+import { KloopError } from '../errors.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { loggerOptions } from '../log/logger.ts';
+import { redact } from '../log/redact.ts';
 
-export async function run(_globals: GlobalOptions): Promise<number> {
-  return notImplemented('logs', 7);
+export interface LogsCommandOptions {
+  follow?: boolean;
+  tail?: string;
+  previous?: boolean;
+}
+
+const KINDS = [
+  ['deployment', '/apis/apps/v1/namespaces/{ns}/deployments'],
+  ['statefulset', '/apis/apps/v1/namespaces/{ns}/statefulsets'],
+  ['daemonset', '/apis/apps/v1/namespaces/{ns}/daemonsets'],
+] as const;
+
+/** The workloads kloop deployed for an app, as log sources. */
+async function appSources(client: KubeClient, project: Project, app: string): Promise<TargetSpec[]> {
+  const namespace = project.apps[app]!.namespace;
+  const selector = `${LABEL_PROJECT}=${project.name},${LABEL_APP}=${app}`;
+  const out: TargetSpec[] = [];
+  for (const [kind, path] of KINDS) {
+    const list = await client.request<{ items: KubeObject[] }>({
+      path: path.replace('{ns}', encodeURIComponent(namespace)),
+      query: { labelSelector: selector },
+    });
+    for (const w of list.items) out.push({ name: w.metadata.name!, namespace, workload: `${kind}/${w.metadata.name}` });
+  }
+  if (out.length === 0) {
+    throw new KloopError(
+      `app "${app}" has no running workloads in namespace ${namespace} (environment ${environmentName(project)})`,
+      {
+        hint: 'deploy it first with kloop deploy or kloop dev',
+      },
+    );
+  }
+  return out;
+}
+
+async function sources(client: KubeClient, project: Project, name?: string): Promise<TargetSpec[]> {
+  if (name && project.dev[name]) return [project.dev[name]];
+  if (name && project.apps[name]) return appSources(client, project, name);
+  if (name) {
+    throw new KloopError(`"${name}" is neither a dev target nor an app in ${project.configFile}`, {
+      hint: `dev targets: ${Object.keys(project.dev).join(', ') || '(none)'}; apps: ${Object.keys(project.apps).join(', ') || '(none)'}`,
+    });
+  }
+  if (Object.keys(project.dev).length) return Object.values(project.dev);
+  const all: TargetSpec[] = [];
+  for (const app of Object.keys(project.apps)) all.push(...(await appSources(client, project, app).catch(() => [])));
+  if (all.length === 0) throw new KloopError('nothing to show logs of: no dev targets and no deployed workloads');
+  return all;
+}
+
+export async function run(globals: GlobalOptions, name?: string, opts: LogsCommandOptions = {}): Promise<number> {
+  const project = await loadProject(globals);
+  const { client } = await openConnection(project);
+  const follow = opts.follow !== false;
+  const tailLines = opts.tail === undefined ? 100 : Number(opts.tail);
+  if (!Number.isInteger(tailLines) || tailLines < 0)
+    throw new KloopError(`--tail ${opts.tail}: expected a number of lines`);
+  const specs = await sources(client, project, name);
+  const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
+  const store = createStore({
+    project: project.name,
+    startedAt: new Date().toISOString(),
+    phase: 'running',
+    targets: Object.fromEntries(specs.map((s) => [s.name, newTarget(s.name, s.namespace)])),
+  });
+  const view = attachView(store, {
+    json: globals.output === 'json',
+    color: loggerOptions().color && globals.color,
+    write,
+  });
+  const trackers: PodTracker[] = [];
+  const followers: LogFollower[] = [];
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  process.once('SIGINT', () => stop());
+  process.once('SIGTERM', () => stop());
+  try {
+    const runs = specs.map(async (spec) => {
+      const follower = new LogFollower(client, spec.name, (l) => view.log(l));
+      followers.push(follower);
+      let first = true;
+      const tracker = new PodTracker(client, spec, (pod) => {
+        if (!follow || !pod) return;
+        void follower.follow(pod, pod.containers, {
+          tailLines: first ? tailLines : undefined,
+          previous: opts.previous,
+        });
+        first = false;
+      });
+      tracker.readyOnly = false;
+      trackers.push(tracker);
+      await tracker.start();
+      const pod = await tracker.waitForPod(30_000);
+      if (!follow) await follower.follow(pod, pod.containers, { tailLines, follow: false, previous: opts.previous });
+    });
+    if (follow) {
+      await Promise.race([Promise.all(runs), stopped]);
+      await stopped;
+    } else await Promise.all(runs);
+  } finally {
+    for (const t of trackers) t.stop();
+    for (const f of followers) f.stop();
+    view.close();
+    client.close();
+  }
+  return 0;
 }

@@ -45,7 +45,7 @@ export async function startExec(
   // client-node sends resize events for the stream it writes to when that stream has rows, columns
   // and 'resize' events: with a TTY it writes straight to the terminal.
   const out = options.tty && options.stdout ? (options.stdout as NodeJS.WriteStream) : stdout;
-  const ws = await new Exec(client.kubeConfig).exec(
+  const ws = await new Exec(await client.kubeConfig()).exec(
     ref.namespace,
     ref.pod,
     ref.container,

@@ -19,6 +19,8 @@ export class PodTracker {
   private readonly onChange: (pod: TrackedPod | null, error?: Error) => void;
   /** pods the session can use, e.g. only those already carrying the dev patch */
   accept: (pod: KubeObject) => boolean = () => true;
+  /** false: any started pod will do (logs) */
+  readyOnly = true;
   private readonly pods = new Map<string, KubeObject>();
   private watcher: Watcher | null = null;
   private current: TrackedPod | null = null;
@@ -82,7 +84,7 @@ export class PodTracker {
     let chosen: KubeObject | null;
     let container: string;
     try {
-      chosen = choosePod(this.target, [...this.pods.values()], this.accept);
+      chosen = choosePod(this.target, [...this.pods.values()], this.accept, this.readyOnly);
       container = chosen ? chooseContainer(this.target, chosen) : '';
     } catch (error) {
       this.current = null;

@@ -126,9 +126,11 @@ export function choosePod(
   target: TargetSpec,
   pods: readonly KubeObject[],
   accept: (pod: KubeObject) => boolean = () => true,
+  readyOnly = true,
 ): KubeObject | null {
   const live = pods.filter((p) => !p.metadata.deletionTimestamp && accept(p));
-  const ready = live.filter(isReady);
+  // logs want a pod that is not ready too (a crash loop is when they matter most)
+  const ready = live.filter(readyOnly ? isReady : (p) => p.status?.phase !== 'Pending' || isReady(p));
   if (!target.workload && ready.length > 1) {
     const owners = [...new Set(ready.map(ownerOf))];
     if (owners.length > 1) {

@@ -158,7 +158,7 @@ export class PortForwarder {
     });
     let ws: WebSocket;
     try {
-      ws = (await new PortForward(this.client.kubeConfig).portForward(
+      ws = (await new PortForward(await this.client.kubeConfig()).portForward(
         pod.namespace,
         pod.pod,
         [this.remote],

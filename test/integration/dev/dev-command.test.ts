@@ -121,6 +121,35 @@ async function eventually(
   assert.fail(`${what}: last ${last}`);
 }
 
+/** Runs kloop to its end (or SIGINT after `ms`, for following commands). */
+function runKloop(
+  dir: string,
+  kubeconfig: string,
+  args: string[],
+  ms?: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, '-n', 'default', ...args], {
+      cwd: dir,
+      env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = ms ? setTimeout(() => child.kill('SIGINT'), ms) : undefined;
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 const get = async (port: number, file: string) => {
   const res = await fetch(`http://127.0.0.1:${port}/${file}`, { signal: AbortSignal.timeout(3000) });
   return `${res.status} ${await res.text()}`;
@@ -198,6 +227,24 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
       () => get(port, 'index.html'),
       (v) => v === '200 back\n',
     );
+
+    // kloop enter and kloop logs next to the running session
+    const entered = await runKloop(dir, sandbox.kubeconfig, ['enter', 'web', '--', 'cat', '/www/index.html']);
+    assert.deepEqual([entered.code, entered.stdout], [0, 'back\n']);
+    const failing = await runKloop(dir, sandbox.kubeconfig, ['enter', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(failing.code, 3, 'the exit code of the command in the container');
+    const logs = await runKloop(dir, sandbox.kubeconfig, ['logs', 'web', '-o', 'json'], 4000);
+    const logLines = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      logLines.some((l) => l.type === 'log' && l.target === 'web' && /kloop: restarting/.test(l.text)),
+      logs.stdout,
+    );
+    const unknown = await runKloop(dir, sandbox.kubeconfig, ['logs', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /"nope" is neither a dev target nor an app/);
 
     dev.child.kill('SIGINT');
     assert.equal(await dev.exited, 0, dev.stderr());

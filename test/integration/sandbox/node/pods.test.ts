@@ -226,6 +226,12 @@ test('logs: tail, timestamps, limitBytes, follow until exit, previous instance a
   const stamped = await readAll(await h.node.logs({ ...req, tailLines: 1, timestamps: true }));
   assert.match(stamped, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z err\n$/);
   assert.equal(await readAll(await h.node.logs({ ...req, limitBytes: 9 })), 'line 1\nli');
+  assert.equal(
+    await readAll(await h.node.logs({ ...req, sinceSeconds: 600 })),
+    'line 1\nline 2\nline 3\nline 4\nline 5\nerr\n',
+  );
+  const future = new Date(Date.now() + 60_000).toISOString();
+  assert.equal(await readAll(await h.node.logs({ ...req, sinceTime: future })), '');
   // follow ends when the container exits
   const followed = await readAll(await h.node.logs({ ...req, follow: true }));
   assert.equal(followed, 'line 1\nline 2\nline 3\nline 4\nline 5\nerr\n');

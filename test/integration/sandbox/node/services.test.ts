@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SERVICES } from '../../../../sandbox/node/types.ts';
-import { getPod, type Harness, isReady, pod, run, startNode, waitFor } from './harness.ts';
+import { getPod, type Harness, isReady, pod, readAll, run, startNode, waitFor } from './harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -56,6 +56,13 @@ test('a busybox httpd pod is reachable by podIP, and through its Service by clus
     });
     assert.equal(result.stdout, 'hello from web-1\n', `via ${target}`);
   }
+  // connect(): a TCP connection from the sandbox process to the pod, as port-forward uses it
+  const socket = await h.node.connect('default', 'web-1', 8080);
+  socket.end('GET / HTTP/1.0\r\n\r\n');
+  const response = await readAll(socket);
+  assert.match(response, /^HTTP\/1\.[01] 200 OK\r\n[\s\S]*\r\n\r\nhello from web-1\n$/);
+  await assert.rejects(h.node.connect('default', 'web-1', 9), { code: 500, message: /failed to connect to .*:9/ });
+
   const lookup = await run(h, 'client', 'c', ['nslookup', 'web.default.svc.cluster.local']);
   assert.match(lookup.stdout, new RegExp(`Address: ${ip.replaceAll('.', '\\.')}`));
 });

@@ -299,3 +299,35 @@ describe('Azure DevOps description limit', () => {
     }
   });
 });
+
+describe('credentials written into gitops.repo', () => {
+  it('are moved into a header: the push works and the password is never printed or traced', async () => {
+    const token = 'url-embedded-password-123';
+    let root = '';
+    const server = await startServer([gitHttpBackend({ projectRoot: () => root, token: () => token })]);
+    const traceDir = mkdtempSync(path.join(tmpdir(), 'kloop-trace-'));
+    const shop = makeShop({
+      fleetPath: 'srv/acme/fleet.git',
+      repo: () => `${server.url.replace('//', `//bot:${token}@`)}/acme/fleet.git`,
+    });
+    try {
+      root = path.join(shop.dir, 'srv');
+      const trace = path.join(traceDir, 'trace');
+      const r = await shop.kloop(['promote', '--env', 'staging'], { GIT_TRACE: trace, GIT_TRACE_CURL: trace });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(shop.revParse(BRANCH), 'pushed');
+      assert.match(r.stderr, /kloop does not know the forge at 127\.0\.0\.1; set gitops\.provider/);
+      assert.match(
+        r.stderr,
+        new RegExp(`open a pull request from ${BRANCH} into main in ${server.url}/acme/fleet\\.git`),
+      );
+      const all = r.stdout + r.stderr + readFileOr(trace);
+      assert.ok(all.includes('git-receive-pack'), 'trace captured');
+      for (const secret of [token, Buffer.from(`bot:${token}`).toString('base64')]) assert.ok(!all.includes(secret));
+    } finally {
+      await server.close();
+      shop.cleanup();
+      rmSync(traceDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,8 +2,8 @@
 // holds, replace the target paths wholesale, commit, and push kloop's own branch with a lease.
 // Nothing is pushed to the base branch, so an interrupted promote leaves the repository unchanged
 // (before the push) or fully updated (one atomic ref update).
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KloopError } from '../errors.ts';
@@ -80,16 +80,31 @@ export async function clone(
   return { dir, base, branch, baseSha, branchSha, g };
 }
 
-/** Repository-relative path inside the checkout; refuses anything that leaves it. */
+/**
+ * Repository-relative path inside the checkout; refuses anything that leaves it, including through
+ * a symbolic link in a parent directory (a GitOps repository could point one anywhere).
+ */
 function inside(co: Checkout, rel: string): string {
   const abs = path.resolve(co.dir, rel);
   if (!abs.startsWith(co.dir + path.sep)) throw new KloopError(`path ${rel} is outside the GitOps repository`);
+  const parts = path.relative(co.dir, abs).split(path.sep);
+  let at = co.dir;
+  for (const part of parts.slice(0, -1)) {
+    at = path.join(at, part);
+    if (lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new KloopError(`the GitOps repository has a symbolic link at ${path.relative(co.dir, at)}`, {
+        hint: 'kloop never writes through links; replace the link with a directory, or change gitops.path',
+      });
+    }
+  }
   return abs;
 }
 
 export async function readText(co: Checkout, rel: string): Promise<string | undefined> {
   try {
-    return await readFile(inside(co, rel), 'utf8');
+    const abs = inside(co, rel);
+    if ((await lstat(abs)).isSymbolicLink()) return undefined;
+    return await readFile(abs, 'utf8');
   } catch {
     return undefined;
   }
@@ -100,8 +115,8 @@ export async function readYamlFiles(co: Checkout, targets: readonly string[]): P
   const out = new Map<string, string>();
   const visit = async (rel: string): Promise<void> => {
     const abs = inside(co, rel);
-    const st = await stat(abs).catch(() => undefined);
-    if (!st) return;
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st || st.isSymbolicLink()) return;
     if (st.isDirectory()) {
       for (const entry of (await readdir(abs)).sort()) if (entry !== '.kloop') await visit(`${rel}/${entry}`);
     } else if (/\.ya?ml$/i.test(rel)) out.set(rel, await readFile(abs, 'utf8'));

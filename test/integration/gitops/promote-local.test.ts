@@ -1,6 +1,6 @@
 // kloop promote and diff against a real bare GitOps repository on disk, through the real CLI.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { git, makeShop, type Shop } from './shop.ts';
@@ -180,6 +180,22 @@ describe('validation and usage', () => {
       r.stdout,
       /kloop render --config kloop\.yaml --env staging --image web=\S+ --var GREETING='hi there'\n/,
     );
+  });
+
+  it('never writes through a symbolic link in the GitOps repository', async () => {
+    const outside = path.join(shop.dir, 'outside');
+    mkdirSync(path.join(outside, 'staging'), { recursive: true });
+    writeFileSync(path.join(outside, 'staging', 'web.yaml'), 'precious\n');
+    const work = path.join(shop.dir, 'link-work');
+    git(shop.dir, 'clone', '--quiet', shop.fleet, work);
+    symlinkSync(outside, path.join(work, 'clusters'));
+    git(work, 'add', 'clusters');
+    git(work, '-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '-m', 'link');
+    git(work, 'push', '--quiet', 'origin', 'main');
+    const r = await shop.kloop(['promote', '--env', 'staging']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the GitOps repository has a symbolic link at clusters/);
+    assert.equal(readFileSync(path.join(outside, 'staging', 'web.yaml'), 'utf8'), 'precious\n');
   });
 
   it('names a GitOps repository without the base branch, or one that does not exist', async () => {

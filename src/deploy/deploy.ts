@@ -1,5 +1,6 @@
-// kloop deploy: hooks → build → render → (per app, dependencies first, independent apps in
-// parallel) apply + prune + wait → hooks. Dependency projects deploy before this project's apps.
+// kloop deploy: build (its own before/afterBuild hooks) → beforeRender → render → afterRender →
+// beforeDeploy → per app (dependencies first, independent apps in parallel) apply + prune + wait →
+// afterDeploy. Dependency projects deploy, as whole projects, before this project's apps.
 import { buildImages } from '../build/build.ts';
 import type { GlobalOptions } from '../cli/options.ts';
 import type { Project } from '../config/project.ts';
@@ -105,10 +106,12 @@ export async function deployProject(
   const subset = withDependencies(graph, names);
   const appNames = [...subset].filter((id) => !id.startsWith(DEP));
 
-  await runHooks(project, 'beforeDeploy');
   const built = options.skipBuild ? {} : await buildUnpinned(project, options.images);
+  await runHooks(project, 'beforeRender');
   const rendered = await render(project, { apps: appNames, images: { ...built, ...options.images } });
   for (const w of rendered.warnings) log.warn(w);
+  await runHooks(project, 'afterRender');
+  await runHooks(project, 'beforeDeploy');
 
   const connection = shared ?? (await openConnection(project));
   const environment = environmentName(project);

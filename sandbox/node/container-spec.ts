@@ -1,5 +1,6 @@
 // Docker create bodies for a pod's sandbox ("pause") container and its app containers.
 
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerSpec } from './docker/engine.ts';
@@ -19,6 +20,11 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   const lastPart = withoutDigest.split('/').pop()!;
   const tag = lastPart.includes(':') ? lastPart.split(':').pop() : undefined;
   return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** Makes Docker container names unique per instance of a container. */
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
 }
 
 /** Docker container names allow [a-zA-Z0-9_.-]; Kubernetes names fit, keep it safe anyway. */

@@ -11,6 +11,7 @@ import {
   LABEL_POD_UID,
   LABEL_ROLE,
   pauseSpec,
+  uniqueSuffix,
 } from './container-spec.ts';
 import type { Engine } from './docker/engine.ts';
 import { ConfigError, containerEnv } from './env.ts';
@@ -240,7 +241,7 @@ export class PodWorker {
   private async startPause(pod: Pod): Promise<void> {
     const labels = { ...this.ctx.labels, [LABEL_POD_UID]: this.uid };
     const id = await this.ctx.engine.createContainer(
-      dockerName('k8s', 'POD', this.name, this.namespace, this.uid.slice(0, 8), Date.now().toString(36)),
+      dockerName('k8s', 'POD', this.name, this.namespace, this.uid.slice(0, 8), uniqueSuffix()),
       pauseSpec(pod, this.ctx.network, labels),
     );
     if (this.finished) {
@@ -362,7 +363,7 @@ export class PodWorker {
       return;
     }
     const name = dockerName('k8s', r.container.name, this.name, this.namespace, this.uid.slice(0, 8));
-    const id = await engine.createContainer(`${name}_${Date.now().toString(36)}`, spec);
+    const id = await engine.createContainer(`${name}_${uniqueSuffix()}`, spec);
     if (this.finished) {
       await engine.removeContainer(id);
       return;

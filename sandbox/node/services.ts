@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store, WatchEvent } from '../contract.ts';
-import { CLUSTER_DOMAIN, dockerName, INFRA_IMAGE, LABEL_ROLE } from './container-spec.ts';
+import { CLUSTER_DOMAIN, dockerName, INFRA_IMAGE, LABEL_ROLE, uniqueSuffix } from './container-spec.ts';
 import type { Engine } from './docker/engine.ts';
 import type { PodNetwork, ServiceIPs } from './network.ts';
 import { ENDPOINTS, PODS, type Pod, SERVICES, type Service, type ServicePort } from './types.ts';
@@ -179,7 +179,7 @@ export function createServiceProxies(ctx: ServiceContext) {
     await removeProxy(key);
     const listeners = ports.map((p) => `nc -ll -p ${p} -e /kloop/forward ${p} &`).join(' ');
     const aliases = [`${name}.${ns}.svc.${CLUSTER_DOMAIN}`, `${name}.${ns}.svc`, `${name}.${ns}`];
-    const containerId = await ctx.engine.createContainer(dockerName('kloop-svc', name, ns, Date.now().toString(36)), {
+    const containerId = await ctx.engine.createContainer(dockerName('kloop-svc', name, ns, uniqueSuffix()), {
       Image: INFRA_IMAGE,
       Entrypoint: ['sh', '-c', `${listeners} wait`],
       Cmd: [],

@@ -6,7 +6,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { configMap, createProject, deployment, type Project, type Sandbox, startSandbox } from './fixture.ts';
+import {
+  configMap,
+  createProject,
+  run as runCommand,
+  deployment,
+  type Project,
+  type Sandbox,
+  startSandbox,
+} from './fixture.ts';
 
 function dockerAvailable(): boolean {
   try {
@@ -326,5 +334,65 @@ apps:
     assert.doesNotMatch(unreachable.stderr, /\n\s+at /, 'no stack trace');
     const purge = await p.kloop('purge');
     assert.equal(purge.code, 0, purge.stderr);
+  });
+
+  it('deploys dependency projects (path and git) first, runs hooks, and purges them after the project', async () => {
+    const p = project('deps', {
+      'shop/kloop.yaml': `version: v1
+name: shop
+dependencies:
+  auth: { path: ../auth }
+  pay: { git: "file://\${REPO}", ref: main, subPath: services/pay }
+apps:
+  web:
+    manifests: [web.yaml]
+hooks:
+  beforeDeploy: ["echo before-deploy >> hooks.log"]
+  afterDeploy: ["echo after-deploy >> hooks.log"]
+  afterPurge: ["echo after-purge >> hooks.log"]
+`,
+      'shop/web.yaml': configMap('web', { a: '1' }),
+      'auth/kloop.yaml': 'version: v1\nname: auth\napps:\n  auth:\n    manifests: [auth.yaml]\n',
+      'auth/auth.yaml': deployment('auth'),
+      'repo/services/pay/kloop.yaml': 'version: v1\nname: pay\napps:\n  pay:\n    manifests: [pay.yaml]\n',
+      'repo/services/pay/pay.yaml': configMap('pay', { b: '2' }),
+    });
+    const repo = join(p.dir, 'repo');
+    for (const args of [
+      ['init', '-q', '-b', 'main'],
+      ['add', '.'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'pay'],
+    ]) {
+      const g = await runCommand('git', ['-C', repo, ...args]);
+      assert.equal(g.code, 0, g.stderr);
+    }
+    const deploy = await p.kloopIn('shop', { REPO: repo }, 'deploy', '--skip-build', '-o', 'json');
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const summary = JSON.parse(deploy.stdout);
+    assert.deepEqual(Object.keys(summary.dependencies).sort(), ['auth', 'pay']);
+    assert.equal(summary.dependencies.auth.apps.auth.status, 'applied');
+    assert.equal(summary.dependencies.pay.apps.pay.status, 'applied');
+    // the dependencies are ready before the project's own app is applied
+    assert.ok(deploy.stderr.indexOf('auth: ready') < deploy.stderr.indexOf('web: applying'), deploy.stderr);
+    assert.ok(deploy.stderr.indexOf('pay: ready') < deploy.stderr.indexOf('web: applying'), deploy.stderr);
+    assert.equal((await jsonOf(p, 'get', 'deployment', 'auth', '-n', 'deps')).status.availableReplicas, 1);
+    assert.equal(
+      (await jsonOf(p, 'get', 'configmap', 'pay', '-n', 'deps')).metadata.labels['kloop.dev/project'],
+      'pay',
+    );
+    assert.equal(readFileSync(join(p.dir, 'shop/hooks.log'), 'utf8'), 'before-deploy\nafter-deploy\n');
+
+    const purge = await p.kloopIn('shop', { REPO: repo }, 'purge', '-o', 'json');
+    assert.equal(purge.code, 0, purge.stderr);
+    const purged = JSON.parse(purge.stdout);
+    assert.deepEqual(purged.dependencies.auth.apps.auth.deleted, ['deployment/auth in deps']);
+    assert.deepEqual(purged.dependencies.pay.apps.pay.deleted, ['configmap/pay in deps']);
+    for (const [kind, name] of [
+      ['deployment', 'auth'],
+      ['configmap', 'pay'],
+      ['configmap', 'web'],
+    ])
+      assert.notEqual((await p.kubectl('get', kind!, name!, '-n', 'deps')).code, 0, `${kind}/${name} purged`);
+    assert.match(readFileSync(join(p.dir, 'shop/hooks.log'), 'utf8'), /after-purge\n$/);
   });
 });

@@ -45,6 +45,8 @@ export interface Project {
   write(files: Record<string, string>): void;
   remove(path: string): void;
   kloop(...args: string[]): Promise<Run>;
+  /** kloop run in a subdirectory of the project dir, with extra environment variables */
+  kloopIn(subdir: string, extra: Record<string, string>, ...args: string[]): Promise<Run>;
   /** kloop with extra environment variables (another KUBECONFIG) */
   kloopWith(extra: Record<string, string>, ...args: string[]): Promise<Run>;
   /** starts kloop without waiting, for kill tests */
@@ -70,6 +72,8 @@ export function createProject(kubeconfig: string, namespace: string, files: Reco
       rmSync(join(dir, path), { force: true });
     },
     kloop: (...args) => run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env }),
+    kloopIn: (subdir, extra, ...args) =>
+      run(process.execPath, [bin, ...args, '-n', namespace], { cwd: join(dir, subdir), env: { ...env, ...extra } }),
     kloopWith: (extra, ...args) =>
       run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env: { ...env, ...extra } }),
     spawnKloop: (...args) =>

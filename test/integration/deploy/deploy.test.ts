@@ -395,4 +395,38 @@ hooks:
       assert.notEqual((await p.kubectl('get', kind!, name!, '-n', 'deps')).code, 0, `${kind}/${name} purged`);
     assert.match(readFileSync(join(p.dir, 'shop/hooks.log'), 'utf8'), /after-purge\n$/);
   });
+
+  it('applies a CRD first, waits until it is established, then its custom resources; purge removes both', async () => {
+    const p = project('crds', {
+      'kloop.yaml': 'version: v1\nname: crds\napps:\n  widgets:\n    manifests: [crd.yaml, widget.yaml]\n',
+      'crd.yaml': `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.example.kloop.dev }
+spec:
+  group: example.kloop.dev
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: { type: object, properties: { size: { type: integer } } }
+`,
+      'widget.yaml': 'apiVersion: example.kloop.dev/v1\nkind: Widget\nmetadata: { name: small }\nspec: { size: 1 }\n',
+    });
+    const deploy = await p.kloop('deploy', '--skip-build', '-o', 'json');
+    assert.equal(deploy.code, 0, deploy.stderr);
+    assert.deepEqual(JSON.parse(deploy.stdout).apps.widgets.applied.sort(), [
+      'customresourcedefinition/widgets.example.kloop.dev',
+      'widget/small in crds',
+    ]);
+    assert.equal((await jsonOf(p, 'get', 'widgets.example.kloop.dev', 'small', '-n', 'crds')).spec.size, 1);
+    const purge = await p.kloop('purge');
+    assert.equal(purge.code, 0, purge.stderr);
+    assert.notEqual((await p.kubectl('get', 'crd', 'widgets.example.kloop.dev')).code, 0, 'CRD purged');
+  });
 });

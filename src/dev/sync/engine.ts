@@ -258,11 +258,18 @@ export class SyncEngine {
       for (const d of plan.deletes) for (const p of this.model.keys()) if (isWithin(p, d)) this.model.delete(p);
     }
     let bytes = 0;
+    // Frames are sent without waiting for the previous acknowledgement: the container extracts
+    // one while the next is packed and on its way.
+    const acks: Promise<void>[] = [];
     for await (const frame of packFrames(this.options.from, plan.uploads)) {
-      await agent.extract(frame.tar);
       bytes += frame.tar.length;
-      for (const e of frame.entries) this.model.set(e.path, toModel(e));
+      acks.push(
+        agent.extract(frame.tar).then(() => {
+          for (const e of frame.entries) this.model.set(e.path, toModel(e));
+        }),
+      );
     }
+    await Promise.all(acks);
     if (plan.chmods.length) {
       const lines = plan.chmods.map((c) => `chmod ${c.mode.toString(8)} ${shQuote(`./${c.path}`)}`);
       await agent.script(`${lines.join('\n')}\n`);

@@ -41,34 +41,35 @@ export async function* packFrames(root: string, entries: readonly LocalEntry[]):
     return frame;
   };
 
-  for (const e of entries) {
-    let content: Buffer | undefined;
-    if (e.type === 'file') {
-      try {
-        content = await readFile(path.join(root, e.path));
-      } catch {
-        continue;
+  // Files are read 64 at a time: one readFile after another leaves the disk and the stream idle.
+  for (let i = 0; i < entries.length; i += 64) {
+    const group = entries.slice(i, i + 64);
+    const contents = await Promise.all(
+      group.map((e) => (e.type === 'file' ? readFile(path.join(root, e.path)).catch(() => null) : undefined)),
+    );
+    for (const [j, e] of group.entries()) {
+      const content = contents[j];
+      if (content === null) continue; // vanished meanwhile: the watcher reports it
+      if (content && size > 0 && size + content.length > FRAME_BYTES) yield await finish();
+      const header: Partial<Header> & { name: string } = {
+        name: e.path,
+        mode: e.mode,
+        mtime: new Date(Math.floor(e.mtimeMs / 1000) * 1000),
+        uid: 0,
+        gid: 0,
+        type: e.type === 'dir' ? 'directory' : e.type === 'symlink' ? 'symlink' : 'file',
+      };
+      if (e.type === 'symlink') header.linkname = e.target;
+      if (content) {
+        header.size = content.length;
+        pack.entry(header, content);
+        size += content.length + 512;
+      } else {
+        pack.entry(header);
+        size += 512;
       }
-      if (size > 0 && size + content.length > FRAME_BYTES) yield await finish();
+      held.push(content && content.length !== e.size ? { ...e, size: content.length } : e);
     }
-    const header: Partial<Header> & { name: string } = {
-      name: e.path,
-      mode: e.mode,
-      mtime: new Date(Math.floor(e.mtimeMs / 1000) * 1000),
-      uid: 0,
-      gid: 0,
-      type: e.type === 'dir' ? 'directory' : e.type === 'symlink' ? 'symlink' : 'file',
-    };
-    if (e.type === 'symlink') header.linkname = e.target;
-    if (content) {
-      header.size = content.length;
-      pack.entry(header, content);
-      size += content.length + 512;
-    } else {
-      pack.entry(header);
-      size += 512;
-    }
-    held.push(content && content.length !== e.size ? { ...e, size: content.length } : e);
   }
   if (held.length) yield await finish();
 }

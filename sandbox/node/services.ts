@@ -164,6 +164,8 @@ export function createServiceProxies(ctx: ServiceContext) {
     const eligible = !!service && !stopped && service.spec.type !== 'ExternalName' && tcpPorts(service).length > 0;
     if (!eligible) releaseHeadless(key);
     const ip = eligible ? addressOf(key, service) : undefined;
+    // A clusterIP the user chose (not from allocateServiceIP) must not be handed out again.
+    if (ip && service?.spec.clusterIP === ip) ctx.ips.reserve(ip);
     const usable = eligible && !!ip && ctx.ips.contains(ip);
     const table = usable ? endpoints(service!) : undefined;
     if (!usable || !table) {

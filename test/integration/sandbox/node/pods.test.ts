@@ -312,7 +312,7 @@ test('images missing from the local Docker: ErrImageNeverPull, and ImagePullBack
   assert.equal(getPod(h, 'ghost-image')?.status?.phase, 'Pending');
 });
 
-test('a readiness probe gates Ready; a failing liveness probe restarts the container', async () => {
+test('a readiness probe gates Ready; a startup probe holds started and ready; a failing liveness probe restarts the container', async () => {
   h.store.create(
     PODS,
     pod('gated', {
@@ -340,6 +340,26 @@ test('a readiness probe gates Ready; a failing liveness probe restarts the conta
   );
   await run(h, 'gated', 'c', ['touch', '/tmp/ready']);
   await waitFor('pod Ready', () => isReady(getPod(h, 'gated')));
+
+  h.store.create(
+    PODS,
+    pod('slow-start', {
+      containers: [
+        sleeper('c', {
+          startupProbe: { exec: { command: ['test', '-f', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 60 },
+        }),
+      ],
+    }),
+  );
+  await running('slow-start');
+  await new Promise((r) => setTimeout(r, 1500));
+  const unstarted = getPod(h, 'slow-start')!.status!.containerStatuses![0]!;
+  assert.deepEqual([unstarted.started, unstarted.ready], [false, false]);
+  await run(h, 'slow-start', 'c', ['touch', '/tmp/started']);
+  await waitFor('started and ready', () => {
+    const s = getPod(h, 'slow-start')?.status?.containerStatuses?.[0];
+    return s?.started && s.ready;
+  });
 
   h.store.create(
     PODS,

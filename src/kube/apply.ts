@@ -63,6 +63,10 @@ export async function applyObject(
         {
           details: causes,
           cause: error,
+          hint:
+            error.code === 404 && /^namespaces? "/.test(error.message)
+              ? `create the namespace (kubectl create namespace ${namespace}) or add a Namespace object to an app this one dependsOn`
+              : undefined,
         },
       );
     }

@@ -163,6 +163,14 @@ function crdValidators(objects: readonly KubeObject[]): Map<string, { fn: Valida
   return out;
 }
 
+/**
+ * A SOPS-encrypted Secret carries a top-level `sops:` block and encrypted values; it is not a valid
+ * Secret until Flux decrypts it, so schema checks skip it (as kubeconform does for SOPS files).
+ */
+function isSopsEncrypted(o: KubeObject): boolean {
+  return o.apiVersion === 'v1' && o.kind === 'Secret' && typeof (o as Record<string, unknown>).sops === 'object';
+}
+
 export interface ValidationOutcome {
   errors: string[];
   /** objects no schema covered (custom resources whose CRD is not in the render) */
@@ -198,6 +206,7 @@ export async function validateObjects(
       for (const field of unknownCustomFields(o, crd.schema)) errors.push(`${name}: ${field}: unknown field`);
       continue;
     }
+    if (isSopsEncrypted(o)) continue;
     const model = await modelFor(o.apiVersion, o.kind);
     if (!model) {
       unchecked.push(name);

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { PassThrough, Transform } from 'node:stream';
 import type { ExecProcess, ExecRequest, LogRequest, Store } from '../contract.ts';
-import { demultiplex } from './docker/demux.ts';
+import { FrameParser } from './docker/demux.ts';
 import type { Engine } from './docker/engine.ts';
 import { attachMain, startExec } from './docker/process.ts';
 import { badRequest, NodeApiError, podNotFound } from './errors.ts';
@@ -51,6 +51,18 @@ function logContainerId(located: Located, request: LogRequest): string {
   throw badRequest(`container "${container}" in pod "${pod}" is waiting to start: ${reason}`);
 }
 
+/**
+ * Docker stamps lines in RFC 3339 with trailing zeros trimmed (…05.0678Z); the kubelet always
+ * writes nine digits (RFC3339NanoFixed), so every prefix has the same width.
+ */
+export function fixedTimestamp(line: Buffer): Buffer {
+  const head = line.subarray(0, 40).toString('latin1');
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z /.exec(head);
+  if (!match || match[2]?.length === 9) return line;
+  const fixed = `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z `;
+  return Buffer.concat([Buffer.from(fixed, 'latin1'), line.subarray(match[0].length)]);
+}
+
 function limit(bytes: number, onDone: () => void): Transform {
   let left = bytes;
   return new Transform({
@@ -91,7 +103,15 @@ export function createStreams(engine: Engine, store: Store, kubelet: Kubelet) {
       });
       const merged = new PassThrough();
       if (info.Config.Tty) source.pipe(merged);
-      else demultiplex(source, merged, merged);
+      else {
+        // One frame per log entry; stdout and stderr interleaved as kubectl shows them.
+        const parser = new FrameParser((_stream, payload) => {
+          merged.write(request.timestamps ? fixedTimestamp(payload) : payload);
+        });
+        source.on('data', (chunk: Buffer) => parser.push(chunk));
+        source.on('end', () => merged.end());
+        source.on('error', (err) => merged.destroy(err));
+      }
       // A client going away must end the Docker request too (follow would otherwise linger).
       merged.on('close', () => source.destroy());
       if (request.limitBytes === undefined) return merged;

@@ -11,6 +11,7 @@ import { backoffFromEnv } from '../../../../sandbox/node/index.ts';
 import { createServiceIPs } from '../../../../sandbox/node/network.ts';
 import { type PodView, phaseOf, podStatus, qosClass } from '../../../../sandbox/node/status.ts';
 import type { ContainerStatus, Pod } from '../../../../sandbox/node/types.ts';
+import { fixedTimestamp } from '../../../../sandbox/node/streams.ts';
 import { prepareVolumes } from '../../../../sandbox/node/volumes.ts';
 
 const running: ContainerStatus = {
@@ -241,4 +242,12 @@ test('configMap and secret volumes: keys as files, items with paths and modes, u
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('log timestamps get the fixed nine fraction digits of the kubelet', () => {
+  const fix = (text: string) => fixedTimestamp(Buffer.from(text)).toString();
+  assert.equal(fix('2026-11-26T10:06:46.0678Z err\n'), '2026-11-26T10:06:46.067800000Z err\n');
+  assert.equal(fix('2026-11-26T10:06:46Z x\n'), '2026-11-26T10:06:46.000000000Z x\n');
+  assert.equal(fix('2026-11-26T10:06:46.067833681Z ok\n'), '2026-11-26T10:06:46.067833681Z ok\n');
+  assert.equal(fix('no stamp\n'), 'no stamp\n');
 });

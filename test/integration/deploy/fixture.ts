@@ -132,26 +132,4 @@ data: ${JSON.stringify(data)}
 `;
 }
 
-export interface Sandbox {
-  kubeconfig: string;
-  stop(): Promise<void>;
-}
-
-/** Starts a sandbox with its own kubeconfig in a temp dir (stop() removes its containers and the dir). */
-export async function startSandbox(): Promise<Sandbox> {
-  const dir = mkdtempSync(join(tmpdir(), 'kloop-deploy-sandbox-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  const cli = join(repoRoot, 'sandbox/cli.ts');
-  const up = await run(process.execPath, [cli, 'up', '--kubeconfig', kubeconfig]);
-  if (up.code !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`kloop-sandbox up failed: ${up.stderr}${up.stdout}`);
-  }
-  return {
-    kubeconfig,
-    async stop() {
-      await run(process.execPath, [cli, 'down', '--kubeconfig', kubeconfig]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export { type Sandbox, startSandbox } from '../../helpers/sandbox.ts';

@@ -14,7 +14,9 @@ import { createStore, newTarget } from '../../src/dev/store.ts';
 import { TargetSession } from '../../src/dev/target-session.ts';
 import { SyncEngine } from '../../src/dev/sync/engine.ts';
 import { execConnector } from '../../src/dev/exec.ts';
+import { createDialer } from '../../src/dev/kube-ws.ts';
 import { connect } from '../../src/kube/client.ts';
+import { resolveCredentials } from '../../src/kube/credentials.ts';
 import { freePort, repoRoot, startSandbox, webDeployment } from '../../test/integration/dev/sandbox.ts';
 
 const run = promisify(execFile);
@@ -35,6 +37,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'kloop-bench-sync-'));
 const env = { ...process.env, KUBECONFIG: sandbox.kubeconfig };
 const kubectl = (...args: string[]) => run('kubectl', args, { env, maxBuffer: 64 << 20 });
 const client = await connect({ kubeconfig: sandbox.kubeconfig, namespace: 'default' });
+const dialer = createDialer(await resolveCredentials({ kubeconfig: sandbox.kubeconfig }));
 const results: string[] = [];
 try {
   await sandbox.kubectlInput(webDeployment('web'), 'apply', '-f', '-');
@@ -50,6 +53,7 @@ try {
   });
   const session = new TargetSession({
     client,
+    dialer,
     root: tmp,
     target: {
       name: 'web',
@@ -127,7 +131,7 @@ try {
     from: big,
     to: '/big',
     watch: false,
-    connect: async () => execConnector(client, { namespace: 'default', pod, container: 'web' }),
+    connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
   });
   t = performance.now();
   await engine.start();
@@ -144,7 +148,7 @@ try {
     from: big,
     to: '/big',
     watch: false,
-    connect: async () => execConnector(client, { namespace: 'default', pod, container: 'web' }),
+    connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
   });
   t = performance.now();
   await again.start();

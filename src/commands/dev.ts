@@ -3,8 +3,10 @@
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { deployProject, openConnection } from '../deploy/deploy.ts';
+import { createDialer } from '../dev/kube-ws.ts';
 import { DevSession } from '../dev/session.ts';
 import { attachView } from '../dev/view.ts';
+import { resolveCredentials } from '../kube/credentials.ts';
 import { loggerOptions } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
 
@@ -27,6 +29,7 @@ export async function run(
   const session = new DevSession({
     project,
     client: connection.client,
+    dialer: createDialer(await resolveCredentials({ context: project.cluster.context })),
     targets,
     deploy: opts.skipDeploy
       ? undefined

@@ -3,7 +3,8 @@
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
-import { startExec } from '../dev/exec.ts';
+import { createDialer, wsExec } from '../dev/kube-ws.ts';
+import { resolveCredentials } from '../kube/credentials.ts';
 import { PodTracker } from '../dev/pod-tracker.ts';
 import { KloopError } from '../errors.ts';
 
@@ -41,7 +42,8 @@ export async function run(globals: GlobalOptions, name?: string, cmd: string[] =
     await tracker.start();
     const pod = await tracker.waitForPod(60_000);
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    const proc = await startExec(client, pod, cmd.length ? cmd : SHELL, { tty, stdout: process.stdout });
+    const dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
+    const proc = await wsExec(dialer, pod, cmd.length ? cmd : SHELL, { tty, terminal: process.stdout });
     if (tty) process.stdin.setRawMode(true);
     process.stdin.pipe(proc.stdin);
     if (!tty) proc.stdout.pipe(process.stdout);

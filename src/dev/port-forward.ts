@@ -1,14 +1,12 @@
 // A port-forward that outlives pods: it listens on 127.0.0.1:<local> for the whole session and
 // opens one port-forward WebSocket per accepted connection to whatever pod the target has now.
-// client-node leaves the local socket open when the WebSocket closes (the local client hangs) and
-// drops errors after the open; both ends are closed here explicitly.
+// Both ends of every connection are closed explicitly (kube-ws.ts), so no local client hangs on
+// a pod that went away.
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import { PortForward } from '@kubernetes/client-node';
 import { KloopError } from '../errors.ts';
 import type WebSocket from 'ws';
-import type { KubeClient } from '../kube/client.ts';
 import type { PodRef } from './exec.ts';
+import { type Dialer, wsForward } from './kube-ws.ts';
 import type { PortStatus } from './store.ts';
 
 export function parsePort(spec: number | string): { local: number; remote: number } {
@@ -27,7 +25,7 @@ interface Conn {
 export class PortForwarder {
   readonly local: number;
   readonly remote: number;
-  private readonly client: KubeClient;
+  private readonly dialer: Dialer;
   private readonly target: string;
   private readonly onStatus: (s: PortStatus) => void;
   private server: net.Server | null = null;
@@ -38,12 +36,12 @@ export class PortForwarder {
   private error: string | undefined;
 
   constructor(
-    client: KubeClient,
+    dialer: Dialer,
     target: string,
     spec: { local: number; remote: number },
     onStatus: (s: PortStatus) => void,
   ) {
-    this.client = client;
+    this.dialer = dialer;
     this.target = target;
     this.local = spec.local;
     this.remote = spec.remote;
@@ -149,23 +147,11 @@ export class PortForwarder {
     const pod = await this.podWithin(30_000);
     if (isClosed()) return;
     if (!pod) return conn.close();
-    const errors: Buffer[] = [];
-    const errStream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        errors.push(chunk);
-        cb();
-      },
-    });
     let ws: WebSocket;
     try {
-      ws = (await new PortForward(await this.client.kubeConfig()).portForward(
-        pod.namespace,
-        pod.pod,
-        [this.remote],
-        socket,
-        errStream,
-        socket,
-      )) as WebSocket;
+      ws = await wsForward(this.dialer, pod, this.remote, socket, (text) =>
+        this.report(this.state, `${pod.pod}:${this.remote}: ${text}`),
+      );
     } catch (error) {
       this.report('reconnecting', `cannot forward to pod ${pod.pod}: ${(error as Error).message}`);
       conn.close();
@@ -176,12 +162,7 @@ export class PortForwarder {
       ws.terminate();
       return;
     }
-    ws.on('close', () => {
-      const text = Buffer.concat(errors).toString().trim();
-      if (text) this.report(this.state, `${pod.pod}:${this.remote}: ${text}`);
-      conn.close(false);
-    });
-    ws.on('error', () => conn.close());
+    ws.on('close', () => conn.close(false));
     socket.resume();
     this.onStatus(this.status());
   }

@@ -1,8 +1,8 @@
 // Hot reload after a sync batch: `onSync: restart` signals the restart loop kloop wrapped around the
 // container's command (see dev-patch.ts), `onSync: { exec }` runs a command in the container.
 // Batches arriving while a reload runs are folded into one more reload afterwards.
-import type { KubeClient } from '../kube/client.ts';
 import { execConnector, type PodRef } from './exec.ts';
+import type { Dialer } from './kube-ws.ts';
 import type { ReloadStatus } from './store.ts';
 
 /** The name the restart loop runs under (`sh -c <loop> kloop-restart ...`): visible in /proc/1/cmdline. */
@@ -11,7 +11,7 @@ export const RESTART_MARK = 'kloop-restart';
 const RESTART_COMMAND = `if grep -q ${RESTART_MARK} /proc/1/cmdline 2>/dev/null; then kill -HUP 1; else echo "the container's main process is not kloop's restart loop (was the dev patch applied?)" >&2; exit 3; fi`;
 
 export class Reloader {
-  private readonly client: KubeClient;
+  private readonly dialer: Dialer;
   private readonly onSync: 'restart' | { exec: string };
   private readonly pod: () => PodRef | null;
   private readonly onStatus: (s: ReloadStatus) => void;
@@ -20,12 +20,12 @@ export class Reloader {
   private readonly status: ReloadStatus;
 
   constructor(
-    client: KubeClient,
+    dialer: Dialer,
     onSync: 'restart' | { exec: string },
     pod: () => PodRef | null,
     onStatus: (s: ReloadStatus) => void,
   ) {
-    this.client = client;
+    this.dialer = dialer;
     this.onSync = onSync;
     this.pod = pod;
     this.onStatus = onStatus;
@@ -55,7 +55,7 @@ export class Reloader {
       this.report({ state: 'running' });
       const command = this.onSync === 'restart' ? RESTART_COMMAND : this.onSync.exec;
       try {
-        const proc = await execConnector(this.client, pod)(['sh', '-c', command]);
+        const proc = await execConnector(this.dialer, pod)(['sh', '-c', command]);
         proc.stdin.end();
         let output = '';
         const keep = (c: Buffer) => {

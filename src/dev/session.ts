@@ -6,6 +6,7 @@ import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { applyRestartPatch, restoreDevPatches } from './dev-patch.ts';
+import type { Dialer } from './kube-ws.ts';
 import type { LogLine } from './logs.ts';
 import { createStore, newTarget, type SessionStore } from './store.ts';
 import { TargetSession } from './target-session.ts';
@@ -13,6 +14,7 @@ import { TargetSession } from './target-session.ts';
 export interface DevSessionOptions {
   project: Project;
   client: KubeClient;
+  dialer: Dialer;
   /** target names (empty: all) */
   targets: readonly string[];
   /** deploys the given apps (build + render + apply + wait); absent with --skip-deploy */
@@ -79,6 +81,7 @@ export class DevSession {
     for (const n of this.names) {
       const session = new TargetSession({
         client,
+        dialer: this.o.dialer,
         root: project.root,
         target: project.dev[n]!,
         store: this.store,

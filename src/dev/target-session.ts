@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ResolvedDevTarget } from '../config/project.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { execConnector } from './exec.ts';
+import type { Dialer } from './kube-ws.ts';
 import { LogFollower, type LogLine } from './logs.ts';
 import { PodTracker, type TrackedPod } from './pod-tracker.ts';
 import { PortForwarder, parsePort } from './port-forward.ts';
@@ -16,6 +17,8 @@ import { type AppliedBatch, SyncEngine } from './sync/engine.ts';
 
 export interface TargetSessionOptions {
   client: KubeClient;
+  /** exec and port-forward WebSockets */
+  dialer: Dialer;
   /** the project root: sync from: paths are relative to it */
   root: string;
   target: ResolvedDevTarget;
@@ -50,7 +53,7 @@ export class TargetSession {
     );
     this.reloader = t.onSync
       ? new Reloader(
-          options.client,
+          options.dialer,
           t.onSync,
           () => this.tracker.pod,
           (status) =>
@@ -75,7 +78,7 @@ export class TargetSession {
     await this.tracker.start();
     const pod = await this.tracker.waitForPod(this.o.podTimeoutMs ?? 120_000);
     for (const spec of t.ports ?? []) {
-      const pf = new PortForwarder(this.o.client, t.name, parsePort(spec), (status) =>
+      const pf = new PortForwarder(this.o.dialer, t.name, parsePort(spec), (status) =>
         this.update(`port ${status.local} ${status.state}`, (s) => {
           const i = s.ports.findIndex((p) => p.local === status.local);
           if (i >= 0) s.ports[i] = status;
@@ -92,7 +95,7 @@ export class TargetSession {
         to: sync.to,
         exclude: sync.exclude,
         rebuild: t.rebuild,
-        connect: async () => execConnector(this.o.client, await this.tracker.waitForPod(60_000)),
+        connect: async () => execConnector(this.o.dialer, await this.tracker.waitForPod(60_000)),
         onStatus: (status) =>
           this.update(`sync ${sync.to} ${status.state}`, (s) => {
             s.sync[i] = status;

@@ -10,7 +10,9 @@ import type { ResolvedDevTarget } from '../../../src/config/project.ts';
 import type { LogLine } from '../../../src/dev/logs.ts';
 import { createStore, newTarget } from '../../../src/dev/store.ts';
 import { TargetSession } from '../../../src/dev/target-session.ts';
+import { createDialer, type Dialer } from '../../../src/dev/kube-ws.ts';
 import { connect, type KubeClient } from '../../../src/kube/client.ts';
+import { resolveCredentials } from '../../../src/kube/credentials.ts';
 import { dockerAvailable } from './container.ts';
 import { freePort, type Sandbox, startSandbox, webDeployment } from './sandbox.ts';
 
@@ -42,12 +44,14 @@ async function get(port: number, file: string): Promise<string> {
 describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is not available' }, () => {
   let sandbox: Sandbox;
   let client: KubeClient;
+  let dialer: Dialer;
   let tmp = '';
   const sessions: TargetSession[] = [];
 
   before(async () => {
     sandbox = await startSandbox();
     client = await connect({ kubeconfig: sandbox.kubeconfig, namespace: 'default' });
+    dialer = createDialer(await resolveCredentials({ kubeconfig: sandbox.kubeconfig }));
     tmp = await mkdtemp(path.join(tmpdir(), 'kloop-dev-session-'));
   });
   after(async () => {
@@ -81,6 +85,7 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
     const logs: LogLine[] = [];
     const session = new TargetSession({
       client,
+      dialer,
       root: tmp,
       target,
       store,

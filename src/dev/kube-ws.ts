@@ -1,0 +1,189 @@
+// Exec and port-forward WebSockets spoken directly with `ws`, from the same credentials as every
+// other request. @kubernetes/client-node's Exec/PortForward need its KubeConfig, whose import
+// alone costs ~85 MB of RSS (a three-target session then exceeds 150 MB), its port-forward has no
+// backpressure, leaves the local socket open when the WebSocket closes and drops later errors.
+// The channel framing (kube-api-wire.md §6–7): byte 0 names the stream; 0 stdin, 1 stdout,
+// 2 stderr, 3 status, 4 resize, 255 close (v5); port-forward: 2i data, 2i+1 error, each starting
+// with the 2-byte port.
+import { PassThrough, type Readable } from 'node:stream';
+import WebSocket from 'ws';
+import { KloopError } from '../errors.ts';
+import type { Credentials } from '../kube/credentials.ts';
+import type { ExitStatus, RemoteProcess } from './sync/process.ts';
+
+export interface Dialer {
+  open(path: string, protocols: string[]): Promise<WebSocket>;
+}
+
+export function createDialer(creds: Pick<Credentials, 'server' | 'tls' | 'headers'>): Dialer {
+  const base = creds.server.replace(/^http/, 'ws').replace(/\/$/, '');
+  return {
+    async open(path, protocols) {
+      const headers = await creds.headers();
+      const ws = new WebSocket(`${base}${path}`, protocols, {
+        headers,
+        ca: creds.tls.ca,
+        cert: creds.tls.cert,
+        key: creds.tls.key,
+        rejectUnauthorized: creds.tls.rejectUnauthorized,
+        // TLS server name override (tls-server-name in the kubeconfig); ws passes it on to tls.connect
+        ...(creds.tls.servername ? ({ servername: creds.tls.servername } as object) : {}),
+        perMessageDeflate: false,
+      });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', (error) => reject(error));
+        ws.once('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => {
+            let message = body.trim();
+            try {
+              message = (JSON.parse(body) as { message?: string }).message ?? message;
+            } catch {}
+            reject(new KloopError(`${path.split('?')[0]}: HTTP ${res.statusCode}${message ? `: ${message}` : ''}`));
+          });
+        });
+      });
+      return ws;
+    },
+  };
+}
+
+interface V1Status {
+  status?: string;
+  message?: string;
+  details?: { causes?: Array<{ reason?: string; message?: string }> };
+}
+
+export function exitOf(status: V1Status): ExitStatus {
+  if (status.status === 'Success') return { code: 0 };
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const code = cause?.message ? Number(cause.message) : Number.NaN;
+  return { code: Number.isFinite(code) ? code : null, reason: status.message };
+}
+
+/** Sends a readable into a channel, one chunk in flight at a time (backpressure). */
+function pump(source: Readable, ws: WebSocket, channel: number, onEnd: () => void): void {
+  source.on('data', (chunk: Buffer) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    source.pause();
+    ws.send(Buffer.concat([Buffer.from([channel]), chunk]), () => source.resume());
+  });
+  source.on('end', onEnd);
+}
+
+export interface ExecOptions {
+  tty?: boolean;
+  /** with tty: the terminal written to directly; its size and resizes are sent along */
+  terminal?: NodeJS.WriteStream;
+}
+
+export async function wsExec(
+  dialer: Dialer,
+  ref: { namespace: string; pod: string; container: string },
+  command: string[],
+  options: ExecOptions = {},
+): Promise<RemoteProcess> {
+  const q = new URLSearchParams();
+  for (const c of command) q.append('command', c);
+  q.set('container', ref.container);
+  q.set('stdin', 'true');
+  q.set('stdout', 'true');
+  if (!options.tty) q.set('stderr', 'true');
+  if (options.tty) q.set('tty', 'true');
+  const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/exec?${q}`;
+  const ws = await dialer.open(path, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+  const v5 = ws.protocol === 'v5.channel.k8s.io';
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: NodeJS.WritableStream = options.tty && options.terminal ? options.terminal : stdout;
+  let status: ExitStatus | undefined;
+  ws.on('message', (data: Buffer) => {
+    const payload = data.subarray(1);
+    if (data[0] === 1) out.write(payload);
+    else if (data[0] === 2) stderr.write(payload);
+    else if (data[0] === 3) {
+      try {
+        status = exitOf(JSON.parse(payload.toString()) as V1Status);
+      } catch {
+        status = { code: null, reason: payload.toString() };
+      }
+    }
+  });
+  // Stdin EOF: v5 closes just the stdin stream, and the exit status still arrives.
+  pump(stdin, ws, 0, () => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (v5) ws.send(Buffer.from([255, 0]));
+    else ws.close();
+  });
+  const terminal = options.tty ? options.terminal : undefined;
+  const sendSize = () => {
+    if (terminal?.columns && ws.readyState === WebSocket.OPEN)
+      ws.send(
+        Buffer.concat([
+          Buffer.from([4]),
+          Buffer.from(JSON.stringify({ Width: terminal.columns, Height: terminal.rows })),
+        ]),
+      );
+  };
+  sendSize();
+  terminal?.on('resize', sendSize);
+  const exited = new Promise<ExitStatus>((resolve) => {
+    ws.on('close', (code, reason) => {
+      terminal?.off('resize', sendSize);
+      stdout.end();
+      stderr.end();
+      resolve(status ?? { code: null, reason: `the exec stream closed (${code}${reason.length ? ` ${reason}` : ''})` });
+    });
+    ws.on('error', () => {});
+  });
+  return { stdin, stdout, stderr, exited, kill: () => ws.terminate() };
+}
+
+/**
+ * One TCP connection to a pod port: returns the WebSocket, already piped both ways with `socket`.
+ * When either side ends, the other is ended too (no hanging local sockets).
+ */
+export async function wsForward(
+  dialer: Dialer,
+  ref: { namespace: string; pod: string },
+  port: number,
+  socket: import('node:net').Socket,
+  onError: (text: string) => void,
+): Promise<WebSocket> {
+  const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/portforward?ports=${port}`;
+  const ws = await dialer.open(path, ['v4.channel.k8s.io']);
+  const seenPort = [false, false];
+  const errors: Buffer[] = [];
+  ws.on('message', (data: Buffer) => {
+    const ch = data[0]!;
+    let payload = data.subarray(1);
+    if (ch > 1) return;
+    if (!seenPort[ch]) {
+      seenPort[ch] = true;
+      payload = payload.subarray(2);
+    }
+    if (payload.length === 0) return;
+    if (ch === 0) {
+      if (!socket.write(payload)) {
+        ws.pause();
+        socket.once('drain', () => ws.resume());
+      }
+    } else errors.push(payload);
+  });
+  ws.on('close', () => {
+    const text = Buffer.concat(errors).toString().trim();
+    if (text) onError(text);
+    socket.end();
+  });
+  ws.on('error', () => socket.destroy());
+  pump(socket, ws, 0, () => ws.close());
+  socket.on('close', () => {
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+  });
+  return ws;
+}

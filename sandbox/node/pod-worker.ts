@@ -81,6 +81,7 @@ export class PodWorker {
   private again = false;
   private readonly onFinished: () => void;
   private scheduledReported = false;
+  private sandboxStopped = false;
   private volumeFailure?: string;
 
   constructor(ctx: WorkerContext, pod: Pod, onFinished: () => void) {
@@ -220,6 +221,7 @@ export class PodWorker {
       for (const r of this.records) if (!r.init) await this.drive(pod, r, volumes);
     }
     this.writeStatus(this.current() ?? pod);
+    await this.releaseFinishedSandbox();
     const waits = this.records.filter((r) => r.restartAt !== undefined).map((r) => r.restartAt! - Date.now());
     return Math.min(RESYNC_MS, ...waits);
   }
@@ -236,6 +238,15 @@ export class PodWorker {
         void this.ctx.engine.stopContainer(r.id, grace).catch(() => {});
       }
     }
+  }
+
+  /** A pod whose containers all finished for good keeps its logs but not its sandbox process. */
+  private async releaseFinishedSandbox(): Promise<void> {
+    const main = this.records.filter((r) => !r.init);
+    const over = this.initFailed || main.every((r) => r.done);
+    if (!over || !this.pauseId || this.sandboxStopped) return;
+    this.sandboxStopped = true;
+    await this.ctx.engine.stopContainer(this.pauseId, 0).catch(() => {});
   }
 
   private async startPause(pod: Pod): Promise<void> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -291,6 +292,36 @@ test('restartPolicy Never: a finished pod is Succeeded or Failed with terminated
   );
   assert.equal(bad.status!.containerStatuses![0]!.state.terminated?.exitCode, 1);
   assert.equal(bad.status!.containerStatuses![0]!.restartCount, 0);
+  // the finished pod's sandbox container stops; its logs stay readable
+  await waitFor('sandbox of a finished pod stopped', () => {
+    const out = execFileSync(
+      'docker',
+      [
+        'ps',
+        '-q',
+        '--filter',
+        `label=kloop.sandbox/pod-uid=${ok.metadata.uid}`,
+        '--filter',
+        'label=kloop.sandbox/role=pod-sandbox',
+      ],
+      { encoding: 'utf8' },
+    );
+    return out.trim() === '';
+  });
+  const stopped = execFileSync(
+    'docker',
+    [
+      'ps',
+      '-aq',
+      '--filter',
+      `label=kloop.sandbox/pod-uid=${ok.metadata.uid}`,
+      '--filter',
+      'label=kloop.sandbox/role=pod-sandbox',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(stopped.trim(), '', 'stopped, not removed');
+  assert.equal(await readAll(await h.node.logs({ namespace: 'default', pod: 'bad', container: 'c' })), '');
 });
 
 test('images missing from the local Docker: ErrImageNeverPull, and ImagePullBackOff for pull policy Always', async () => {

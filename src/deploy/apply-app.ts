@@ -32,8 +32,8 @@ export interface AppDeployOptions {
 }
 
 export interface AppResult {
-  /** "applied": something was applied; "unchanged": the apply was skipped */
-  status: 'applied' | 'unchanged';
+  /** "applied": something was applied; "unchanged": the apply was skipped; "removed": the app left kloop.yaml and was pruned */
+  status: 'applied' | 'unchanged' | 'removed';
   applied: string[];
   unchanged: string[];
   pruned: string[];
@@ -75,6 +75,33 @@ async function allExist(session: ClusterSession, entries: InventoryEntry[]): Pro
     }),
   );
   return results.every(Boolean);
+}
+
+/** Deletes recorded objects (never one kloop did not apply) and waits until they are gone. */
+export async function pruneEntries(
+  session: ClusterSession,
+  app: string,
+  entries: readonly InventoryEntry[],
+  timeoutMs: number,
+): Promise<{ pruned: string[]; leftAlone: string[] }> {
+  const out = { pruned: [] as string[], leftAlone: [] as string[] };
+  const deleted: InventoryEntry[] = [];
+  for (const entry of entries) {
+    const outcome = await deleteEntry(session.client, session.mapper, entry, session.project);
+    if (outcome === 'foreign') out.leftAlone.push(name(entry));
+    else {
+      out.pruned.push(name(entry));
+      if (outcome === 'deleted') deleted.push(entry);
+    }
+  }
+  const stuck = await waitForGone(session.client, session.mapper, deleted, timeoutMs);
+  if (stuck.length)
+    log.warn(
+      `app ${app}: still deleting after ${formatDuration(timeoutMs)}: ${stuck.map((r) => describeRef(r)).join(', ')}`,
+    );
+  for (const f of out.leftAlone)
+    log.warn(`app ${app}: ${f} was not applied by kloop (another object has its name); left alone`);
+  return out;
 }
 
 export async function deployApp(
@@ -142,20 +169,9 @@ export async function deployApp(
 
     // Prune what left the config, by uid: a same-named object kloop did not apply is left alone.
     if (plan.prune.length) {
-      const deleted: InventoryEntry[] = [];
-      for (const entry of plan.prune) {
-        const outcome = await deleteEntry(client, mapper, entry, session.project);
-        if (outcome === 'foreign') result.leftAlone.push(name(entry));
-        else {
-          result.pruned.push(name(entry));
-          if (outcome === 'deleted') deleted.push(entry);
-        }
-      }
-      const stuck = await waitForGone(client, mapper, deleted, options.timeoutMs);
-      if (stuck.length)
-        log.warn(
-          `app ${app}: still deleting after ${formatDuration(options.timeoutMs)}: ${stuck.map((r) => describeRef(r)).join(', ')}`,
-        );
+      const pruned = await pruneEntries(session, app, plan.prune, options.timeoutMs);
+      result.pruned.push(...pruned.pruned);
+      result.leftAlone.push(...pruned.leftAlone);
     }
     await inventory.save(
       app,

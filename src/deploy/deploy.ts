@@ -12,7 +12,7 @@ import { parseDuration } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
 import { render } from '../render/index.ts';
 import type { ImageInfo } from '../render/types.ts';
-import { type AppResult, deployApp } from './apply-app.ts';
+import { type AppResult, deployApp, pruneEntries } from './apply-app.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
 import { runHooks } from './hooks.ts';
@@ -162,8 +162,27 @@ export async function deployProject(
       }
     });
     for (const [id, blocker] of result.skipped) progress.update(id, 'skipped', `${blocker} failed`);
+    if (result.failed.size) {
+      progress.done();
+      throw combineFailures(project, result.failed, result.skipped);
+    }
+    // A full deploy also prunes apps that left kloop.yaml: their objects left the config too.
+    if (options.apps.length === 0) {
+      const session = { ...connection, inventory, project: project.name, environment, existing };
+      for (const app of inventory.apps().filter((a) => !project.apps[a])) {
+        progress.update(app, 'purging', 'no longer in kloop.yaml');
+        const pruned = await pruneEntries(
+          session,
+          app,
+          inventory.entries(app),
+          parseDuration(options.timeout ?? DEFAULT_TIMEOUT, '--timeout'),
+        );
+        await inventory.save(app, []);
+        summary.apps[app] = { status: 'removed', applied: [], unchanged: [], ...pruned };
+        progress.update(app, 'purged', `${pruned.pruned.length} objects deleted`);
+      }
+    }
     progress.done();
-    if (result.failed.size) throw combineFailures(project, result.failed, result.skipped);
     await runHooks(project, 'afterDeploy');
     return summary;
   } finally {

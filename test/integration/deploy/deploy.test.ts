@@ -179,6 +179,16 @@ rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }]
     assert.equal(again.code, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).apps.web.status, 'applied');
     assert.equal((await jsonOf(p, 'get', 'deployment', 'web', '-n', 'shop')).status.availableReplicas, 1);
+
+    // an app that left kloop.yaml is pruned by the next full deploy
+    p.write({ 'kloop.yaml': 'version: v1\nname: shop\napps:\n  cache:\n    manifests: [deploy/cache/*.yaml]\n' });
+    const removed = await p.kloop('deploy', '--skip-build', '-o', 'json');
+    assert.equal(removed.code, 0, removed.stderr);
+    const removedSummary = JSON.parse(removed.stdout);
+    assert.equal(removedSummary.apps.web.status, 'removed');
+    assert.deepEqual(removedSummary.apps.web.pruned, ['deployment/web in shop']);
+    assert.equal(removedSummary.apps.cache.status, 'unchanged');
+    assert.notEqual((await p.kubectl('get', 'deployment', 'web', '-n', 'shop')).code, 0, 'web pruned');
     assert.equal((await p.kloop('purge')).code, 0);
   });
 

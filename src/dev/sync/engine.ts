@@ -5,7 +5,7 @@
 import { SyncAgent } from './agent.ts';
 import { createFilter, type LocalEntry, type PathFilter, walkLocal } from './local-tree.ts';
 import { checkRemoteRoot, isWithin, normalizeRelative, shQuote } from './paths.ts';
-import { type ModelEntry, type Plan, planBatch, toModel } from './plan.ts';
+import { hasAncestorIn, type ModelEntry, type Plan, planBatch, toModel } from './plan.ts';
 import type { Connector } from './process.ts';
 import { packFrames } from './tarball.ts';
 import { TreeWatcher } from './watcher.ts';
@@ -234,7 +234,7 @@ export class SyncEngine {
 
   private async incremental(): Promise<void> {
     // Parents cover their children: walk each top-most dirty path once.
-    const scopes = [...this.dirty].sort().filter((p, i, all) => !all.slice(0, i).some((q) => isWithin(p, q)));
+    const scopes = [...this.dirty].filter((p) => !hasAncestorIn(p, this.dirty)).sort();
     this.dirty.clear();
     this.setState('syncing', undefined, scopes.length);
     const local: LocalEntry[] = [];

@@ -1,7 +1,7 @@
 // What a batch must do to make the container match the local folder, computed from the local state
 // and the engine's record of the container (its model): pure, so it is unit-tested on its own.
 import type { LocalEntry } from './local-tree.ts';
-import { isWithin, symlinkStaysInside } from './paths.ts';
+import { symlinkStaysInside } from './paths.ts';
 
 export interface ModelEntry {
   type: 'file' | 'dir' | 'symlink' | 'other';
@@ -86,15 +86,17 @@ export function planBatch(
     else if (m.mode !== l.mode) plan.chmods.push(l);
     else plan.unchanged.push(l);
   }
+  const scopeSet = new Set(scopes);
+  const all = scopeSet.has('');
   for (const p of model.keys()) {
-    if (!seen.has(p) && scopes.some((s) => s === '' || isWithin(p, s))) deletes.add(p);
+    if (!seen.has(p) && (all || scopeSet.has(p) || hasAncestorIn(p, scopeSet))) deletes.add(p);
   }
   for (const d of [...deletes].sort()) if (!hasAncestorIn(d, deletes)) plan.deletes.push(d);
   plan.uploads.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return plan;
 }
 
-function hasAncestorIn(p: string, set: ReadonlySet<string>): boolean {
+export function hasAncestorIn(p: string, set: ReadonlySet<string>): boolean {
   for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) if (set.has(p.slice(0, i))) return true;
   return false;
 }

@@ -80,6 +80,19 @@ export interface KeyToPath {
   mode?: number;
 }
 
+export interface DownwardItem {
+  path: string;
+  fieldRef?: { fieldPath: string };
+  resourceFieldRef?: { containerName?: string; resource: string };
+  mode?: number;
+}
+
+export interface ObjectSource {
+  name?: string;
+  items?: KeyToPath[];
+  optional?: boolean;
+}
+
 export interface Volume {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: string };
@@ -87,6 +100,16 @@ export interface Volume {
   secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   hostPath?: { path: string; type?: string };
+  downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
+  projected?: {
+    defaultMode?: number;
+    sources: Array<{
+      configMap?: ObjectSource;
+      secret?: ObjectSource;
+      downwardAPI?: { items?: DownwardItem[] };
+      serviceAccountToken?: { path: string; expirationSeconds?: number; audience?: string };
+    }>;
+  };
 }
 
 export interface PodSpec {

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../contract.ts';
-import { ConfigError } from './env.ts';
-import { CONFIGMAPS, type KeyToPath, type Pod, SECRETS, type Volume } from './types.ts';
+import { ConfigError, fieldValue } from './env.ts';
+import { CONFIGMAPS, type DownwardItem, type KeyToPath, type Pod, SECRETS } from './types.ts';
 
 export interface PreparedVolume {
   hostPath: string;
@@ -17,7 +17,7 @@ function projectionFiles(
   items: KeyToPath[] | undefined,
   defaultMode: number,
   what: string,
-): Map<string, { content: Buffer; mode: number }> {
+): Files {
   const files = new Map<string, { content: Buffer; mode: number }>();
   if (!items) {
     for (const [key, content] of Object.entries(data)) files.set(key, { content, mode: defaultMode });
@@ -60,26 +60,62 @@ function writeProjection(dir: string, files: Map<string, { content: Buffer; mode
   }
 }
 
-function objectData(store: Store, volume: Volume, namespace: string): Record<string, Buffer> | undefined {
-  if (volume.configMap) {
-    const cm = store.get(CONFIGMAPS, namespace, volume.configMap.name);
-    if (!cm) return undefined;
-    const data: Record<string, Buffer> = {};
-    for (const [k, v] of Object.entries((cm.data as Record<string, string>) ?? {})) data[k] = Buffer.from(v, 'utf8');
-    for (const [k, v] of Object.entries((cm.binaryData as Record<string, string>) ?? {})) {
-      data[k] = Buffer.from(v, 'base64');
-    }
-    return data;
-  }
-  const secret = store.get(SECRETS, namespace, volume.secret!.secretName);
-  if (!secret) return undefined;
+function objectData(
+  store: Store,
+  kind: 'configmap' | 'secret',
+  namespace: string,
+  name: string,
+): Record<string, Buffer> | undefined {
+  const object = store.get(kind === 'configmap' ? CONFIGMAPS : SECRETS, namespace, name);
+  if (!object) return undefined;
   const data: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries((secret.data as Record<string, string>) ?? {}))
-    data[k] = Buffer.from(v, 'base64');
-  for (const [k, v] of Object.entries((secret.stringData as Record<string, string>) ?? {})) {
-    data[k] = Buffer.from(v, 'utf8');
-  }
+  const text = kind === 'configmap' ? object.data : object.stringData;
+  const binary = kind === 'configmap' ? object.binaryData : object.data;
+  for (const [k, v] of Object.entries((binary as Record<string, string>) ?? {})) data[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries((text as Record<string, string>) ?? {})) data[k] = Buffer.from(v, 'utf8');
   return data;
+}
+
+type Files = Map<string, { content: Buffer; mode: number }>;
+
+/** configMap/secret (as a volume or a projected source): its keys, or the listed items, as files. */
+function objectFiles(
+  store: Store,
+  namespace: string,
+  volumeName: string,
+  kind: 'configmap' | 'secret',
+  source: { name?: string; secretName?: string; items?: KeyToPath[]; optional?: boolean },
+  defaultMode: number,
+): Files {
+  const name = source.name ?? source.secretName ?? '';
+  const what = `${kind} "${name}"`;
+  const data = objectData(store, kind, namespace, name);
+  if (!data && !source.optional) {
+    throw new ConfigError(`MountVolume.SetUp failed for volume "${volumeName}": ${what} not found`);
+  }
+  return projectionFiles(data ?? {}, data ? source.items : undefined, defaultMode, what);
+}
+
+/** downwardAPI items: pod fields as files; whole label/annotation maps as key="value" lines. */
+function downwardFiles(pod: Pod, items: DownwardItem[], defaultMode: number): Files {
+  const files: Files = new Map();
+  for (const item of items) {
+    let value: string;
+    const field = item.fieldRef?.fieldPath;
+    if (field === 'metadata.labels' || field === 'metadata.annotations') {
+      const map = (field === 'metadata.labels' ? pod.metadata.labels : pod.metadata.annotations) ?? {};
+      value = Object.keys(map)
+        .sort()
+        .map((k) => `${k}=${JSON.stringify(map[k])}`)
+        .join('\n');
+    } else if (field) {
+      value = fieldValue(pod, field);
+    } else {
+      throw new ConfigError(`downwardAPI item "${item.path}": only fieldRef is supported by the sandbox`);
+    }
+    files.set(item.path, { content: Buffer.from(value), mode: item.mode ?? defaultMode });
+  }
+  return files;
 }
 
 /**
@@ -98,16 +134,32 @@ export function prepareVolumes(store: Store, pod: Pod, root: string): Map<string
       fs.chmodSync(dir, 0o777);
       prepared.set(volume.name, { hostPath: dir, readOnly: false });
     } else if (volume.configMap || volume.secret) {
+      const kind = volume.configMap ? 'configmap' : 'secret';
       const source = volume.configMap ?? volume.secret!;
-      const name = volume.configMap ? volume.configMap.name : volume.secret!.secretName;
-      const what = volume.configMap ? `configmap "${name}"` : `secret "${name}"`;
       const dir = path.join(podDir, 'volumes', volume.name);
-      const data = objectData(store, volume, namespace);
-      if (!data && !source.optional) {
-        throw new ConfigError(`MountVolume.SetUp failed for volume "${volume.name}": ${what} not found`);
+      writeProjection(dir, objectFiles(store, namespace, volume.name, kind, source, source.defaultMode ?? 0o644));
+      prepared.set(volume.name, { hostPath: dir, readOnly: true });
+    } else if (volume.projected || volume.downwardAPI) {
+      const defaultMode = (volume.projected ?? volume.downwardAPI)!.defaultMode ?? 0o644;
+      const files: Files = new Map();
+      const sources = volume.projected?.sources ?? [{ downwardAPI: { items: volume.downwardAPI!.items ?? [] } }];
+      for (const source of sources) {
+        let part: Files = new Map();
+        if (source.configMap)
+          part = objectFiles(store, namespace, volume.name, 'configmap', source.configMap, defaultMode);
+        else if (source.secret) part = objectFiles(store, namespace, volume.name, 'secret', source.secret, defaultMode);
+        else if (source.downwardAPI) part = downwardFiles(pod, source.downwardAPI.items ?? [], defaultMode);
+        else if (source.serviceAccountToken) {
+          // Pods cannot reach the sandbox API (it listens on 127.0.0.1): a placeholder, so the mount exists.
+          part.set(source.serviceAccountToken.path, {
+            content: Buffer.from('kloop-sandbox-issues-no-service-account-tokens'),
+            mode: defaultMode,
+          });
+        }
+        for (const [file, content] of part) files.set(file, content);
       }
-      const defaultMode = source.defaultMode ?? 0o644;
-      writeProjection(dir, projectionFiles(data ?? {}, data ? source.items : undefined, defaultMode, what));
+      const dir = path.join(podDir, 'volumes', volume.name);
+      writeProjection(dir, files);
       prepared.set(volume.name, { hostPath: dir, readOnly: true });
     } else if (volume.persistentVolumeClaim) {
       const dir = path.join(root, 'claims', namespace, volume.persistentVolumeClaim.claimName);

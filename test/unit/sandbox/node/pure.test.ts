@@ -251,3 +251,51 @@ test('log timestamps get the fixed nine fraction digits of the kubelet', () => {
   assert.equal(fix('2026-11-26T10:06:46.067833681Z ok\n'), '2026-11-26T10:06:46.067833681Z ok\n');
   assert.equal(fix('no stamp\n'), 'no stamp\n');
 });
+
+test('projected and downwardAPI volumes combine configMap, secret, pod fields and a token placeholder', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kloop-node-unit-'));
+  try {
+    const cm: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm', namespace: 'ns' },
+      data: { a: 'A' },
+    };
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns' },
+      data: { k: Buffer.from('K').toString('base64') },
+    };
+    const pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'u2', labels: { b: '2', a: '1' } },
+      spec: {
+        containers: [],
+        volumes: [
+          {
+            name: 'all',
+            projected: {
+              sources: [
+                { configMap: { name: 'cm' } },
+                { secret: { name: 's', items: [{ key: 'k', path: 'keys/k' }] } },
+                { downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+                { serviceAccountToken: { path: 'token' } },
+              ],
+            },
+          },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+      },
+    } as unknown as Pod;
+    const volumes = prepareVolumes(storeWith([cm, secret]), pod, root);
+    const read = (v: string, f: string) => fs.readFileSync(path.join(volumes.get(v)!.hostPath, f), 'utf8');
+    assert.equal(read('all', 'a'), 'A');
+    assert.equal(read('all', 'keys/k'), 'K');
+    assert.equal(read('all', 'name'), 'p');
+    assert.match(read('all', 'token'), /no-service-account-tokens/);
+    assert.equal(read('info', 'labels'), 'a="1"\nb="2"');
+    assert.throws(() => prepareVolumes(storeWith([cm]), pod, root), /volume "all": secret "s" not found/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

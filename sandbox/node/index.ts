@@ -40,9 +40,19 @@ export async function cleanupInstance(
   engine: Engine = createEngine(createDockerClient()),
 ): Promise<void> {
   const label = `${instanceLabel.key}=${instanceLabel.value}`;
-  const containers = await engine.listContainers(label);
-  await Promise.all(containers.map((c) => engine.removeContainer(c.Id)));
-  for (const network of await engine.listNetworks(label)) await engine.removeNetwork(network.Id);
+  // A pod worker may still be creating a container while we clean up: the network then has an
+  // active endpoint, so remove what appeared and try again.
+  for (let attempt = 1; ; attempt++) {
+    const containers = await engine.listContainers(label);
+    await Promise.all(containers.map((c) => engine.removeContainer(c.Id)));
+    try {
+      for (const network of await engine.listNetworks(label)) await engine.removeNetwork(network.Id);
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   fs.rmSync(stateDirFor(instanceLabel.value), { recursive: true, force: true });
 }
 

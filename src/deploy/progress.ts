@@ -45,24 +45,29 @@ export function createProgress(apps: readonly string[]): Progress {
     };
   }
   const order = [...apps];
-  const lines = new Map<string, string>(order.map((a) => [a, `${a}: waiting`]));
+  const lines = new Map<string, { state: AppState; detail?: string }>(order.map((a) => [a, { state: 'waiting' }]));
   let drawn = 0;
   let active = true;
-  const width = () => (stream as NodeJS.WriteStream).columns ?? 120;
+  const width = () => (stream as NodeJS.WriteStream).columns || 120;
+  // Truncate by visible length before colouring, so escape sequences are never cut.
+  const format = (app: string) => {
+    const { state, detail } = lines.get(app)!;
+    const room = width() - 1 - app.length - state.length - 5;
+    const text = detail ? redact(detail) : '';
+    const shown = text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
+    return `${colors.bold(app)}: ${paint(state, state)}${shown ? colors.dim(` — ${shown}`) : ''}`;
+  };
   const draw = () => {
     if (!active) return;
     let out = drawn ? `\x1b[${drawn}A` : '';
-    for (const app of order) {
-      const text = redact(lines.get(app) ?? '').slice(0, width() - 1);
-      out += `\x1b[2K${text}\n`;
-    }
+    for (const app of order) out += `\x1b[2K${format(app)}\n`;
     drawn = order.length;
     stream.write(out);
   };
   return {
     update(app, state, detail) {
       if (!lines.has(app)) order.push(app);
-      lines.set(app, `${colors.bold(app)}: ${paint(state, state)}${detail ? colors.dim(` — ${detail}`) : ''}`);
+      lines.set(app, { state, detail });
       draw();
     },
     done() {

@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { connect } from '../../../src/kube/client.ts';
+import { watchCollection } from '../../../src/kube/watch.ts';
 import {
   configMap,
   createProject,
@@ -439,4 +441,49 @@ spec:
     assert.equal(purge.code, 0, purge.stderr);
     assert.notEqual((await p.kubectl('get', 'crd', 'widgets.example.kloop.dev')).code, 0, 'CRD purged');
   });
+
+  it('watches resume after the idle timer drops a silent connection, without missing events', async () => {
+    const client = await connect({ kubeconfig: sandbox.kubeconfig, env: {} });
+    const p = project('watch', {});
+    assert.equal((await p.kubectl('create', 'namespace', 'watch')).code, 0);
+    const seen: string[] = [];
+    let lists = 0;
+    const watcher = watchCollection(
+      client,
+      '/api/v1/namespaces/watch/configmaps',
+      {
+        onList: () => {
+          lists++;
+        },
+        onEvent: (type, obj) => {
+          seen.push(`${type} ${obj.metadata.name}`);
+        },
+      },
+      { idleMs: 200, fieldSelector: 'metadata.name=w' },
+    );
+    try {
+      // several idle periods pass with nothing to report: the watch is re-established each time
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal((await p.kubectl('create', 'configmap', 'w', '-n', 'watch', '--from-literal=a=1')).code, 0);
+      assert.equal((await p.kubectl('create', 'configmap', 'other', '-n', 'watch')).code, 0);
+      const created = await waitUntil(() => seen.includes('ADDED w'));
+      assert.ok(created, `events: ${seen.join(', ')}`);
+      assert.equal((await p.kubectl('delete', 'configmap', 'w', '-n', 'watch')).code, 0);
+      assert.ok(await waitUntil(() => seen.includes('DELETED w')), `events: ${seen.join(', ')}`);
+      assert.ok(!seen.some((e) => e.endsWith(' other')), 'the field selector applies');
+      assert.equal(lists, 1, 'resumed from the last resourceVersion, not relisted');
+    } finally {
+      watcher.stop();
+      client.close();
+    }
+  });
 });
+
+async function waitUntil(check: () => boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}

@@ -77,8 +77,8 @@ export function run(
 }
 
 const live = new Set<{ kubeconfig: string; dir: string }>();
-process.on('exit', () => {
-  // Last resort when a test runner dies before stop(): same as `kloop-sandbox down`, synchronously.
+function cleanupAll(): void {
+  // Last resort when a test process ends before stop(): same as `kloop-sandbox down`, synchronously.
   for (const s of live) {
     try {
       execFileSync(process.execPath, [cli, 'down', '--kubeconfig', s.kubeconfig], { stdio: 'ignore', timeout: 60_000 });
@@ -87,7 +87,15 @@ process.on('exit', () => {
     }
     rmSync(s.dir, { recursive: true, force: true });
   }
-});
+  live.clear();
+}
+process.on('exit', cleanupAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    cleanupAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 export async function startSandbox(options: { env?: NodeJS.ProcessEnv } = {}): Promise<Sandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'kloop-sandbox-test-'));

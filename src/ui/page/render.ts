@@ -1,0 +1,133 @@
+// What a dev target's card says, as HTML text (every value escaped). Pure functions of the
+// session state, so a card is redrawn only when its own target changed.
+import type { SessionState, TargetState } from '../../dev/store.ts';
+
+/** Pod details a session may report besides the store's required fields (shown when present). */
+export interface PodSummary {
+  name: string;
+  phase?: string;
+  ready?: boolean;
+  restarts?: number;
+  /** why it is not ready: CrashLoopBackOff, OOMKilled, a failed probe… */
+  reason?: string;
+}
+
+export interface DeployRecord {
+  at: string;
+  apps: string[];
+  state: 'running' | 'ok' | 'error';
+  ms?: number;
+  error?: string;
+}
+
+export type TargetView = TargetState & { pods?: PodSummary[] };
+export type StateView = Omit<SessionState, 'targets'> & {
+  targets: Record<string, TargetView>;
+  deploys?: DeployRecord[];
+};
+
+export function esc(s: unknown): string {
+  return String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+function badge(state: string, label = state): string {
+  return `<span class="badge s-${esc(state)}">${esc(label)}</span>`;
+}
+
+export function clock(iso: string | number | undefined): string {
+  if (iso === undefined || iso === '') return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour12: false });
+}
+
+export function phaseLabel(t: TargetState): string {
+  return t.phase === 'reconnecting' ? 'waiting for a ready pod' : t.phase.replace(/-/g, ' ');
+}
+
+function ms(n: number): string {
+  return n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`;
+}
+
+function podRows(t: TargetView): string {
+  const rows: string[] = [];
+  if (t.pods?.length) {
+    for (const p of t.pods) {
+      const bits = [
+        p.ready ? badge('ok', 'ready') : badge(p.reason ? 'error' : 'waiting-for-pod', p.phase ?? 'not ready'),
+      ];
+      if (p.restarts) bits.push(`<span class="${p.restarts > 0 ? 's-error' : ''}">${p.restarts} restarts</span>`);
+      if (p.reason) bits.push(`<span class="reason">${esc(p.reason)}</span>`);
+      rows.push(`<dt>pod</dt><dd><span class="mono">${esc(p.name)}</span> ${bits.join(' ')}</dd>`);
+    }
+  } else if (t.pod) {
+    rows.push(
+      `<dt>pod</dt><dd><span class="mono">${esc(t.pod)}</span>${t.container ? ` · ${esc(t.container)}` : ''}</dd>`,
+    );
+  }
+  if (t.podHistory.length > 1) rows.push(`<dt>replaced</dt><dd>${t.podHistory.length - 1}×</dd>`);
+  return rows.join('');
+}
+
+function syncRows(t: TargetState): string {
+  return t.sync
+    .filter(Boolean)
+    .map((s) => {
+      const parts = [badge(s.state, s.state.replace(/-/g, ' '))];
+      if (s.pending) parts.push(`${s.pending} pending`);
+      if (s.lastBatch)
+        parts.push(
+          `last ${ms(s.lastBatch.ms)} at ${esc(clock(s.lastBatch.at))} (${s.lastBatch.uploaded} up, ${s.lastBatch.deleted} deleted)`,
+        );
+      if (s.reconnects) parts.push(`${s.reconnects} reconnects`);
+      if (s.error) parts.push(`<span class="reason">${esc(s.error)}</span>`);
+      if (s.rejected?.length)
+        parts.push(`<span class="reason">refused: ${esc(s.rejected.slice(0, 3).join(', '))}</span>`);
+      return `<dt>sync</dt><dd><span class="mono">${esc(s.to)}</span> ${parts.join(' · ')}</dd>`;
+    })
+    .join('');
+}
+
+function portRows(t: TargetState): string {
+  return t.ports
+    .map((p) => {
+      const link = `<a href="http://127.0.0.1:${p.local}/" target="_blank" rel="noopener noreferrer">127.0.0.1:${p.local}</a>`;
+      const err = p.error ? ` <span class="reason">${esc(p.error)}</span>` : '';
+      return `<dt>port</dt><dd>${link} → ${p.remote} ${badge(p.state)}${p.connections ? ` · ${p.connections} open` : ''}${err}</dd>`;
+    })
+    .join('');
+}
+
+function reloadRow(t: TargetState): string {
+  const r = t.reload;
+  if (!r) return '';
+  const when = r.at ? `#${r.count} at ${esc(clock(r.at))}` : 'not yet';
+  const err = r.state === 'error' && r.error ? ` <span class="reason">${esc(r.error)}</span>` : '';
+  return `<dt>reload</dt><dd>${esc(r.kind)} ${badge(r.state)} ${when}${err}</dd>`;
+}
+
+/** the card's information block */
+export function targetInfo(t: TargetView): string {
+  const reason = t.phase === 'error' || t.error ? `<p class="reason" role="alert">${esc(t.error ?? 'error')}</p>` : '';
+  return `${reason}<dl>
+<dt>state</dt><dd>${badge(t.phase, phaseLabel(t))} <span class="muted">${esc(t.namespace)}</span></dd>
+${podRows(t)}${syncRows(t)}${portRows(t)}${reloadRow(t)}
+<dt>logs</dt><dd>${badge(t.logs.state)} ${t.logs.lines} lines</dd>
+</dl>`;
+}
+
+export function deployRows(deploys: readonly DeployRecord[] | undefined): string {
+  if (!deploys?.length) return '';
+  return deploys
+    .slice(-20)
+    .reverse()
+    .map(
+      (d) =>
+        `<li class="${d.state === 'error' ? 'error' : ''}"><time>${esc(clock(d.at))}</time>deploy ${esc(d.apps.join(', '))} ${badge(d.state)}${d.ms ? ` ${ms(d.ms)}` : ''}${d.error ? ` ${esc(d.error)}` : ''}</li>`,
+    )
+    .join('');
+}

@@ -1,0 +1,269 @@
+// The dashboard server of a dev session: 127.0.0.1 only, a random token, the page's assets, and
+// one Server-Sent Events channel carrying the session store's state, a history of its changes and
+// the log lines. The page reads nothing else and never talks to the cluster; the buttons call the
+// session's actions through POST /api/actions/<action>.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LogLine } from '../dev/logs.ts';
+import type { SessionState, SessionStore } from '../dev/store.ts';
+import { redact, redactValue } from '../log/redact.ts';
+import { pageAssets } from './assets.ts';
+import { authorize, cookieName, newToken } from './auth.ts';
+import { LogBuffer, type WireLine } from './log-buffer.ts';
+
+export const ACTIONS = ['resync', 'restart', 'rebuild', 'purge'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+/** What the buttons do; an absent action shows as unavailable. Each takes a dev target name. */
+export type DashboardActions = Partial<Record<ActionName, (target: string) => unknown>>;
+
+export interface DashboardOptions {
+  store: SessionStore;
+  actions?: DashboardActions;
+  /** dev target → app, to group targets per app */
+  apps?: Record<string, string>;
+  /** default: a free port */
+  port?: number;
+  /** default: a random one */
+  token?: string;
+  /** log lines kept for pages that connect later (default 100,000) */
+  logCapacity?: number;
+  /** entries kept in the change history (default 2,000) */
+  historyCapacity?: number;
+}
+
+export interface HistoryEntry {
+  at: number;
+  text: string;
+  /** the target the entry is about, when it is about one */
+  target?: string;
+  level?: 'error' | 'action';
+}
+
+export interface Dashboard {
+  /** http://127.0.0.1:<port>/?token=<token> */
+  url: string;
+  port: number;
+  token: string;
+  /** hands a log line of the session to the dashboard */
+  log(line: LogLine): void;
+  /** a session notice (rebuilds, redeploys, wake-ups) for the history */
+  notice(message: string): void;
+  close(): Promise<void>;
+}
+
+const FLUSH_MS = 50;
+const BACKLOG_CHUNK = 5_000;
+/** a page that stops reading is dropped (it reconnects and gets the backlog) rather than buffered forever */
+const MAX_CLIENT_BUFFER = 32 * 1024 * 1024;
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function targetOf(change: string, state: Readonly<SessionState>): string | undefined {
+  const colon = change.indexOf(': ');
+  const name = colon > 0 ? change.slice(0, colon) : undefined;
+  return name && state.targets[name] ? name : undefined;
+}
+
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  const token = o.token ?? newToken();
+  const logs = new LogBuffer(o.logCapacity);
+  const history: HistoryEntry[] = [];
+  const historyCapacity = o.historyCapacity ?? 2_000;
+  const clients = new Set<ServerResponse>();
+  let pendingLogs: WireLine[] = [];
+  let pendingHistory: HistoryEntry[] = [];
+  let stateDirty = false;
+  let flushTimer: NodeJS.Timeout | null = null;
+  let port = 0;
+
+  const send = (res: ServerResponse, event: string, data: unknown) => {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (res.writableLength > MAX_CLIENT_BUFFER) {
+      clients.delete(res);
+      res.destroy();
+    }
+  };
+  const broadcast = (event: string, data: unknown) => {
+    for (const c of clients) send(c, event, data);
+  };
+  const flush = () => {
+    flushTimer = null;
+    if (stateDirty) broadcast('state', redactValue(o.store.get()));
+    if (pendingHistory.length) broadcast('history', pendingHistory);
+    if (pendingLogs.length) broadcast('logs', pendingLogs);
+    stateDirty = false;
+    pendingHistory = [];
+    pendingLogs = [];
+  };
+  const schedule = () => {
+    flushTimer ??= setTimeout(flush, FLUSH_MS);
+  };
+  const remember = (entry: HistoryEntry) => {
+    entry.text = redact(entry.text);
+    history.push(entry);
+    if (history.length > historyCapacity) history.splice(0, history.length - historyCapacity);
+    pendingHistory.push(entry);
+    schedule();
+  };
+
+  const unsubscribe = o.store.subscribe((state, change) => {
+    stateDirty = true;
+    const target = targetOf(change, state);
+    const error = /(^|: )error\b|failed/.test(change);
+    remember({ at: Date.now(), text: change, ...(target ? { target } : {}), ...(error ? { level: 'error' } : {}) });
+  });
+
+  const hello = () => ({
+    actions: ACTIONS.filter((a) => typeof o.actions?.[a] === 'function'),
+    apps: o.apps ?? {},
+    logCapacity: o.logCapacity ?? 100_000,
+  });
+
+  const events = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+    });
+    res.write('retry: 1000\n\n');
+    send(res, 'hello', hello());
+    send(res, 'state', redactValue(o.store.get()));
+    send(res, 'history', history);
+    const backlog = logs.since(0);
+    for (let i = 0; i < backlog.length; i += BACKLOG_CHUNK) send(res, 'logs', backlog.slice(i, i + BACKLOG_CHUNK));
+    clients.add(res);
+    req.on('close', () => clients.delete(res));
+  };
+
+  const action = async (name: string, req: IncomingMessage, res: ServerResponse) => {
+    const fn = (ACTIONS as readonly string[]).includes(name) ? o.actions?.[name as ActionName] : undefined;
+    if (!fn) return json(res, 404, { error: `no action "${name}" in this session` });
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      return json(res, 415, { error: 'send a JSON body {"target": "<dev target>"}' });
+    let body: { target?: unknown };
+    try {
+      body = JSON.parse(await readBody(req)) as { target?: unknown };
+    } catch {
+      return json(res, 400, { error: 'the body is not JSON' });
+    }
+    const target = typeof body.target === 'string' ? body.target : '';
+    if (!o.store.get().targets[target])
+      return json(res, 404, {
+        error: `no dev target "${target}" in this session`,
+        targets: Object.keys(o.store.get().targets),
+      });
+    remember({ at: Date.now(), text: `${target}: ${name} requested`, target, level: 'action' });
+    try {
+      await fn(target);
+      remember({ at: Date.now(), text: `${target}: ${name} done`, target, level: 'action' });
+      json(res, 200, { ok: true });
+    } catch (error) {
+      const message = redact((error as Error).message);
+      remember({ at: Date.now(), text: `${target}: ${name} failed: ${message}`, target, level: 'error' });
+      json(res, 500, { error: message });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const verdict = authorize(req, url, token, port);
+    if (!verdict.ok) {
+      res.writeHead(verdict.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(
+        `${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.reason}. Open the URL that \`kloop dev --ui\` or \`kloop ui\` printed (it carries ?token=).\n`,
+      );
+      return;
+    }
+    if (verdict.viaQuery) {
+      // trade the token for a cookie and drop it from the address bar and history
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        ...SECURITY_HEADERS,
+        'set-cookie': `${cookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`,
+        location: `${url.pathname}${url.search}`,
+      });
+      res.end();
+      return;
+    }
+    if (req.method === 'POST' && url.pathname.startsWith('/api/actions/')) {
+      void action(decodeURIComponent(url.pathname.slice('/api/actions/'.length)), req, res);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not allowed` });
+    if (url.pathname === '/events') return events(req, res);
+    if (url.pathname === '/api/state') return json(res, 200, { ...hello(), state: redactValue(o.store.get()) });
+    const a = pageAssets().get(url.pathname);
+    if (!a) return json(res, 404, { error: `nothing at ${url.pathname}` });
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': a.type,
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      vary: 'accept-encoding',
+    });
+    res.end(req.method === 'HEAD' ? undefined : gzip ? a.gzip : a.body);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const heartbeat = setInterval(() => {
+    for (const c of clients) c.write(': keep-alive\n\n');
+  }, 15_000);
+  heartbeat.unref();
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    log(line) {
+      pendingLogs.push(logs.push({ ...line, text: redact(line.text) }));
+      schedule();
+    },
+    notice(message) {
+      remember({ at: Date.now(), text: message, ...(/failed|error/.test(message) ? { level: 'error' } : {}) });
+    },
+    async close() {
+      unsubscribe();
+      clearInterval(heartbeat);
+      if (flushTimer) clearTimeout(flushTimer);
+      for (const c of clients) c.end();
+      clients.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      text += c;
+      if (text.length > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+      }
+    });
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+}

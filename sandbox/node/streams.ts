@@ -9,7 +9,7 @@ import type { Engine } from './docker/engine.ts';
 import { attachMain, startExec } from './docker/process.ts';
 import { badRequest, NodeApiError, podNotFound } from './errors.ts';
 import type { Kubelet } from './kubelet.ts';
-import type { ContainerRecord } from './pod-worker.ts';
+import type { ContainerRecord } from './containers.ts';
 import { PODS, type Pod } from './types.ts';
 
 interface Located {

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubeObject } from '../../../sandbox/contract.ts';
+import { flatten, fromFieldsV1, toFieldsV1 } from '../../../sandbox/patch/fields.ts';
+import { recordUpdate, serverSideApply } from '../../../sandbox/patch/managed.ts';
+
+const applied = (replicas: number, image = 'app:1'): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', labels: { app: 'web' } },
+  spec: { replicas, template: { spec: { containers: [{ name: 'c', image }] } } },
+});
+
+test('FieldsV1 of an applied Deployment, keyed by container name', () => {
+  const fields = toFieldsV1(flatten(applied(2), true, false).keys());
+  assert.deepEqual(fields, {
+    'f:metadata': { 'f:labels': { 'f:app': {} } },
+    'f:spec': {
+      'f:replicas': {},
+      'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:name': {}, 'f:image': {} } } } },
+    },
+  });
+  assert.deepEqual(new Set(fromFieldsV1(fields)), new Set(flatten(applied(2), true, false).keys()));
+});
+
+test('apply creates, then a second manager conflicts unless forced', () => {
+  const created = serverSideApply(undefined, applied(2), 'kubectl', false, true);
+  assert.equal((created.spec as { replicas: number }).replicas, 2);
+  assert.equal(created.metadata.managedFields?.length, 1);
+  assert.throws(() => serverSideApply(created, applied(5), 'helm', false, true), {
+    code: 409,
+    reason: 'Conflict',
+    message: 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas',
+  });
+  assert.throws(() => serverSideApply(created, applied(5, 'app:2'), 'helm', false, true), {
+    message:
+      'Apply failed with 2 conflicts: conflicts with "kubectl":\n- .spec.replicas\n- .spec.template.spec.containers[name="c"].image',
+  });
+  const forced = serverSideApply(created, applied(5), 'helm', true, true);
+  assert.equal((forced.spec as { replicas: number }).replicas, 5);
+  const owners = Object.fromEntries(
+    (forced.metadata.managedFields as Array<{ manager: string; fieldsV1: Record<string, unknown> }>).map((m) => [
+      m.manager,
+      m.fieldsV1,
+    ]),
+  );
+  assert.equal((owners.kubectl as { 'f:spec': Record<string, unknown> })['f:spec']['f:replicas'], undefined);
+  assert.deepEqual((owners.helm as { 'f:spec': Record<string, unknown> })['f:spec']['f:replicas'], {});
+});
+
+test('same values are shared without conflict; fields a manager stops applying are removed', () => {
+  const created = serverSideApply(undefined, applied(2), 'a', false, true);
+  const shared = serverSideApply(created, applied(2), 'b', false, true);
+  assert.equal(shared.metadata.managedFields?.length, 2);
+  const withExtra = serverSideApply(
+    shared,
+    { ...applied(2), metadata: { name: 'web', labels: { app: 'web', extra: 'x' } } },
+    'a',
+    false,
+    true,
+  );
+  assert.deepEqual(withExtra.metadata.labels, { app: 'web', extra: 'x' });
+  const dropped = serverSideApply(withExtra, applied(2), 'a', false, true);
+  assert.deepEqual(dropped.metadata.labels, { app: 'web' });
+});
+
+test('an update takes ownership of what it changed', () => {
+  const created = serverSideApply(undefined, applied(2), 'kubectl', false, true);
+  const scaled = structuredClone(created);
+  (scaled.spec as { replicas: number }).replicas = 3;
+  recordUpdate(created, scaled, 'kubectl-scale', true);
+  const scale = (
+    scaled.metadata.managedFields as Array<{ manager: string; operation: string; fieldsV1: unknown }>
+  ).find((m) => m.manager === 'kubectl-scale');
+  assert.equal(scale?.operation, 'Update');
+  assert.deepEqual(scale?.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+  assert.throws(() => serverSideApply(scaled, applied(2), 'kubectl', false, true), {
+    message: 'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas',
+  });
+});

@@ -63,7 +63,11 @@ export interface Store {
   list(type: ResourceType, namespace: string | undefined, options?: ListOptions): KubeObject[];
   create(type: ResourceType, object: KubeObject, options?: { fieldManager?: string }): KubeObject;
   /** Replaces the object (or only its status when subresource is 'status'); bumps resourceVersion. */
-  update(type: ResourceType, object: KubeObject, options?: { subresource?: 'status'; fieldManager?: string }): KubeObject;
+  update(
+    type: ResourceType,
+    object: KubeObject,
+    options?: { subresource?: 'status'; fieldManager?: string },
+  ): KubeObject;
   /**
    * Deletes like the API: pods with a grace period and objects with finalizers are only marked
    * (deletionTimestamp set, MODIFIED event); `gracePeriodSeconds: 0` removes a pod at once.

@@ -106,6 +106,7 @@ async function waitOne(
   const resource = await mapper.resolve(ref);
   const namespace = resource.namespaced ? (ref.namespace ?? client.namespace) : undefined;
   const isPod = ref.group === '' && ref.kind === 'Pod';
+  const isJob = ref.group === 'batch' && ref.kind === 'Job';
   let current: KubeObject | undefined;
   const pods = new Map<string, KubeObject>();
   const watchers: Watcher[] = [];
@@ -136,7 +137,10 @@ async function waitOne(
         lastMessage = state.message;
         options.onProgress?.(ref, state.message, state.ready);
       }
-      const problems = (isPod ? [current] : [...pods.values()]).flatMap(diagnosePod);
+      // A Job retries failed pods: only its Complete/Failed conditions count, and images that will never come.
+      const problems = (isPod ? [current] : [...pods.values()])
+        .flatMap(diagnosePod)
+        .filter((p) => !isJob || p.reason === 'ErrImageNeverPull' || p.reason === 'InvalidImageName');
       if (state.ready && problems.length === 0) {
         if (settleMs === 0) return finish(undefined);
         stable ??= setTimeout(() => finish(undefined), settleMs);
@@ -161,10 +165,12 @@ async function waitOne(
         {
           onList(items) {
             current = items[0] ? { ...items[0], apiVersion: applied.apiVersion, kind: applied.kind } : undefined;
+            if (current) watchPods(current);
             evaluate();
           },
           onEvent(type, obj) {
             current = type === 'DELETED' ? undefined : { ...obj, apiVersion: applied.apiVersion, kind: applied.kind };
+            if (current) watchPods(current);
             evaluate();
           },
           onError(error) {
@@ -174,8 +180,12 @@ async function waitOne(
         { fieldSelector: `metadata.name=${ref.name}` },
       ),
     );
-    const selector = hasPods(applied) && !isPod ? selectorOf(applied) : undefined;
-    if (selector) {
+    // Pods are found by the live object's selector: a Job's is set by the server.
+    let watchingPods = false;
+    function watchPods(live: KubeObject) {
+      const selector = hasPods(applied) && !isPod ? selectorOf(live) : undefined;
+      if (watchingPods || settled || !selector) return;
+      watchingPods = true;
       watchers.push(
         watchCollection(
           client,

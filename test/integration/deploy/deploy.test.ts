@@ -442,6 +442,33 @@ spec:
     assert.notEqual((await p.kubectl('get', 'crd', 'widgets.example.kloop.dev')).code, 0, 'CRD purged');
   });
 
+  it('waits for Jobs: a completed one is ready, a failed one fails with its pods’ logs', async () => {
+    const job = (name: string, command: string) => `apiVersion: batch/v1
+kind: Job
+metadata: { name: ${name} }
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - { name: ${name}, image: "busybox:1.36", imagePullPolicy: Never, command: ["sh", "-c", ${JSON.stringify(command)}] }
+`;
+    const p = project('jobs', {
+      'kloop.yaml':
+        'version: v1\nname: jobs\napps:\n  seed:\n    manifests: [seed.yaml]\n  migrate:\n    manifests: [migrate.yaml]\n',
+      'seed.yaml': job('seed', 'echo seeded'),
+      'migrate.yaml': job('migrate', "echo 'migration 0042 failed: relation users does not exist'; exit 1"),
+    });
+    const r = await p.kloop('deploy', '--skip-build', '--timeout', '60s');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /seed: ready/);
+    assert.match(r.stderr, /job\/migrate in jobs: job failed: BackoffLimitExceeded/);
+    assert.match(r.stderr, /container migrate exited with code 1/);
+    assert.match(r.stderr, /│ migration 0042 failed: relation users does not exist/);
+    assert.equal((await p.kloop('purge')).code, 0);
+  });
+
   it('watches resume after the idle timer drops a silent connection, without missing events', async () => {
     const client = await connect({ kubeconfig: sandbox.kubeconfig, env: {} });
     const p = project('watch', {});

@@ -12,13 +12,17 @@ import type { Credentials } from '../kube/credentials.ts';
 import type { ExitStatus, RemoteProcess } from './sync/process.ts';
 
 export interface Dialer {
-  open(path: string, protocols: string[]): Promise<WebSocket>;
+  /**
+   * `onMessage` is attached before the connection opens: frames that arrive together with the
+   * upgrade response (the port-forward port prefix, a fast command's output) are not lost.
+   */
+  open(path: string, protocols: string[], onMessage: (data: Buffer) => void): Promise<WebSocket>;
 }
 
 export function createDialer(creds: Pick<Credentials, 'server' | 'tls' | 'headers'>): Dialer {
   const base = creds.server.replace(/^http/, 'ws').replace(/\/$/, '');
   return {
-    async open(path, protocols) {
+    async open(path, protocols, onMessage) {
       const headers = await creds.headers();
       const ws = new WebSocket(`${base}${path}`, protocols, {
         headers,
@@ -30,6 +34,7 @@ export function createDialer(creds: Pick<Credentials, 'server' | 'tls' | 'header
         ...(creds.tls.servername ? ({ servername: creds.tls.servername } as object) : {}),
         perMessageDeflate: false,
       });
+      ws.on('message', (data: Buffer) => onMessage(data));
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());
         ws.once('error', (error) => reject(error));
@@ -95,14 +100,12 @@ export async function wsExec(
   if (!options.tty) q.set('stderr', 'true');
   if (options.tty) q.set('tty', 'true');
   const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/exec?${q}`;
-  const ws = await dialer.open(path, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
-  const v5 = ws.protocol === 'v5.channel.k8s.io';
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: NodeJS.WritableStream = options.tty && options.terminal ? options.terminal : stdout;
   let status: ExitStatus | undefined;
-  ws.on('message', (data: Buffer) => {
+  const ws = await dialer.open(path, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], (data) => {
     const payload = data.subarray(1);
     if (data[0] === 1) out.write(payload);
     else if (data[0] === 2) stderr.write(payload);
@@ -114,6 +117,7 @@ export async function wsExec(
       }
     }
   });
+  const v5 = ws.protocol === 'v5.channel.k8s.io';
   // Stdin EOF: v5 closes just the stdin stream, and the exit status still arrives.
   pump(stdin, ws, 0, () => {
     if (ws.readyState !== WebSocket.OPEN) return;
@@ -156,10 +160,10 @@ export async function wsForward(
   onError: (text: string) => void,
 ): Promise<WebSocket> {
   const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/portforward?ports=${port}`;
-  const ws = await dialer.open(path, ['v4.channel.k8s.io']);
   const seenPort = [false, false];
   const errors: Buffer[] = [];
-  ws.on('message', (data: Buffer) => {
+  let early: WebSocket | undefined;
+  const ws = await dialer.open(path, ['v4.channel.k8s.io'], (data) => {
     const ch = data[0]!;
     let payload = data.subarray(1);
     if (ch > 1) return;
@@ -169,12 +173,15 @@ export async function wsForward(
     }
     if (payload.length === 0) return;
     if (ch === 0) {
-      if (!socket.write(payload)) {
-        ws.pause();
-        socket.once('drain', () => ws.resume());
+      // backpressure: stop reading the WebSocket until the local client drained what it got
+      if (!socket.write(payload) && early) {
+        const paused = early;
+        paused.pause();
+        socket.once('drain', () => paused.resume());
       }
     } else errors.push(payload);
   });
+  early = ws;
   ws.on('close', () => {
     const text = Buffer.concat(errors).toString().trim();
     if (text) onError(text);

@@ -1,6 +1,95 @@
+// kloop intercept <target> --port LOCAL[:REMOTE] [--header NAME=VALUE]: the target Service's
+// traffic (or only requests with the header) to a local process, until Ctrl-C restores it.
 import type { GlobalOptions } from '../cli/options.ts';
-import { notImplemented } from './not-implemented.ts';
+import { loadProject } from '../config/load.ts';
+import { openConnection } from '../deploy/deploy.ts';
+import { createDialer } from '../dev/kube-ws.ts';
+import { KloopError } from '../errors.ts';
+import { Intercept, type InterceptState, parseHeader, parsePortSpec } from '../hybrid/intercept.ts';
+import { resolveCredentials } from '../kube/credentials.ts';
+import { log } from '../log/logger.ts';
+import { redact } from '../log/redact.ts';
 
-export async function run(_globals: GlobalOptions): Promise<number> {
-  return notImplemented('intercept', 9);
+export interface InterceptCommandOptions {
+  port: string;
+  header?: string;
+}
+
+export async function run(globals: GlobalOptions, name: string, opts: InterceptCommandOptions): Promise<number> {
+  const { local, remote } = parsePortSpec(opts.port);
+  const header = opts.header ? parseHeader(opts.header) : undefined;
+  const project = await loadProject(globals);
+  const target = project.dev[name];
+  if (!target) {
+    const names = Object.keys(project.dev);
+    throw new KloopError(`no dev target "${name}" in ${project.configFile}`, {
+      hint: names.length ? `dev targets: ${names.join(', ')}` : 'add a dev: section naming the workload and container',
+    });
+  }
+  const { client } = await openConnection(project);
+  const json = globals.output === 'json';
+  const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
+  const notice = (m: string) =>
+    json ? write(JSON.stringify({ type: 'notice', message: m })) : log.info(`kloop: ${m}`);
+  let lastLine = '';
+  const intercept = new Intercept({
+    client,
+    dialer: createDialer(await resolveCredentials({ context: project.cluster.context })),
+    stateDir: project.stateDir,
+    target,
+    local,
+    remote,
+    header,
+    // a stock Node.js image; clusters that cannot pull the default name their own
+    image: process.env.KLOOP_INTERCEPT_IMAGE || undefined,
+    onNotice: notice,
+    onState: (change: string, state: Readonly<InterceptState>) => {
+      if (json) return write(JSON.stringify({ type: 'state', change, state: { intercept: state } }));
+      const line = summary(state);
+      if (line !== lastLine) log.info(`kloop: ${line}`);
+      lastLine = line;
+    },
+  });
+
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.once('SIGHUP', stop);
+  try {
+    await Promise.race([intercept.start(), stopped]);
+    await stopped;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', stop);
+    const again = () =>
+      notice(
+        'still restoring the Service; press Ctrl-C again to abandon (the next kloop intercept or purge restores it)',
+      );
+    process.once('SIGINT', again);
+    try {
+      await intercept.stop();
+    } finally {
+      process.off('SIGINT', again);
+      client.close();
+    }
+  }
+  return 0;
+}
+
+function summary(s: Readonly<InterceptState>): string {
+  const what = `${s.service ?? s.target}${s.port ? `:${s.port}` : ''}${s.header ? ` (requests with ${s.header})` : ''}`;
+  switch (s.phase) {
+    case 'starting':
+      return `starting the intercept of ${what}${s.agent ? ` (agent pod ${s.agent})` : ''}`;
+    case 'intercepting':
+      return `intercepting ${what} → 127.0.0.1:${s.local}${s.tunnels.error ? ` · ${s.tunnels.error}` : ''}`;
+    case 'restoring':
+      return `restoring Service ${s.service ?? ''}`;
+    default:
+      return `restored Service ${s.service ?? ''}; the agent is removed`;
+  }
 }

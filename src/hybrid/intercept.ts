@@ -1,0 +1,373 @@
+// kloop intercept: the target Service's traffic (or only requests with a header) to a local
+// process. Order matters for crash safety: record, create the agent (pod + ConfigMap + shadow
+// Service for the original pods), wait for it and for the first tunnel, and only then switch the
+// Service's selector to the agent. stop() undoes it in reverse; a crash is undone by the next run.
+import { hostname } from 'node:os';
+import type { ResolvedDevTarget } from '../config/project.ts';
+import type { Dialer } from '../dev/kube-ws.ts';
+import { PodTracker } from '../dev/pod-tracker.ts';
+import { KloopError } from '../errors.ts';
+import { ApiError, type KubeClient } from '../kube/client.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { AGENT_CONFIG_ENV, type AgentConfig, type AgentRoute, agentSource } from './agent.ts';
+import { isReadyPod, resolveTargetPort, type ServiceInfo, selects, serviceInfo } from './cluster-view.ts';
+import {
+  addRecord,
+  forget,
+  INTERCEPT_LABEL,
+  type InterceptRecord,
+  ORIGINAL_ANNOTATION,
+  restoreIntercepts,
+  restoreOne,
+} from './intercept-state.ts';
+import { type TunnelStatus, TunnelPool } from './tunnels.ts';
+
+export const DEFAULT_AGENT_IMAGE = 'node:24-slim';
+export const CONTROL_PORT = 47_100;
+
+export interface InterceptOptions {
+  client: KubeClient;
+  dialer: Dialer;
+  stateDir: string;
+  target: ResolvedDevTarget;
+  local: number;
+  /** the Service port; default: the local port, else the Service's only port */
+  remote?: number;
+  header?: { name: string; value: string };
+  image?: string;
+  onNotice(message: string): void;
+  onState(change: string, state: Readonly<InterceptState>): void;
+  podTimeoutMs?: number;
+}
+
+export interface InterceptState {
+  target: string;
+  namespace: string;
+  service?: string;
+  port?: number;
+  local: number;
+  header?: string;
+  agent?: string;
+  phase: 'starting' | 'intercepting' | 'restoring' | 'stopped';
+  tunnels: TunnelStatus;
+}
+
+export function parsePortSpec(spec: string): { local: number; remote?: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(spec.trim());
+  const valid = (n: number) => n > 0 && n < 65536;
+  if (!m || !valid(Number(m[1])) || (m[2] !== undefined && !valid(Number(m[2])))) {
+    throw new KloopError(`--port ${spec}: expected LOCAL or LOCAL:REMOTE (port numbers)`, {
+      hint: 'e.g. --port 3000 (local 3000, Service port 3000) or --port 3000:8080',
+    });
+  }
+  return m[2] === undefined ? { local: Number(m[1]) } : { local: Number(m[1]), remote: Number(m[2]) };
+}
+
+export function parseHeader(spec: string): { name: string; value: string } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(spec.slice(0, eq))) {
+    throw new KloopError(`--header ${spec}: expected NAME=VALUE with an HTTP header name`, {
+      hint: 'e.g. --header x-dev=alice',
+    });
+  }
+  return { name: spec.slice(0, eq), value: spec.slice(eq + 1) };
+}
+
+/** Kubernetes names: at most 63 characters. */
+function objectName(prefix: string, service: string): string {
+  return `${prefix}-${service}`.slice(0, 63).replace(/-+$/, '');
+}
+
+/** The one Service that selects the target's pod and has the port. */
+export function chooseService(
+  targetName: string,
+  services: ServiceInfo[],
+  labels: Record<string, string>,
+  port: number | undefined,
+): { service: ServiceInfo; port: number } {
+  const selecting = services.filter((s) => s.forwardable && selects(s.selector, labels));
+  if (selecting.length === 0) {
+    throw new KloopError(`dev target "${targetName}": no Service selects its pods`, {
+      hint: 'kloop intercept takes over a Service; create one whose selector matches the pods',
+    });
+  }
+  const describe = (s: ServiceInfo) => `${s.name} (ports ${s.ports.map((p) => p.port).join(', ')})`;
+  let candidates = selecting.filter((s) => port === undefined || s.ports.some((p) => p.port === port));
+  if (candidates.length === 0) {
+    throw new KloopError(`dev target "${targetName}": no Service of its pods has port ${port}`, {
+      details: selecting.map(describe),
+      hint: 'name the Service port with --port LOCAL:REMOTE',
+    });
+  }
+  if (candidates.length > 1) candidates = candidates.filter((s) => !s.name.includes('kloop-orig'));
+  if (candidates.length > 1) {
+    throw new KloopError(`dev target "${targetName}": ${candidates.length} Services of its pods have port ${port}`, {
+      details: candidates.map(describe),
+      hint: 'kloop intercept takes over one Service; give the ports distinct numbers or intercept via --port LOCAL:REMOTE',
+    });
+  }
+  const service = candidates[0]!;
+  if (port === undefined) {
+    if (service.ports.length !== 1) {
+      throw new KloopError(`Service ${service.name} has ${service.ports.length} ports: say which one`, {
+        hint: `--port LOCAL:REMOTE with REMOTE one of ${service.ports.map((p) => p.port).join(', ')}`,
+      });
+    }
+    return { service, port: service.ports[0]!.port };
+  }
+  return { service, port };
+}
+
+export class Intercept {
+  private readonly o: InterceptOptions;
+  private readonly state: InterceptState;
+  private record: InterceptRecord | undefined;
+  private pool: TunnelPool | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: InterceptOptions) {
+    this.o = options;
+    this.state = {
+      target: options.target.name,
+      namespace: options.target.namespace,
+      local: options.local,
+      phase: 'starting',
+      tunnels: { idle: 0, active: 0, served: 0 },
+    };
+    if (options.header) this.state.header = `${options.header.name}: ${options.header.value}`;
+  }
+
+  get current(): Readonly<InterceptState> {
+    return this.state;
+  }
+
+  get tunnels(): TunnelPool | undefined {
+    return this.pool;
+  }
+
+  private report(change: string): void {
+    this.o.onState(change, structuredClone(this.state));
+  }
+
+  async start(): Promise<void> {
+    const { client, target } = this.o;
+    const ns = encodeURIComponent(target.namespace);
+    for (const r of await restoreIntercepts(client, this.o.stateDir, { onlyOrphans: true }))
+      this.o.onNotice(`restored Service ${r.service} in ${r.namespace} (left intercepted by an earlier kloop)`);
+
+    // the target's pod: its labels pick the Service, its container ports name the target ports
+    const tracker = new PodTracker(client, target, () => {});
+    let pod: KubeObject;
+    try {
+      await tracker.start();
+      const ref = await tracker.waitForPod(this.o.podTimeoutMs ?? 60_000);
+      pod = await client.request<KubeObject>({ path: `/api/v1/namespaces/${ns}/pods/${encodeURIComponent(ref.pod)}` });
+    } finally {
+      tracker.stop();
+    }
+    const list = await client.request<{ items: KubeObject[] }>({ path: `/api/v1/namespaces/${ns}/services` });
+    const { service, port } = chooseService(
+      target.name,
+      list.items.map(serviceInfo),
+      pod.metadata.labels ?? {},
+      this.o.remote ?? this.o.local,
+    );
+    const svcObj = list.items.find((s) => s.metadata.name === service.name)!;
+    const existing = svcObj.metadata.annotations?.[ORIGINAL_ANNOTATION];
+    if (existing) {
+      throw new KloopError(`Service ${service.name} in ${target.namespace} is already intercepted`, {
+        hint: 'another kloop intercept is running for it (stop it first), or run kloop purge to restore it',
+      });
+    }
+    this.state.service = service.name;
+    this.state.port = port;
+
+    // agent routes: every target port of the Service, the intercepted one to the laptop
+    const agent = objectName('kloop-intercept', service.name);
+    const shadow = objectName('kloop-orig', service.name);
+    const routes = new Map<number, AgentRoute>();
+    const containerPorts: Array<{ name?: string; containerPort: number }> = [];
+    for (const p of service.ports) {
+      if (p.protocol !== 'TCP') continue;
+      const listen = resolveTargetPort(pod, p.targetPort);
+      if (listen === undefined) {
+        throw new KloopError(
+          `Service ${service.name}: target port "${p.targetPort}" is not a port of pod ${pod.metadata.name}`,
+        );
+      }
+      const intercept = p.port === port;
+      const prev = routes.get(listen);
+      routes.set(listen, {
+        listen,
+        upstream: { host: shadow, port: p.port },
+        intercept: intercept || Boolean(prev?.intercept),
+        ...(this.o.header && (intercept || prev?.intercept) ? { header: this.o.header } : {}),
+      });
+      if (!containerPorts.some((c) => c.containerPort === listen))
+        containerPorts.push({
+          ...(typeof p.targetPort === 'string' ? { name: p.targetPort } : {}),
+          containerPort: listen,
+        });
+    }
+    const interceptedPort = [...routes.values()].find((r) => r.intercept)!.listen;
+    if (interceptedPort === CONTROL_PORT)
+      throw new KloopError(`port ${CONTROL_PORT} is the agent's own; it cannot be intercepted`);
+
+    this.record = {
+      namespace: target.namespace,
+      service: service.name,
+      originalSelector: service.selector,
+      agent,
+      shadow,
+      pid: process.pid,
+      host: hostname(),
+      at: new Date().toISOString(),
+    };
+    await addRecord(this.o.stateDir, this.record);
+
+    const labels = { 'app.kubernetes.io/managed-by': 'kloop', [INTERCEPT_LABEL]: service.name };
+    const config: AgentConfig = { control: CONTROL_PORT, routes: [...routes.values()], tunnelWaitMs: 10_000 };
+    await this.create(`/api/v1/namespaces/${ns}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: agent, labels },
+      data: { 'agent.cjs': agentSource() },
+    });
+    await this.create(`/api/v1/namespaces/${ns}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: shadow, labels },
+      spec: {
+        selector: service.selector,
+        ports: svcObj.spec.ports.map((p: Record<string, unknown>) => ({
+          ...(p.name ? { name: p.name } : {}),
+          port: p.port,
+          targetPort: p.targetPort ?? p.port,
+          protocol: p.protocol ?? 'TCP',
+        })),
+      },
+    });
+    const image = this.o.image ?? DEFAULT_AGENT_IMAGE;
+    await this.create(`/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: agent, labels },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'agent',
+            image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['node', '/kloop/agent.cjs'],
+            env: [{ name: AGENT_CONFIG_ENV, value: JSON.stringify(config) }],
+            ports: [...containerPorts, { name: 'kloop-control', containerPort: CONTROL_PORT }],
+            readinessProbe: { tcpSocket: { port: CONTROL_PORT }, periodSeconds: 1 },
+            securityContext: { privileged: false, allowPrivilegeEscalation: false },
+            volumeMounts: [{ name: 'agent', mountPath: '/kloop', readOnly: true }],
+          },
+        ],
+        volumes: [{ name: 'agent', configMap: { name: agent } }],
+      },
+    });
+    this.state.agent = agent;
+    this.report('agent created');
+    await this.waitReady(agent, image);
+
+    this.pool = new TunnelPool({
+      dialer: this.o.dialer,
+      namespace: target.namespace,
+      pod: agent,
+      control: CONTROL_PORT,
+      localPorts: new Map([[interceptedPort, this.o.local]]),
+      onNotice: this.o.onNotice,
+      onStatus: (s) => {
+        this.state.tunnels = s;
+        this.report('tunnels');
+      },
+    });
+    this.pool.start();
+    await this.pool.ready();
+
+    // the switch: recorded in the Service itself too, in the same patch
+    await client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${ns}/services/${encodeURIComponent(service.name)}`,
+      query: { fieldManager: 'kloop' },
+      contentType: 'application/json-patch+json',
+      body: [
+        { op: 'test', path: '/spec/selector', value: service.selector },
+        ...(svcObj.metadata.annotations ? [] : [{ op: 'add', path: '/metadata/annotations', value: {} }]),
+        {
+          op: 'add',
+          path: `/metadata/annotations/${ORIGINAL_ANNOTATION.replace(/\//g, '~1')}`,
+          value: JSON.stringify(service.selector),
+        },
+        { op: 'replace', path: '/spec/selector', value: { [INTERCEPT_LABEL]: service.name } },
+      ],
+    });
+    this.state.phase = 'intercepting';
+    this.report('intercepting');
+  }
+
+  private async create(collection: string, body: KubeObject): Promise<void> {
+    try {
+      await this.o.client.request({ method: 'POST', path: collection, body });
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 409)) throw error;
+      // a leftover of an intercept nobody recorded: replace it
+      await this.o.client
+        .request({ method: 'DELETE', path: `${collection}/${body.metadata.name}`, query: { gracePeriodSeconds: 0 } })
+        .catch(() => {});
+      for (let i = 0; i < 50; i++) {
+        try {
+          await this.o.client.request({ method: 'POST', path: collection, body });
+          return;
+        } catch (e) {
+          if (!(e instanceof ApiError && e.code === 409)) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      throw error;
+    }
+  }
+
+  private async waitReady(name: string, image: string): Promise<void> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(this.o.target.namespace)}/pods/${encodeURIComponent(name)}`;
+    const deadline = Date.now() + (this.o.podTimeoutMs ?? 60_000);
+    let pod: KubeObject | undefined;
+    while (Date.now() < deadline) {
+      pod = await this.o.client.request<KubeObject>({ path });
+      if (isReadyPod(pod)) return;
+      const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+      if (waiting && /ErrImage|ImagePull|InvalidImageName/.test(waiting.reason ?? '')) {
+        throw new KloopError(`the intercept agent cannot start: image ${image}: ${waiting.reason}`, {
+          details: waiting.message ? [waiting.message] : [],
+          hint: 'the agent runs on a stock Node.js image; set KLOOP_INTERCEPT_IMAGE to one the cluster can pull (node >= 18)',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const status = pod?.status?.containerStatuses?.[0]?.state;
+    throw new KloopError(`the intercept agent pod ${name} did not become ready`, {
+      details: [JSON.stringify(status ?? pod?.status?.phase ?? 'no status')],
+      hint: `kubectl logs ${name} -n ${this.o.target.namespace}`,
+    });
+  }
+
+  /** Restores the Service and removes the agent (idempotent). */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state.phase = 'restoring';
+      this.report('restoring');
+      await this.pool?.close();
+      if (this.record) {
+        await restoreOne(this.o.client, this.record);
+        await forget(this.o.stateDir, this.record);
+      }
+      this.state.phase = 'stopped';
+      this.report('stopped');
+    })();
+    return this.stopping;
+  }
+}

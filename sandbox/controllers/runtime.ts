@@ -99,13 +99,16 @@ export function isActivePod(pod: KubeObject): boolean {
   return !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-/** JSON with sorted keys, to compare templates whatever order their fields were written in. */
+/**
+ * JSON with sorted keys and without nulls, to compare templates semantically: `kubectl rollout
+ * undo` sends a template carrying `creationTimestamp: null`, which means the same as none.
+ */
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
       .sort()
-      .filter((k) => (value as Obj)[k] !== undefined)
+      .filter((k) => (value as Obj)[k] !== undefined && (value as Obj)[k] !== null)
       .map((k) => `${JSON.stringify(k)}:${canonical((value as Obj)[k])}`)
       .join(',')}}`;
   }

@@ -106,6 +106,17 @@ describe('a Deployment behind a Service', () => {
     for (const p of live) assert.deepEqual(p.spec.containers[0].env, [{ name: 'COLOUR', value: 'blue' }]);
   });
 
+  test('rollout undo brings the previous ReplicaSet back as the newest revision', async () => {
+    await sb.kubectl(['rollout', 'undo', 'deployment/web']);
+    await sb.kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const history = (await sb.kubectl(['rollout', 'history', 'deployment/web'])).stdout;
+    assert.match(history, /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/);
+    const env = (await sb.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].env}']))
+      .stdout;
+    assert.equal(env, '');
+    assert.equal((await sb.kubectl(['get', 'rs', '-l', 'app=web', '-o', 'name'])).stdout.trim().split('\n').length, 2);
+  });
+
   test('exec -i passes stdin and the exit code', async () => {
     const ok = await sb.kubectl(['exec', '-i', 'deploy/web', '--', 'sh', '-c', 'cat; echo done >&2'], {
       input: 'from stdin\n',

@@ -196,7 +196,10 @@ export function buildProgram(): Command {
 
   program
     .command('ui')
-    .description('open the browser dashboard of the running dev session')
+    .argument('[action]', 'resync, restart, rebuild or purge: ask the running session to act on a dev target')
+    .argument('[target]', 'the dev target the action is for')
+    .description('open the browser dashboard of the running dev session, or run one of its actions')
+    .option('--no-open', 'print the URL without opening a browser')
     .action(run(lazy('ui')));
 
   program

@@ -6,10 +6,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LogLine } from '../dev/logs.ts';
 import type { SessionState, SessionStore } from '../dev/store.ts';
+import { KloopError } from '../errors.ts';
 import { redact, redactValue } from '../log/redact.ts';
 import { pageAssets } from './assets.ts';
 import { authorize, cookieName, newToken } from './auth.ts';
 import { LogBuffer, type WireLine } from './log-buffer.ts';
+import { removeDashboardRecord, writeDashboardRecord } from './session-file.ts';
 
 export const ACTIONS = ['resync', 'restart', 'rebuild', 'purge'] as const;
 export type ActionName = (typeof ACTIONS)[number];
@@ -30,6 +32,8 @@ export interface DashboardOptions {
   logCapacity?: number;
   /** entries kept in the change history (default 2,000) */
   historyCapacity?: number;
+  /** the project's .kloop/: the URL is written there for `kloop ui` while the dashboard runs */
+  stateDir?: string;
 }
 
 export interface HistoryEntry {
@@ -212,20 +216,42 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new KloopError(`port ${o.port} on 127.0.0.1 is in use: the dashboard cannot listen there`, {
+              hint: 'pick another port, or leave the port out to get a free one',
+            })
+          : error,
+      ),
+    );
+    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
   const heartbeat = setInterval(() => {
     for (const c of clients) c.write(': keep-alive\n\n');
   }, 15_000);
   heartbeat.unref();
+  const url = `http://127.0.0.1:${port}/?token=${token}`;
+  if (o.stateDir) {
+    const record = {
+      url,
+      port,
+      token,
+      pid: process.pid,
+      project: o.store.get().project,
+      startedAt: new Date().toISOString(),
+    };
+    await writeDashboardRecord(o.stateDir, record).catch(async (error: Error) => {
+      await new Promise((resolve) => server.close(resolve));
+      throw new KloopError(`could not write the dashboard's address into ${o.stateDir}: ${error.message}`, {
+        hint: 'check that the project directory is writable',
+      });
+    });
+  }
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url,
     port,
     token,
     log(line) {
@@ -243,6 +269,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       clients.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (o.stateDir) await removeDashboardRecord(o.stateDir, token).catch(() => {});
     },
   };
 }

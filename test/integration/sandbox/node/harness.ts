@@ -124,3 +124,18 @@ export async function run(h: Harness, podName: string, container: string, comman
   const exitCode = await proc.exited;
   return { exitCode, stdout: await out, stderr: await err };
 }
+
+export const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  image: 'busybox:1.36',
+  command: ['sleep', '3600'],
+  ...extra,
+});
+
+/** Waits until the pod is Running with every container running. */
+export function runningPod(h: Harness, name: string): Promise<Pod> {
+  return waitFor(`${name} running`, () => {
+    const p = getPod(h, name);
+    return p?.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state.running) ? p : undefined;
+  });
+}

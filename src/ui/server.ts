@@ -131,6 +131,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
 
   const events = (req: IncomingMessage, res: ServerResponse) => {
+    // what is queued goes out first, so the backlog below does not repeat it to this client
+    if (flushTimer) {
+      clearTimeout(flushTimer);
+      flush();
+    }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',

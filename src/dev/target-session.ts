@@ -94,6 +94,7 @@ export class TargetSession {
         from: path.resolve(this.o.root, sync.from),
         to: sync.to,
         exclude: sync.exclude,
+        download: sync.download,
         rebuild: t.rebuild,
         connect: async () => execConnector(this.o.dialer, await this.tracker.waitForPod(60_000)),
         onStatus: (status) =>

@@ -3,7 +3,8 @@
 // breaks (pod replaced, connection dropped, laptop asleep) it reconnects with back-off and
 // repeats the initial sync, which also carries every edit made meanwhile.
 import { SyncAgent } from './agent.ts';
-import { createFilter, type LocalEntry, type PathFilter, walkLocal } from './local-tree.ts';
+import { deleteLocal, downloadCandidates, fetchInto, planDownload } from './download.ts';
+import { createFilter, type LocalEntry, type PathFilter, statLocal, walkLocal } from './local-tree.ts';
 import { checkRemoteRoot, isWithin, normalizeRelative, shQuote } from './paths.ts';
 import { hasAncestorIn, type ModelEntry, type Plan, planBatch, toModel } from './plan.ts';
 import type { Connector } from './process.ts';
@@ -25,6 +26,9 @@ export interface SyncStatus {
   lastBatch?: { at: string; uploaded: number; deleted: number; bytes: number; ms: number };
   rejected?: string[];
   reconnects: number;
+  /** download direction: paths changed on both sides (local won), most recent last */
+  conflicts?: string[];
+  downloaded?: number;
 }
 
 export interface AppliedBatch {
@@ -50,6 +54,10 @@ export interface SyncOptions {
   debounceMs?: number;
   /** false: only the initial sync (kloop dev with watching off, and the benchmark's baseline) */
   watch?: boolean;
+  /** also bring changes made in the container back (local wins on conflicts) */
+  download?: boolean;
+  /** how often the container is listed for the download direction (ms) */
+  downloadIntervalMs?: number;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
@@ -61,6 +69,8 @@ export class SyncEngine {
   private readonly dirty = new Set<string>();
   private readonly rebuildPaths = new Set<string>();
   private agent: SyncAgent | null = null;
+  private connector: Connector | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
   private watcher: TreeWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
@@ -107,6 +117,7 @@ export class SyncEngine {
     this.watcher = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
     await this.agent?.close();
     this.agent = null;
     this.setState('stopped');
@@ -189,13 +200,73 @@ export class SyncEngine {
       this.busy = false;
     }
     if (this.dirty.size || this.needFull) this.schedule();
-    else for (const w of this.idleWaiters.splice(0)) w();
+    else {
+      for (const w of this.idleWaiters.splice(0)) w();
+      this.schedulePoll();
+    }
+  }
+
+  private schedulePoll(): void {
+    if (!this.options.download || this.stopped || this.pollTimer) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      void this.poll();
+    }, this.options.downloadIntervalMs ?? 3000);
+  }
+
+  /** One round of the download direction (only while idle: uploads go first). */
+  private async poll(): Promise<void> {
+    if (this.busy || this.stopped) {
+      this.schedulePoll();
+      return;
+    }
+    if (this.dirty.size || this.needFull || !this.agent?.alive || !this.connector) {
+      this.needFull ||= !this.agent?.alive;
+      this.schedule();
+      return;
+    }
+    this.busy = true;
+    try {
+      const remote = (await this.agent.list()).flatMap((r) => {
+        const p = normalizeRelative(r.path);
+        return p && !this.excludedWithParents(p, r.type === 'dir') ? [{ ...r, path: p }] : [];
+      });
+      const candidates = downloadCandidates(remote, this.model);
+      if (candidates.length) {
+        const local = new Map<string, LocalEntry | null>();
+        await Promise.all(candidates.map(async (p) => local.set(p, await statLocal(this.options.from, p))));
+        const plan = planDownload(remote, this.model, local, this.dirty);
+        const written = await fetchInto(this.connector, this.options.to, this.options.from, plan.fetch);
+        await deleteLocal(this.options.from, plan.deleteLocal);
+        for (const d of plan.deleteLocal) for (const p of this.model.keys()) if (isWithin(p, d)) this.model.delete(p);
+        for (const p of written) {
+          const e = await statLocal(this.options.from, p);
+          if (e) this.model.set(p, toModel(e));
+        }
+        if (plan.conflicts.length) {
+          this.status.conflicts = [...(this.status.conflicts ?? []), ...plan.conflicts].slice(-20);
+          for (const p of plan.conflicts) this.dirty.add(p);
+        }
+        this.status.downloaded = (this.status.downloaded ?? 0) + written.length + plan.deleteLocal.length;
+        if (written.length || plan.deleteLocal.length || plan.conflicts.length) this.setState('in-sync');
+      }
+    } catch (error) {
+      if (!this.stopped)
+        this.setState(this.agent?.alive ? 'error' : 'reconnecting', `download: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+    if (this.dirty.size || this.needFull || !this.agent?.alive) {
+      this.needFull ||= !this.agent?.alive;
+      this.schedule();
+    } else this.schedulePoll();
   }
 
   private async connect(): Promise<void> {
     this.setState(this.status.reconnects > 0 ? 'reconnecting' : 'connecting', this.status.error);
     const connector = await this.options.connect();
     const agent = await SyncAgent.start(connector, this.options.to);
+    this.connector = connector;
     agent.exited.then(() => {
       if (this.agent !== agent) return;
       this.agent = null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -130,6 +130,43 @@ describe('sync engine against a busybox container', { skip: haveDocker ? false :
     );
     assert.ok(e.status.reconnects >= 1);
     assert.equal(e.status.state, 'in-sync');
+  });
+
+  test('download: container changes come back; on a conflict the local side wins', async () => {
+    const from = path.join(tmp, 'download');
+    await mkdir(from);
+    await writeFile(path.join(from, 'both.txt'), 'original');
+    await writeFile(path.join(from, 'keep.txt'), 'keep');
+    const e = new SyncEngine({
+      from,
+      to: '/app/download',
+      exclude: ['*.log'],
+      download: true,
+      downloadIntervalMs: 100,
+      watch: false, // local edits are seen only by the download round: a deterministic conflict
+      connect: async () => dockerConnector(container),
+    });
+    engines.push(e);
+    await e.start();
+    await sh(
+      container,
+      'cd /app/download && mkdir -p made/here && echo remote > made/here/new.txt && chmod 750 made/here/new.txt && rm keep.txt && echo remote-side > both.txt && echo noise > app.log',
+    );
+    await writeFile(path.join(from, 'both.txt'), 'local edit, newer than the last sync');
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !(e.status.downloaded && e.status.conflicts?.length)) await delay(50);
+    await delay(300);
+    await e.idle();
+    assert.equal(await readFile(path.join(from, 'made/here/new.txt'), 'utf8'), 'remote\n');
+    assert.equal((await stat(path.join(from, 'made/here/new.txt'))).mode & 0o777, 0o750);
+    await assert.rejects(stat(path.join(from, 'keep.txt')), 'deleted in the container, deleted locally');
+    await assert.rejects(stat(path.join(from, 'app.log')), 'excluded files are not downloaded');
+    assert.deepEqual(e.status.conflicts, ['both.txt']);
+    assert.equal(await readFile(path.join(from, 'both.txt'), 'utf8'), 'local edit, newer than the last sync');
+    assert.equal((await sh(container, 'cat /app/download/both.txt')).trim(), 'local edit, newer than the last sync');
+    const uploadedBefore = e.status.lastBatch?.uploaded;
+    await delay(400);
+    assert.equal(e.status.lastBatch?.uploaded, uploadedBefore, 'downloaded files are not uploaded back');
   });
 
   test('the target directory must be absolute and not the container root', () => {

@@ -3,10 +3,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { ServerInfo } from './main.ts';
 
 const CONTEXT = 'kloop-sandbox';
@@ -16,6 +17,11 @@ const usage = `usage:
   kloop-sandbox status --kubeconfig FILE          print whether it is up`;
 
 class UserError extends Error {}
+
+// yaml is needed only to merge into an existing kubeconfig; JSON is valid YAML for writing.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
+const stringifyYaml = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 export function stateDirOf(kubeconfig: string): string {
   return `${resolve(kubeconfig)}.sandbox`;
@@ -143,6 +149,8 @@ async function up(kubeconfig: string, port: number): Promise<void> {
   const child = spawn(process.execPath, [mainScript(), '--state-dir', stateDir, '--port', String(port)], {
     detached: true,
     stdio: ['ignore', out, out],
+    // Node's compile cache makes a warm start several times faster (type stripping included).
+    env: { NODE_COMPILE_CACHE: join(tmpdir(), 'kloop-sandbox-compile-cache'), ...process.env },
   });
   let exited: number | null | undefined;
   child.on('exit', (code) => {

@@ -15,7 +15,7 @@ import { workloadControllers } from './controllers/workloads.ts';
 import { createDockerNode } from './node/index.ts';
 import { createAdmission } from './server/admission.ts';
 import { bootstrap } from './server/bootstrap.ts';
-import { startApiServer } from './server/http.ts';
+import { loadStreaming, startApiServer } from './server/http.ts';
 import { Registry } from './server/resources.ts';
 import { ensureTls } from './server/tls.ts';
 import { MemoryStore } from './store/store.ts';
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   const instance = values.instance ?? randomBytes(4).toString('hex');
   const log = (message: string) => console.log(`${new Date().toISOString()} ${message}`);
 
-  const tls = ensureTls(join(stateDir, 'tls'));
+  const tls = await ensureTls(join(stateDir, 'tls'));
   const tokenFile = join(stateDir, 'token');
   if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString('hex'), { mode: 0o600 });
   const token = readFileSync(tokenFile, 'utf8').trim();
@@ -108,6 +108,8 @@ export async function main(argv: string[]): Promise<void> {
     rmSync(infoFile, { force: true });
     process.exit(0);
   };
+  // Warm the lazily loaded streaming code now that the server answers.
+  void loadStreaming();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -1,8 +1,12 @@
 // Request bodies: JSON, YAML (apply configurations may be YAML) and protobuf.
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ApiError, badRequest } from './errors.ts';
 import { decodeProtobuf } from './protobuf.ts';
+
+// yaml costs startup time and is only needed for YAML bodies: loaded on first use.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -40,8 +44,17 @@ export function parseJson(body: Buffer): Record<string, unknown> {
 }
 
 export function parseYamlBody(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8');
+  // Apply bodies are usually JSON (kubectl sends JSON as apply-patch+yaml).
+  if (/^\s*\{/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not JSON after all: YAML below
+    }
+  }
   try {
-    return parseYaml(body.toString('utf8')) as Record<string, unknown>;
+    return parseYaml(text) as Record<string, unknown>;
   } catch (error) {
     throw badRequest(`error decoding YAML: ${(error as Error).message}`);
   }

@@ -6,7 +6,6 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Node } from '../contract.ts';
 import type { MemoryStore } from '../store/store.ts';
 import { handleLog } from '../streaming/logs.ts';
-import { handleUpgrade } from '../streaming/upgrade.ts';
 import {
   AGGREGATED_CONTENT_TYPE,
   aggregatedCore,
@@ -37,6 +36,13 @@ export interface ApiServer {
   server: Server;
   port: number;
   close(): Promise<void>;
+}
+
+// ws and spdy-transport cost startup time; they load on the first upgrade (or right after startup).
+let streaming: Promise<typeof import('../streaming/upgrade.ts')> | undefined;
+export function loadStreaming(): Promise<typeof import('../streaming/upgrade.ts')> {
+  streaming ??= import('../streaming/upgrade.ts');
+  return streaming;
 }
 
 const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -141,7 +147,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       return;
     }
-    handleUpgrade(store, node, req, socket, head, log);
+    loadStreaming().then(
+      ({ handleUpgrade }) => handleUpgrade(store, node, req, socket, head, log),
+      (error) => {
+        log(`streaming: ${(error as Error).stack}`);
+        socket.destroy();
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

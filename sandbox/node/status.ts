@@ -96,6 +96,8 @@ export function podStatus(pod: Pod, view: PodView, now: string): PodStatus {
   const status: PodStatus = {
     phase,
     conditions: [
+      // The pod's sandbox (network namespace) exists: kubelet 1.29+ reports this first.
+      condition(previous, 'PodReadyToStartContainers', !!view.podIP, now),
       condition(
         previous,
         'Initialized',

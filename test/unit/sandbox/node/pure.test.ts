@@ -59,22 +59,24 @@ test('phase follows the kubelet: pending while waiting, running, and terminal pe
 
 test('conditions keep their lastTransitionTime until their status changes', () => {
   const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] } } as Pod;
-  const first = podStatus(pod, view([{ ...running, ready: false }]), 'T1');
+  const first = podStatus(pod, view([{ ...running, ready: false }], { podIP: '10.1.0.2' }), 'T1');
   assert.deepEqual(
     first.conditions.map((c) => [c.type, c.status, c.lastTransitionTime]),
     [
+      ['PodReadyToStartContainers', 'True', 'T1'],
       ['Initialized', 'True', 'T1'],
       ['Ready', 'False', 'T1'],
       ['ContainersReady', 'False', 'T1'],
       ['PodScheduled', 'True', 'T1'],
     ],
   );
-  assert.equal(first.conditions[1]!.reason, 'ContainersNotReady');
-  assert.equal(first.conditions[1]!.message, 'containers with unready status: [c]');
-  const second = podStatus({ ...pod, status: first }, view([running]), 'T2');
+  assert.equal(first.conditions[2]!.reason, 'ContainersNotReady');
+  assert.equal(first.conditions[2]!.message, 'containers with unready status: [c]');
+  const second = podStatus({ ...pod, status: first }, view([running], { podIP: '10.1.0.2' }), 'T2');
   assert.deepEqual(
     second.conditions.map((c) => [c.type, c.status, c.lastTransitionTime]),
     [
+      ['PodReadyToStartContainers', 'True', 'T1'],
       ['Initialized', 'True', 'T1'],
       ['Ready', 'True', 'T2'],
       ['ContainersReady', 'True', 'T2'],

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -277,5 +278,17 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
     again.child.kill('SIGINT');
     assert.equal(await again.exited, 0, again.stderr());
     assert.deepEqual((await command()).spec.template.spec.containers[0].command, ['sh', '-c', COMMAND]);
+
+    // a busy local port: one clear error, exit 1, nothing left patched
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      const busy = await runKloop(dir, sandbox.kubeconfig, ['dev', '--skip-deploy']);
+      assert.equal(busy.code, 1, busy.stderr);
+      assert.match(busy.stderr, new RegExp(`dev target "web": local port ${port} is already in use`));
+      assert.deepEqual((await command()).spec.template.spec.containers[0].command, ['sh', '-c', COMMAND]);
+    } finally {
+      blocker.close();
+    }
   });
 });

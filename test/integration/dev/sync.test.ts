@@ -169,6 +169,28 @@ describe('sync engine against a busybox container', { skip: haveDocker ? false :
     assert.equal(e.status.lastBatch?.uploaded, uploadedBefore, 'downloaded files are not uploaded back');
   });
 
+  test('rebuild globs are reported for a rebuild and never synced', async () => {
+    const from = path.join(tmp, 'rebuild');
+    await mkdir(from);
+    const asked: string[][] = [];
+    const e = new SyncEngine({
+      from,
+      to: '/app/rebuild',
+      rebuild: ['package.json', 'docker/**'],
+      connect: async () => dockerConnector(container),
+      onRebuild: (paths) => asked.push(paths),
+    });
+    engines.push(e);
+    await e.start();
+    await writeFile(path.join(from, 'package.json'), '{}');
+    await writeFile(path.join(from, 'app.js'), 'x');
+    await settle(e);
+    await writeFile(path.join(from, 'app.js'), 'y'); // a later batch delivers the rebuild request
+    await settle(e);
+    assert.deepEqual(asked.flat(), ['package.json']);
+    assert.deepEqual(await remoteTree(container, '/app/rebuild'), ['f 644 ' + md5('y') + ' ./app.js']);
+  });
+
   test('the target directory must be absolute and not the container root', () => {
     const connect = async () => dockerConnector(container);
     assert.throws(() => new SyncEngine({ from: tmp, to: '/', connect }), /whole container filesystem/);

@@ -36,19 +36,12 @@ export async function run(
         : 'add a dev: section naming the workload and container',
     });
   }
-  if (!name && targets.length > 1) {
-    throw new KloopError(
-      `${project.configFile} has ${targets.length} dev targets: name the one whose environment to use`,
-      {
-        hint: `kloop connect <${targets.join('|')}> -- <command...>`,
-      },
-    );
-  }
   const target = name ? project.dev[name] : targets.length === 1 ? project.dev[targets[0]!] : undefined;
   const namespace = target?.namespace ?? project.cluster.namespace;
   const { client } = await openConnection(project);
   const dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
   const json = globals.output === 'json';
+  const servicesOnly = !target && targets.length > 1;
   // stdout belongs to the child: kloop's own lines (and -o json events) go to stderr
   const emit = (line: string) => process.stderr.write(`${redact(line)}\n`);
   const notice = (m: string) => (json ? emit(JSON.stringify({ type: 'notice', message: m })) : log.info(`kloop: ${m}`));
@@ -66,6 +59,10 @@ export async function run(
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
+  if (servicesOnly)
+    notice(
+      `no dev target named: the Services only, no container environment (name one of ${targets.join(', ')} for its)`,
+    );
   try {
     return await runConnect({
       client,

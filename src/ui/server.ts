@@ -109,8 +109,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const schedule = () => {
     flushTimer ??= setTimeout(flush, FLUSH_MS);
   };
+  // the same news about a target twice in a row (a status reported again) is said once
+  const lastSaid = new Map<string, string>();
   const remember = (entry: HistoryEntry) => {
     entry.text = redact(entry.text);
+    const key = entry.target ?? '';
+    if (lastSaid.get(key) === entry.text) return;
+    lastSaid.set(key, entry.text);
     history.push(entry);
     if (history.length > historyCapacity) history.splice(0, history.length - historyCapacity);
     pendingHistory.push(entry);

@@ -1,0 +1,336 @@
+// The dashboard in headless Chromium against a dev target on the sandbox: a real TargetSession
+// (pod tracker, sync, port-forward, logs) reporting into a real store. The crashing worker is fed
+// into the same store from the real crashing pod (its status diagnosed, its logs followed), because
+// the session does not report pod details yet. KLOOP_UI_SCREENSHOTS=<dir> also writes screenshots.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
+import type { ResolvedDevTarget } from '../../../src/config/project.ts';
+import { applyRestartPatch } from '../../../src/dev/dev-patch.ts';
+import { createDialer, type Dialer } from '../../../src/dev/kube-ws.ts';
+import { LogFollower } from '../../../src/dev/logs.ts';
+import { Reloader } from '../../../src/dev/reload.ts';
+import { createStore, newTarget, type SessionStore, type TargetState } from '../../../src/dev/store.ts';
+import { TargetSession } from '../../../src/dev/target-session.ts';
+import { connect, type KubeClient } from '../../../src/kube/client.ts';
+import { resolveCredentials } from '../../../src/kube/credentials.ts';
+import { diagnosePod } from '../../../src/kube/diagnose.ts';
+import type { KubeObject } from '../../../src/kube/types.ts';
+import { type Dashboard, startDashboard } from '../../../src/ui/server.ts';
+import { dockerAvailable } from '../dev/container.ts';
+import { freePort, type Sandbox, startSandbox, webDeployment } from '../dev/sandbox.ts';
+import { type Browser, launch } from './browser.ts';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const haveDocker = await dockerAvailable();
+if (!haveDocker && ci) throw new Error('Docker is required for the dashboard tests (CI=true)');
+
+const CRASH = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: worker }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: worker } }
+  template:
+    metadata: { labels: { app: worker } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: worker
+          image: busybox:1.36
+          imagePullPolicy: Never
+          command: [sh, -c, 'echo "worker starting"; echo "fatal: DATABASE_URL is not set" >&2; exit 3']
+`;
+
+async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    await delay(100);
+  }
+  assert.fail(`${what}: last value ${JSON.stringify(last)}${lastError ? `, last error ${lastError}` : ''}`);
+}
+
+/**
+ * Reports the worker's pod into the store as a session would: its status diagnosed (reason,
+ * restarts) whenever it changes, and its logs followed.
+ */
+function feedCrashingWorker(client: KubeClient, store: SessionStore, dash: Dashboard, on: () => boolean): LogFollower {
+  const follower = new LogFollower(
+    client,
+    'worker',
+    (l) => dash.log(l),
+    (state, lines) =>
+      store.update(`worker: logs ${state}`, (s) => {
+        s.targets.worker!.logs = { state, lines };
+      }),
+  );
+  void (async () => {
+    let following = '';
+    let reported = '';
+    while (on()) {
+      const list = await client
+        .request<{ items: KubeObject[] }>({
+          path: '/api/v1/namespaces/default/pods',
+          query: { labelSelector: 'app=worker' },
+        })
+        .catch(() => ({ items: [] as KubeObject[] }));
+      const p = list.items[0];
+      if (p) {
+        const problems = diagnosePod(p);
+        const restarts = (p.status?.containerStatuses ?? [])[0]?.restartCount ?? 0;
+        const summary = JSON.stringify([p.metadata.name, problems, restarts]);
+        if (summary !== reported) {
+          reported = summary;
+          store.update(`worker: pod ${p.metadata.name}${problems[0] ? ` ${problems[0].reason}` : ''}`, (s) => {
+            const t = s.targets.worker! as TargetState & { pods?: unknown[] };
+            t.pod = p.metadata.name;
+            t.phase = problems.length ? 'error' : 'running';
+            if (problems[0]) t.error = problems[0].message;
+            else delete t.error;
+            const reason = problems[0]?.reason;
+            t.pods = [{ name: p.metadata.name, phase: p.status?.phase, ready: !problems.length, restarts, reason }];
+          });
+        }
+        if (following !== p.metadata.name) {
+          following = p.metadata.name!;
+          void follower.follow({ namespace: 'default', pod: following, container: 'worker' }, ['worker'], {});
+        }
+      }
+      await delay(300);
+    }
+  })();
+  return follower;
+}
+
+const card = (page: Page, target: string) => page.locator(`.card[data-target="${target}"]`);
+
+describe('the dashboard of a dev session on the sandbox', {
+  skip: haveDocker ? false : 'Docker is not available',
+}, () => {
+  let sandbox: Sandbox;
+  let client: KubeClient;
+  let dialer: Dialer;
+  let tmp = '';
+  let browser: Browser;
+  let dash: Dashboard;
+  let session: TargetSession | undefined;
+  let worker: LogFollower | undefined;
+  let watching = true;
+
+  before(async () => {
+    [sandbox, browser] = await Promise.all([startSandbox(), launch('light')]);
+    client = await connect({ kubeconfig: sandbox.kubeconfig, namespace: 'default' });
+    dialer = createDialer(await resolveCredentials({ kubeconfig: sandbox.kubeconfig }));
+    tmp = await mkdtemp(path.join(tmpdir(), 'kloop-ui-session-'));
+  });
+  after(async () => {
+    watching = false;
+    worker?.stop();
+    await session?.stop().catch(() => {});
+    await dash?.close();
+    await browser?.close();
+    client?.close();
+    await sandbox?.stop();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('readiness, a sync with its latency, a crash with its reason and logs, resync and restart', async () => {
+    await sandbox.kubectlInput(webDeployment('web'), 'apply', '-f', '-');
+    await sandbox.kubectlInput(CRASH, 'apply', '-f', '-');
+    await writeFile(path.join(tmp, 'index.html'), 'first\n');
+    const port = await freePort();
+    const target: ResolvedDevTarget = {
+      name: 'web',
+      app: 'shop-web',
+      namespace: 'default',
+      workload: 'deployment/web',
+      container: 'web',
+      sync: [{ from: '.', to: '/www' }],
+      ports: [`${port}:8080`],
+    };
+    // the restart loop `onSync: restart` relies on, so the restart button has a process to restart
+    await applyRestartPatch(client, path.join(tmp, '.kloop'), target);
+    await sandbox.kubectl('rollout', 'status', 'deployment/web', '--timeout=60s');
+
+    const store = createStore({
+      project: 'shop',
+      startedAt: new Date().toISOString(),
+      phase: 'starting',
+      targets: { web: { ...newTarget('web', 'default'), phase: 'deploying' }, worker: newTarget('worker', 'default') },
+    });
+    session = new TargetSession({
+      client,
+      dialer,
+      root: tmp,
+      target,
+      store,
+      onLog: (l) => dash.log(l),
+      podTimeoutMs: 60_000,
+    });
+    const reloader = new Reloader(
+      dialer,
+      'restart',
+      () => session!.pod,
+      (status) =>
+        store.update(`web: reload ${status.state}`, (s) => {
+          s.targets.web!.reload = status;
+        }),
+    );
+    let restartDone = () => {};
+    const restarted = new Promise<void>((resolve) => {
+      restartDone = resolve;
+    });
+    const purged: string[] = [];
+    dash = await startDashboard({
+      store,
+      apps: { web: 'shop-web', worker: 'shop-worker' },
+      actions: {
+        resync: (t) => {
+          assert.equal(t, 'web');
+          session!.reconnect();
+        },
+        restart: async (t) => {
+          assert.equal(t, 'web');
+          reloader.trigger();
+          await eventually(
+            'the restart finished',
+            async () => store.get().targets.web!.reload,
+            (r) => r?.state !== 'running' && (r?.count ?? 0) > 0,
+          );
+          restartDone();
+        },
+        purge: (t) => {
+          purged.push(t);
+        },
+      },
+    });
+
+    // A browser without the token is refused.
+    const blank = await browser.context.newPage();
+    const none = await blank.goto(`http://127.0.0.1:${dash.port}/`);
+    assert.equal(none?.status(), 401);
+    assert.match((await blank.locator('body').textContent()) ?? '', /Unauthorized: no token/);
+    const refused = await blank.goto(`http://127.0.0.1:${dash.port}/?token=not-the-token`);
+    assert.equal(refused?.status(), 403);
+    assert.match((await blank.locator('body').textContent()) ?? '', /Forbidden: wrong token/);
+    await blank.close();
+
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dash.url);
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    await card(page, 'web').locator('.badge', { hasText: 'deploying' }).waitFor();
+
+    // The service becomes ready.
+    const started = session.start();
+    store.update('session running', (s) => {
+      s.phase = 'running';
+    });
+    await started;
+    const web = card(page, 'web');
+    await web.locator('.badge.s-running', { hasText: 'running' }).waitFor();
+    const pod = store.get().targets.web!.pod!;
+    await web.getByText(pod).waitFor();
+    await web.locator(`a[href="http://127.0.0.1:${port}/"]`).waitFor();
+    await web.locator('.badge.s-forwarding').waitFor();
+    await page.locator('#history li', { hasText: `web: pod ${pod}` }).waitFor();
+    assert.match((await page.locator('.app h3').first().textContent()) ?? '', /app shop-web/);
+
+    // A file edit shows up as a sync with its latency.
+    await writeFile(path.join(tmp, 'index.html'), 'second\n');
+    await eventually(
+      'the edit is served',
+      () => fetch(`http://127.0.0.1:${port}/index.html`).then((r) => r.text()),
+      (t) => t === 'second\n',
+    );
+    const batch = await eventually(
+      'a batch with a latency',
+      async () => store.get().targets.web!.sync[0]?.lastBatch,
+      (b) => b !== undefined && b.uploaded >= 1,
+    );
+    await web.getByText(new RegExp(`last ${batch!.ms < 1000 ? `${Math.round(batch!.ms)} ms` : '[\\d.]+ s'}`)).waitFor();
+    await web.locator('.badge.s-in-sync').waitFor();
+
+    // The crashing worker: reason and logs, from the real pod.
+    worker = feedCrashingWorker(client, store, dash, () => watching);
+    const crash = card(page, 'worker');
+    await crash.locator('.badge.s-error').first().waitFor({ timeout: 30_000 });
+    await crash.locator('p.reason').waitFor();
+    const reason = await crash.locator('p.reason').textContent();
+    assert.match(reason ?? '', /exit|crash|back-?off/i, `the card says why: ${reason}`);
+    await crash.getByRole('button', { name: 'Logs' }).click();
+    assert.equal(await page.locator('#log-target').inputValue(), 'worker');
+    await page.locator('.log-row', { hasText: 'fatal: DATABASE_URL is not set' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.log-row:not([hidden])', { hasText: 'started' }).count(), 0, 'only the worker');
+
+    // Resync: a file removed in the container behind the session's back comes back.
+    await sandbox.kubectl('exec', pod, '-c', 'web', '--', 'rm', '/www/index.html');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/index.html`)).status, 404);
+    await web.getByRole('button', { name: 'Resync' }).click();
+    await eventually(
+      'the resync restored the file',
+      () => fetch(`http://127.0.0.1:${port}/index.html`).then((r) => `${r.status} ${r.status === 200 ? 'x' : ''}`),
+      (t) => t === '200 x',
+    );
+    await page.locator('#history li.action', { hasText: 'web: resync done' }).waitFor();
+
+    // Restart: the process starts again in the same pod (its start line appears a second time).
+    await page.locator('#log-target').selectOption('web');
+    await page.locator('#log-filter').fill('started');
+    await page.locator('.log-row', { hasText: 'started' }).first().waitFor();
+    const before = await page.locator('.log-row:not([hidden])', { hasText: 'started' }).count();
+    await web.getByRole('button', { name: 'Restart process' }).click();
+    await restarted;
+    await eventually(
+      'a second start line',
+      () => page.locator('.log-row:not([hidden])', { hasText: 'started' }).count(),
+      (n) => n > before,
+    );
+    assert.equal(store.get().targets.web!.pod, pod, 'the same pod: only the process restarted');
+    await web.getByText(/restart .*#1/).waitFor();
+
+    // Purge asks first: Escape cancels, the dialog's Purge button confirms.
+    const purge = web.getByRole('button', { name: 'Purge…' });
+    await purge.click();
+    await page.locator('#confirm[open]').waitFor();
+    assert.match((await page.locator('#confirm-cli').textContent()) ?? '', /kloop purge shop-web/);
+    await page.keyboard.press('Escape');
+    await page.locator('#confirm:not([open])').waitFor({ state: 'attached' });
+    assert.deepEqual(purged, []);
+    await purge.click();
+    await page.locator('#confirm-ok').click();
+    await page.locator('#history li.action', { hasText: 'web: purge done' }).waitFor();
+    assert.deepEqual(purged, ['web']);
+
+    const shots = process.env.KLOOP_UI_SCREENSHOTS;
+    if (shots) {
+      await page.locator('#log-filter').fill('');
+      await page.locator('#log-target').selectOption('');
+      await page.screenshot({ path: path.join(shots, 'dashboard-light.png') });
+      const dark = await launch('dark');
+      try {
+        const p = await dark.context.newPage();
+        await p.goto(dash.url);
+        await p.locator('.card[data-target="worker"] p.reason').waitFor();
+        await p.screenshot({ path: path.join(shots, 'dashboard-dark.png') });
+      } finally {
+        await dark.close();
+      }
+    }
+    assert.deepEqual(errors, [], 'no script errors in the page');
+  });
+});

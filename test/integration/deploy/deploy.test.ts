@@ -469,6 +469,50 @@ spec:
     assert.equal((await p.kloop('purge')).code, 0);
   });
 
+  it('waits for StatefulSets, DaemonSets and bare Pods to be ready', async () => {
+    const podSpec = (name: string) => `
+      terminationGracePeriodSeconds: 1
+      containers:
+        - { name: ${name}, image: "busybox:1.36", imagePullPolicy: Never, command: ["sh", "-c", "sleep 3600"] }`;
+    const p = project('kinds', {
+      'kloop.yaml': 'version: v1\nname: kinds\napps:\n  all:\n    manifests: [all.yaml]\n',
+      'all.yaml': `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db }
+spec:
+  serviceName: db
+  replicas: 1
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec:${podSpec('db')}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: agent }
+spec:
+  selector: { matchLabels: { app: agent } }
+  template:
+    metadata: { labels: { app: agent } }
+    spec:${podSpec('agent')}
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: solo }
+spec:${podSpec('solo').replace(/\n {4}/g, '\n')}
+`,
+    });
+    const r = await p.kloop('deploy', '--skip-build', '--timeout', '90s');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await jsonOf(p, 'get', 'statefulset', 'db', '-n', 'kinds')).status.readyReplicas, 1);
+    assert.equal((await jsonOf(p, 'get', 'daemonset', 'agent', '-n', 'kinds')).status.numberAvailable, 1);
+    const solo = await jsonOf(p, 'get', 'pod', 'solo', '-n', 'kinds');
+    assert.ok(
+      solo.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
+    );
+    assert.equal((await p.kloop('purge')).code, 0);
+  });
+
   it('watches resume after the idle timer drops a silent connection, without missing events', async () => {
     const client = await connect({ kubeconfig: sandbox.kubeconfig, env: {} });
     const p = project('watch', {});

@@ -34,6 +34,10 @@ const isLast = (e: { group: string; kind: string }) =>
   (e.group === '' && e.kind === 'Namespace') ||
   (e.group === 'apiextensions.k8s.io' && e.kind === 'CustomResourceDefinition');
 
+function holdsInventory(e: { group: string; kind: string; name: string }, namespace: string): boolean {
+  return e.group === '' && e.kind === 'Namespace' && e.name === namespace;
+}
+
 export async function purgeProject(
   project: Project,
   options: PurgeOptions,
@@ -72,7 +76,13 @@ export async function purgeProject(
       new Set(names),
       async (app) => {
         progress.update(app, 'purging');
-        const entries = inventory.entries(app);
+        // Purging some apps must not delete the namespace that holds the inventory of the others.
+        const keep = inventory.entries(app).filter((e) => !all && holdsInventory(e, inventory.namespace));
+        for (const e of keep)
+          log.warn(
+            `${app}: namespace ${e.name} holds kloop's inventory, so only \`kloop purge\` of all apps deletes it`,
+          );
+        const entries = inventory.entries(app).filter((e) => !keep.includes(e));
         const deleted: string[] = [];
         const leftAlone: string[] = [];
         for (const batch of [entries.filter((e) => !isLast(e)), entries.filter(isLast)]) {
@@ -91,7 +101,7 @@ export async function purgeProject(
             });
         }
         // A full purge removes the inventory at the end (its namespace may be gone by then).
-        if (!all) await inventory.save(app, []);
+        if (!all) await inventory.save(app, keep);
         summary.apps[app] = { deleted, leftAlone };
         for (const f of leftAlone)
           log.warn(`${app}: ${f} was not applied by kloop (another object has its name); left alone`);

@@ -513,6 +513,28 @@ spec:${podSpec('solo').replace(/\n {4}/g, '\n')}
     assert.equal((await p.kloop('purge')).code, 0);
   });
 
+  it('purging one app keeps the namespace that holds the inventory; purging all removes it', async () => {
+    const p = project('partial', {
+      'kloop.yaml':
+        'version: v1\nname: partial\napps:\n  ns:\n    manifests: [ns.yaml]\n  web:\n    manifests: [web.yaml]\n    dependsOn: [ns]\n',
+      'ns.yaml':
+        'apiVersion: v1\nkind: Namespace\nmetadata: { name: partial }\n---\n' + configMap('ns-settings', { a: '1' }),
+      'web.yaml': configMap('web', { b: '2' }),
+    });
+    assert.equal((await p.kloop('deploy', '--skip-build')).code, 0);
+    const one = await p.kloop('purge', 'ns', '-o', 'json');
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(JSON.parse(one.stdout).apps.ns.deleted, ['configmap/ns-settings in partial']);
+    assert.match(one.stderr, /namespace partial holds kloop's inventory/);
+    assert.equal((await p.kubectl('get', 'configmap', 'web', '-n', 'partial')).code, 0, 'web untouched');
+    const all = await p.kloop('purge', '-o', 'json');
+    assert.equal(all.code, 0, all.stderr);
+    const summary = JSON.parse(all.stdout);
+    assert.deepEqual(summary.apps.web.deleted, ['configmap/web in partial']);
+    assert.deepEqual(summary.apps.ns.deleted, ['namespace/partial']);
+    assert.notEqual((await p.kubectl('get', 'namespace', 'partial')).code, 0, 'namespace gone');
+  });
+
   it('watches resume after the idle timer drops a silent connection, without missing events', async () => {
     const client = await connect({ kubeconfig: sandbox.kubeconfig, env: {} });
     const p = project('watch', {});

@@ -390,3 +390,57 @@ describe('namespaces', () => {
     assert.equal(missing.json().message, 'namespaces "doomed" not found');
   });
 });
+
+describe('garbage collection', () => {
+  const cm = (name: string, owner?: { name: string; uid: string }, finalizers?: string[]) =>
+    json({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        ...(finalizers ? { finalizers } : {}),
+        ...(owner
+          ? {
+              ownerReferences: [
+                { apiVersion: 'v1', kind: 'ConfigMap', name: owner.name, uid: owner.uid, blockOwnerDeletion: true },
+              ],
+            }
+          : {}),
+      },
+    });
+  const create = async (body: string) =>
+    (
+      await sb.request('POST', '/api/v1/namespaces/default/configmaps', body, { 'Content-Type': 'application/json' })
+    ).json() as {
+      metadata: { name: string; uid: string };
+    };
+  const exists = async (name: string) =>
+    (await sb.request('GET', `/api/v1/namespaces/default/configmaps/${name}`)).status === 200;
+
+  test('background, orphan and foreground propagation', async () => {
+    const owner = await create(cm('gc-owner'));
+    await create(cm('gc-child', owner.metadata));
+    await sb.kubectl(['delete', 'configmap', 'gc-owner', '--cascade=background']);
+    await eventually(async () => !(await exists('gc-child')), 10_000);
+
+    const owner2 = await create(cm('gc-owner2'));
+    await create(cm('gc-orphan', owner2.metadata));
+    await sb.kubectl(['delete', 'configmap', 'gc-owner2', '--cascade=orphan']);
+    await eventually(async () => !(await exists('gc-owner2')), 10_000);
+    const orphan = (await sb.request('GET', '/api/v1/namespaces/default/configmaps/gc-orphan')).json() as {
+      metadata: Record<string, unknown>;
+    };
+    assert.equal(orphan.metadata.ownerReferences, undefined);
+
+    const owner3 = await create(cm('gc-owner3'));
+    await create(cm('gc-held', owner3.metadata, ['example.com/hold']));
+    await sb.kubectl(['delete', 'configmap', 'gc-owner3', '--cascade=foreground', '--wait=false']);
+    const waiting = (await sb.request('GET', '/api/v1/namespaces/default/configmaps/gc-owner3')).json() as {
+      metadata: { finalizers: string[]; deletionTimestamp?: string };
+    };
+    assert.deepEqual(waiting.metadata.finalizers, ['foregroundDeletion']);
+    assert.ok(waiting.metadata.deletionTimestamp);
+    await sb.kubectl(['patch', 'configmap', 'gc-held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await eventually(async () => !(await exists('gc-owner3')) && !(await exists('gc-held')), 10_000);
+  });
+});

@@ -22,6 +22,22 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+/**
+ * The image reference as the container runtime reports it in containerStatuses[].image:
+ * Docker Hub names in full (busybox:1.36 → docker.io/library/busybox:1.36), `:latest` made explicit.
+ */
+export function fullImageName(image: string): string {
+  if (!image) return image;
+  const [name, digest] = image.split('@') as [string, string | undefined];
+  const parts = name.split('/');
+  const first = parts[0]!;
+  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  let full = hasRegistry ? name : parts.length === 1 ? `docker.io/library/${name}` : `docker.io/${name}`;
+  const last = full.split('/').pop()!;
+  if (!digest && !last.includes(':')) full += ':latest';
+  return digest ? `${full}@${digest}` : full;
+}
+
 /** Makes Docker container names unique per instance of a container. */
 export function uniqueSuffix(): string {
   return randomBytes(4).toString('hex');

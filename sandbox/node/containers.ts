@@ -5,6 +5,7 @@ import {
   containerSpec,
   defaultPullPolicy,
   dockerName,
+  fullImageName,
   LABEL_POD_UID,
   LABEL_ROLE,
   uniqueSuffix,
@@ -309,7 +310,8 @@ export function containerStatuses(records: ContainerRecord[], init: boolean): Co
         lastState: r.lastState,
         ready: r.ready,
         restartCount: r.restartCount,
-        image: r.container.image ?? '',
+        // As the kubelet: the runtime's full reference once an instance exists, else the spec's.
+        image: r.id ? fullImageName(r.container.image ?? '') : (r.container.image ?? ''),
         imageID: r.imageID,
         started: r.init ? !!r.state.running : r.started,
       };

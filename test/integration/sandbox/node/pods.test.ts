@@ -246,7 +246,7 @@ test('a new image in the pod spec restarts the container with it', async () => {
   h.store.update(PODS, changed);
   const status = await waitFor('restarted with the new image', () => {
     const s = getPod(h, 'swap')?.status?.containerStatuses?.[0];
-    return s?.image === 'busybox:latest' && s.state.running && s.restartCount === 1 ? s : undefined;
+    return s?.image === 'docker.io/library/busybox:latest' && s.state.running && s.restartCount === 1 ? s : undefined;
   });
   assert.notEqual(status.containerID, before.status!.containerStatuses![0]!.containerID);
 });

@@ -115,6 +115,7 @@ test('images missing from the local Docker: ErrImageNeverPull, and ImagePullBack
   });
   assert.match(always.message!, /no registry/);
   assert.equal(getPod(h, 'ghost-image')?.status?.phase, 'Pending');
+  assert.equal(getPod(h, 'ghost-image')?.status?.containerStatuses?.[0]?.image, 'kloop-test/absent:1.0');
 });
 
 test('a readiness probe gates Ready; a startup probe holds started and ready; a failing liveness probe restarts the container', async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { KubeObject, ResourceType, Store } from '../../../../sandbox/contract.ts';
-import { containerSpec, defaultPullPolicy } from '../../../../sandbox/node/container-spec.ts';
+import { containerSpec, defaultPullPolicy, fullImageName } from '../../../../sandbox/node/container-spec.ts';
 import { FrameParser } from '../../../../sandbox/node/docker/demux.ts';
 import { ConfigError, expand, parseBytes, parseCpu } from '../../../../sandbox/node/env.ts';
 import { backoffFromEnv } from '../../../../sandbox/node/index.ts';
@@ -300,4 +300,13 @@ test('projected and downwardAPI volumes combine configMap, secret, pod fields an
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('status images are reported in full, as the runtime does', () => {
+  assert.equal(fullImageName('busybox:1.36'), 'docker.io/library/busybox:1.36');
+  assert.equal(fullImageName('busybox'), 'docker.io/library/busybox:latest');
+  assert.equal(fullImageName('kloop/app:abc'), 'docker.io/kloop/app:abc');
+  assert.equal(fullImageName('localhost:5000/app'), 'localhost:5000/app:latest');
+  assert.equal(fullImageName('ghcr.io/o/app:1'), 'ghcr.io/o/app:1');
+  assert.equal(fullImageName('app@sha256:abc'), 'docker.io/library/app@sha256:abc');
 });

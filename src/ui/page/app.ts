@@ -21,7 +21,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 let hello: Hello = { actions: [], apps: {}, logCapacity: 100_000 };
 let state: StateView | null = null;
-let history: HistoryEntry[] = [];
+/** history entries not drawn yet */
+let newHistory: HistoryEntry[] = [];
+const HISTORY_SHOWN = 150;
 let logs = new LogStore();
 const colors = new Map<string, number>();
 const colorOf = (t: string) => {
@@ -120,13 +122,18 @@ function drawState(s: StateView): void {
 }
 
 function drawHistory(): void {
-  const deploys = deployRows(state?.deploys);
-  const items = history
-    .slice(-150)
+  $('deploys').innerHTML = deployRows(state?.deploys);
+  if (!newHistory.length) return;
+  const list = $('history');
+  // newest first; only the new entries are added, so a busy session costs little per frame
+  const html = newHistory
+    .slice(-HISTORY_SHOWN)
     .reverse()
     .map((h) => `<li class="${h.level ?? ''}"><time>${esc(clock(h.at))}</time>${esc(h.text)}</li>`)
     .join('');
-  $('history').innerHTML = deploys + items;
+  newHistory = [];
+  list.insertAdjacentHTML('afterbegin', html);
+  while (list.children.length > HISTORY_SHOWN) list.lastElementChild!.remove();
 }
 
 function updateCount(): void {
@@ -221,10 +228,22 @@ async function copy(input: HTMLInputElement): Promise<void> {
   }
 }
 
+let filterPending = false;
+/** refilters after the next paint, so a key press shows at once even with 100,000 lines to scan */
 function setFilter(): void {
-  logs.setFilter({ target: $<HTMLSelectElement>('log-target').value, text: $<HTMLInputElement>('log-filter').value });
-  updateCount();
-  view.schedule();
+  if (filterPending) return;
+  filterPending = true;
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      filterPending = false;
+      logs.setFilter({
+        target: $<HTMLSelectElement>('log-target').value,
+        text: $<HTMLInputElement>('log-filter').value,
+      });
+      updateCount();
+      view.schedule();
+    }, 0),
+  );
 }
 
 function wire(): void {
@@ -273,18 +292,21 @@ function connect(): void {
     // the server resends its backlog after every (re)connect
     logs = new LogStore(hello.logCapacity);
     view.setStore(logs);
-    history = [];
+    newHistory = [];
+    $('history').textContent = '';
     layoutKey = '';
     setFilter();
   });
   source.addEventListener('state', (e) => {
-    state = JSON.parse((e as MessageEvent).data) as StateView;
-    dirtyState = dirtyHistory = true;
+    const next = JSON.parse((e as MessageEvent).data) as StateView;
+    if (JSON.stringify(next.deploys) !== JSON.stringify(state?.deploys)) dirtyHistory = true;
+    state = next;
+    dirtyState = true;
     schedule();
   });
   source.addEventListener('history', (e) => {
-    history.push(...(JSON.parse((e as MessageEvent).data) as HistoryEntry[]));
-    if (history.length > 2000) history = history.slice(-1000);
+    newHistory.push(...(JSON.parse((e as MessageEvent).data) as HistoryEntry[]));
+    if (newHistory.length > HISTORY_SHOWN * 2) newHistory = newHistory.slice(-HISTORY_SHOWN);
     dirtyHistory = true;
     schedule();
   });

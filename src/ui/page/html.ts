@@ -26,7 +26,8 @@ export function pageHtml(): string {
   </section>
   <section class="history" aria-labelledby="history-title">
     <h2 id="history-title">History</h2>
-    <ol id="history" class="history-list"></ol>
+    <ol id="deploys" class="history-list" aria-label="Deploys"></ol>
+    <ol id="history" class="history-list" aria-label="Session events, newest first"></ol>
   </section>
   <section class="logs" aria-labelledby="logs-title">
     <div class="log-toolbar">

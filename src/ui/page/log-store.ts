@@ -30,10 +30,12 @@ export class LogStore {
     return this.all.length;
   }
 
+  private pattern: RegExp | null = null;
+
   private matches(l: Line): boolean {
     if (this.filter.target && l[2] !== this.filter.target) return false;
-    if (!this.needle) return true;
-    return l[4].toLowerCase().includes(this.needle) || l[3].toLowerCase().includes(this.needle);
+    if (!this.pattern) return true;
+    return this.pattern.test(l[4]) || this.pattern.test(l[3]);
   }
 
   add(lines: readonly Line[]): void {
@@ -56,9 +58,17 @@ export class LogStore {
   }
 
   setFilter(f: LogFilter): void {
+    const needle = f.text.trim().toLowerCase();
+    // typing one more character only narrows what is shown: scan the view, not every line
+    const narrows =
+      f.target === this.filter.target && this.needle !== '' && needle.startsWith(this.needle) && needle !== this.needle;
+    const unchanged = f.target === this.filter.target && needle === this.needle;
     this.filter = { ...f };
-    this.needle = f.text.trim().toLowerCase();
-    this.view = this.needle || f.target ? this.all.filter((l) => this.matches(l)) : this.all.slice();
+    this.needle = needle;
+    this.pattern = needle ? new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') : null;
+    if (unchanged) return;
+    const from = narrows ? this.view : this.all;
+    this.view = needle || f.target ? from.filter((l) => this.matches(l)) : this.all.slice();
   }
 
   clear(): void {

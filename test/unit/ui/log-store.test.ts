@@ -45,3 +45,29 @@ test('the filter matches text and container case-insensitively, per target or al
   assert.equal(store.size, 0);
   assert.equal(store.view.length, 0);
 });
+
+test('typing more of a filter narrows it; special characters are literal', () => {
+  const store = new LogStore();
+  store.add([line(1, 'web', 'a (b) c'), line(2, 'web', 'a b c'), line(3, 'api', 'A (B) x')]);
+  store.setFilter({ target: '', text: 'a (' });
+  assert.deepEqual(
+    store.view.map((l) => l[0]),
+    [1, 3],
+  );
+  store.setFilter({ target: '', text: 'a (b) c' });
+  assert.deepEqual(
+    store.view.map((l) => l[0]),
+    [1],
+  );
+  store.setFilter({ target: '', text: 'a' });
+  assert.deepEqual(
+    store.view.map((l) => l[0]),
+    [1, 2, 3],
+    'a shorter filter widens again',
+  );
+  store.setFilter({ target: 'api', text: 'a' });
+  assert.deepEqual(
+    store.view.map((l) => l[0]),
+    [3],
+  );
+});

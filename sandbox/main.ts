@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Node } from './contract.ts';
 import { deploymentController } from './controllers/deployment.ts';
 import { endpointsController } from './controllers/endpoints.ts';
+import { eventReaper } from './controllers/events.ts';
 import { garbageCollector } from './controllers/gc.ts';
 import { namespaceController } from './controllers/namespace.ts';
 import { replicaSetController } from './controllers/replicaset.ts';
@@ -71,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
       endpointsController(store),
       garbageCollector(store),
       namespaceController(store, tls.caCert),
+      eventReaper(store),
     ],
     log,
   );

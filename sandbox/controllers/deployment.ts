@@ -3,6 +3,7 @@
 // and the status fields `kubectl rollout status` and `helm --wait` read.
 import type { KubeObject } from '../contract.ts';
 import type { MemoryStore } from '../store/store.ts';
+import { eventRecorder, type Recorder } from './events.ts';
 import {
   canonical,
   condition,
@@ -21,12 +22,13 @@ const REVISION = 'deployment.kubernetes.io/revision';
 const HASH = 'pod-template-hash';
 
 export function deploymentController(store: MemoryStore): Controller {
+  const record = eventRecorder(store, 'deployment-controller');
   return {
     name: 'deployment',
     watches: ['apps/deployments', 'apps/replicasets'],
     reconcile() {
       for (const d of store.list(DEPLOYMENTS, undefined)) {
-        if (!d.metadata.deletionTimestamp) reconcileDeployment(store, d);
+        if (!d.metadata.deletionTimestamp) reconcileDeployment(store, d, record);
       }
     },
   };
@@ -54,8 +56,9 @@ const replicasOf = (rs: KubeObject) => Number((rs.spec as Obj).replicas ?? 0);
 const statusOf = (rs: KubeObject, key: string) => Number(((rs.status ?? {}) as Obj)[key] ?? 0);
 const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
 
-function setReplicas(
+function scaleReplicaSet(
   store: MemoryStore,
+  record: Recorder,
   d: KubeObject,
   rs: KubeObject,
   replicas: number,
@@ -73,6 +76,16 @@ function setReplicas(
   }
   const next = structuredClone(rs);
   (next.spec as Obj).replicas = replicas;
+  const from = replicasOf(rs);
+  if (from !== replicas) {
+    const verb = replicas > from ? 'up' : 'down';
+    record(
+      d,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${verb} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+    );
+  }
   next.metadata.annotations = {
     ...annotations,
     'deployment.kubernetes.io/desired-replicas': desired,
@@ -81,7 +94,9 @@ function setReplicas(
   return store.update(REPLICASETS, next);
 }
 
-function reconcileDeployment(store: MemoryStore, d: KubeObject): void {
+function reconcileDeployment(store: MemoryStore, d: KubeObject, record: Recorder): void {
+  const setReplicas = (d: KubeObject, rs: KubeObject, replicas: number, surge: number) =>
+    scaleReplicaSet(store, record, d, rs, replicas, surge);
   const spec = d.spec as Obj;
   const ns = d.metadata.namespace;
   const replicas = Number(spec.replicas ?? 1);
@@ -130,6 +145,9 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject): void {
       },
       spec: { replicas: initial, minReadySeconds: spec.minReadySeconds ?? 0, selector, template: rsTemplate },
     });
+    if (initial > 0) {
+      record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRS.metadata.name} from 0 to ${initial}`);
+    }
     owned.push(newRS);
   } else if (revisionOf(newRS) < maxRevision) {
     // A rollback to an older template: it becomes the newest revision again.
@@ -152,19 +170,19 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject): void {
 
   const oldSets = olds();
   if (oldSets.every((rs) => replicasOf(rs) === 0)) {
-    newRS = setReplicas(store, d, newRS, replicas, maxSurge);
+    newRS = setReplicas(d, newRS, replicas, maxSurge);
   } else if (!rolling) {
-    for (const rs of oldSets) setReplicas(store, d, rs, 0, 0);
+    for (const rs of oldSets) setReplicas(d, rs, 0, 0);
     const oldPods = store.list(PODS, ns).filter((p) => oldSets.some((rs) => ownedBy(p, rs)));
-    if (oldPods.length === 0) newRS = setReplicas(store, d, newRS, replicas, 0);
+    if (oldPods.length === 0) newRS = setReplicas(d, newRS, replicas, 0);
   } else {
     // Scale up the new set within the surge budget.
     const all = owned.map((rs) => (rs === newRS ? newRS : rs));
     const total = all.reduce((n, rs) => n + replicasOf(rs), 0);
     const room = replicas + maxSurge - total;
     if (room > 0 && replicasOf(newRS) < replicas) {
-      newRS = setReplicas(store, d, newRS, Math.min(replicas, replicasOf(newRS) + room), maxSurge);
-    } else if (replicasOf(newRS) > replicas) newRS = setReplicas(store, d, newRS, replicas, maxSurge);
+      newRS = setReplicas(d, newRS, Math.min(replicas, replicasOf(newRS) + room), maxSurge);
+    } else if (replicasOf(newRS) > replicas) newRS = setReplicas(d, newRS, replicas, maxSurge);
     // Scale old sets down as far as availability allows.
     const minAvailable = replicas - maxUnavailable;
     const newUnavailable = Math.max(0, replicasOf(newRS) - statusOf(newRS, 'availableReplicas'));
@@ -175,7 +193,7 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject): void {
       const unhealthy = Math.max(0, replicasOf(rs) - statusOf(rs, 'availableReplicas'));
       if (unhealthy > 0) {
         const cut = Math.min(unhealthy, replicasOf(rs));
-        setReplicas(store, d, rs, replicasOf(rs) - cut, maxSurge);
+        setReplicas(d, rs, replicasOf(rs) - cut, maxSurge);
         (rs.spec as Obj).replicas = replicasOf(rs) - cut;
         budget -= 0;
       }
@@ -185,7 +203,7 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject): void {
       if (budget <= 0) break;
       const cut = Math.min(budget, replicasOf(rs));
       if (cut > 0) {
-        setReplicas(store, d, rs, replicasOf(rs) - cut, maxSurge);
+        setReplicas(d, rs, replicasOf(rs) - cut, maxSurge);
         budget -= cut;
       }
     }

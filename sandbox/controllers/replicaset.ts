@@ -2,6 +2,7 @@
 import type { KubeObject } from '../contract.ts';
 import { selectorFromObject } from '../store/selectors.ts';
 import type { MemoryStore } from '../store/store.ts';
+import { eventRecorder, type Recorder } from './events.ts';
 import {
   type Controller,
   isActivePod,
@@ -15,17 +16,18 @@ import {
 } from './runtime.ts';
 
 export function replicaSetController(store: MemoryStore): Controller {
+  const record = eventRecorder(store, 'replicaset-controller');
   return {
     name: 'replicaset',
     watches: ['apps/replicasets', '/pods'],
     reconcile() {
       const pods = store.list(PODS, undefined);
-      for (const rs of store.list(REPLICASETS, undefined)) reconcileReplicaSet(store, rs, pods);
+      for (const rs of store.list(REPLICASETS, undefined)) reconcileReplicaSet(store, rs, pods, record);
     },
   };
 }
 
-function reconcileReplicaSet(store: MemoryStore, rs: KubeObject, allPods: KubeObject[]): void {
+function reconcileReplicaSet(store: MemoryStore, rs: KubeObject, allPods: KubeObject[], record: Recorder): void {
   const spec = rs.spec as Obj;
   const selector = selectorFromObject(spec.selector);
   const owned = allPods.filter((p) => p.metadata.namespace === rs.metadata.namespace && ownedBy(p, rs));
@@ -33,7 +35,11 @@ function reconcileReplicaSet(store: MemoryStore, rs: KubeObject, allPods: KubeOb
   const wanted = rs.metadata.deletionTimestamp ? active.length : Number(spec.replicas ?? 1);
   if (active.length < wanted) {
     for (let i = active.length; i < wanted; i++) {
-      store.create(PODS, podFromTemplate(spec.template as Obj, rs, { generateName: `${rs.metadata.name}-` }));
+      const pod = store.create(
+        PODS,
+        podFromTemplate(spec.template as Obj, rs, { generateName: `${rs.metadata.name}-` }),
+      );
+      record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
     }
   } else if (active.length > wanted) {
     // Not-ready and younger pods go first, as the real controller prefers.
@@ -44,6 +50,7 @@ function reconcileReplicaSet(store: MemoryStore, rs: KubeObject, allPods: KubeOb
     });
     for (const pod of victims.slice(0, active.length - wanted)) {
       store.delete(PODS, pod.metadata.namespace, pod.metadata.name!, {});
+      record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
     }
   }
   const current = store.get(REPLICASETS, rs.metadata.namespace, rs.metadata.name!);

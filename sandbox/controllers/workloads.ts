@@ -21,6 +21,7 @@ import {
 } from './runtime.ts';
 import { statefulSetController } from './statefulset.ts';
 import { lastScheduleBefore } from './cron.ts';
+import { eventRecorder, type Recorder } from './events.ts';
 
 export function workloadControllers(store: MemoryStore): Controller[] {
   return [statefulSetController(store), daemonSetController(store), jobController(store), cronJobController(store)];
@@ -74,18 +75,20 @@ function daemonSetController(store: MemoryStore): Controller {
 }
 
 function jobController(store: MemoryStore): Controller {
+  const record = eventRecorder(store, 'job-controller');
   return {
     name: 'job',
     watches: ['batch/jobs', '/pods'],
     reconcile() {
-      for (const job of store.list(JOBS, undefined)) if (!job.metadata.deletionTimestamp) reconcileJob(store, job);
+      for (const job of store.list(JOBS, undefined))
+        if (!job.metadata.deletionTimestamp) reconcileJob(store, job, record);
     },
   };
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-function reconcileJob(store: MemoryStore, job: KubeObject): void {
+function reconcileJob(store: MemoryStore, job: KubeObject, record: Recorder): void {
   const spec = job.spec as Obj;
   const status = (job.status ?? {}) as Obj;
   const ns = job.metadata.namespace!;
@@ -130,12 +133,19 @@ function reconcileJob(store: MemoryStore, job: KubeObject): void {
   }
   if (outcome) {
     for (const p of active) store.delete(PODS, ns, p.metadata.name!, {});
+    const failedCondition = outcome.find((c) => c.type === 'Failed');
+    if (failedCondition) record(job, 'Warning', String(failedCondition.reason), String(failedCondition.message));
+    else record(job, 'Normal', 'Completed', 'Job completed');
     next.active = 0;
     next.conditions = outcome.map(({ lastUpdateTime: _u, ...c }) => ({ ...c, lastProbeTime: c.lastTransitionTime }));
   } else if (!spec.suspend) {
     const want = Math.min(parallelism, completions - succeeded) - active.length;
     for (let i = 0; i < want; i++) {
-      store.create(PODS, podFromTemplate(spec.template as Obj, job, { generateName: `${job.metadata.name}-` }));
+      const pod = store.create(
+        PODS,
+        podFromTemplate(spec.template as Obj, job, { generateName: `${job.metadata.name}-` }),
+      );
+      record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
     }
   }
   const live = store.get(JOBS, ns, job.metadata.name!);

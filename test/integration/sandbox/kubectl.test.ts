@@ -70,6 +70,10 @@ describe('a Deployment behind a Service', () => {
     const describe = (await sb.kubectl(['describe', 'deployment', 'web'])).stdout;
     assert.match(describe, /Replicas:\s+2 desired \| 2 updated \| 2 total \| 2 available \| 0 unavailable/);
     assert.match(describe, /NewReplicaSet:\s+web-[a-z0-9]+ \(2\/2 replicas created\)/);
+    assert.match(
+      describe,
+      /Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set web-[a-z0-9]+ from 0 to 2/,
+    );
     const endpoints = JSON.parse((await sb.kubectl(['get', 'endpoints', 'web', '-o', 'json'])).stdout);
     assert.equal(endpoints.subsets[0].addresses.length, 2);
     assert.deepEqual(endpoints.subsets[0].ports, [{ port: 8080, protocol: 'TCP' }]);

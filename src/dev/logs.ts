@@ -30,6 +30,8 @@ export class LogFollower {
   private generation = 0;
   private lines = 0;
   private readonly streams = new Set<{ destroy(): void }>();
+  /** last timestamp seen per pod/container: following the same pod again resumes, not replays */
+  private readonly resume = new Map<string, string>();
 
   constructor(
     client: KubeClient,
@@ -62,7 +64,8 @@ export class LogFollower {
   }
 
   private async followContainer(gen: number, pod: PodRef, container: string, options: LogOptions): Promise<void> {
-    let since: string | undefined;
+    const key = `${pod.namespace}/${pod.pod}/${container}`;
+    let since: string | undefined = this.resume.get(key);
     let failures = 0;
     while (gen === this.generation) {
       try {
@@ -95,7 +98,10 @@ export class LogFollower {
             const ts = m?.[1];
             // Lines at or before the resume point were printed by the previous stream.
             if (!(ts && since && ts <= since)) this.emit(pod, container, m ? raw.slice(m[0].length) : raw);
-            if (ts) since = ts;
+            if (ts) {
+              since = ts;
+              this.resume.set(key, ts);
+            }
             nl = rest.indexOf('\n');
           }
         }

@@ -2,6 +2,8 @@
 // the folder, then watched changes applied in batches over one agent stream. When the stream
 // breaks (pod replaced, connection dropped, laptop asleep) it reconnects with back-off and
 // repeats the initial sync, which also carries every edit made meanwhile.
+import { stat } from 'node:fs/promises';
+import { KloopError } from '../../errors.ts';
 import { SyncAgent } from './agent.ts';
 import { deleteLocal, downloadCandidates, fetchInto, planDownload } from './download.ts';
 import { createFilter, type LocalEntry, type PathFilter, statLocal, walkLocal } from './local-tree.ts';
@@ -90,6 +92,13 @@ export class SyncEngine {
 
   /** Connects, runs the initial sync and starts watching. Resolves after the initial sync. */
   async start(): Promise<void> {
+    // A mistyped `from` must not look like an empty folder: the initial sync would empty the container.
+    const st = await stat(this.options.from).catch(() => null);
+    if (!st?.isDirectory()) {
+      throw new KloopError(`sync from ${this.options.from}: ${st ? 'not a directory' : 'no such directory'}`, {
+        hint: 'fix from: of the sync in kloop.yaml (relative to kloop.yaml)',
+      });
+    }
     if (this.options.watch !== false) this.startWatcher();
     this.needFull = true;
     await this.flush();

@@ -162,6 +162,18 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
       (v) => v === '200 fourth\n',
     );
 
+    // re-establishing every stream (as after a laptop sleep) resumes the logs instead of replaying them
+    session.reconnect();
+    await writeFile(path.join(tmp, 'index.html'), 'fifth\n');
+    await eventually(
+      'sync works after the reconnect',
+      () => get(port, 'index.html'),
+      (v) => v === '200 fifth\n',
+    );
+    await delay(1000);
+    const starts = logs.filter((l) => l.pod === after.pod && l.text.includes('started'));
+    assert.equal(starts.length, 1, 'the start line of the replacement is printed once');
+
     await session.stop();
     await assert.rejects(get(port, 'index.html'), 'the local port is closed after stop');
     assert.equal(store.get().targets.web!.ports[0]?.state, 'closed');

@@ -191,6 +191,15 @@ describe('sync engine against a busybox container', { skip: haveDocker ? false :
     assert.deepEqual(await remoteTree(container, '/app/rebuild'), ['f 644 ' + md5('y') + ' ./app.js']);
   });
 
+  test('a missing local folder is an error, not an empty folder', async () => {
+    const e = new SyncEngine({
+      from: path.join(tmp, 'typo'),
+      to: '/app/typo',
+      connect: async () => dockerConnector(container),
+    });
+    await assert.rejects(e.start(), /sync from .*typo: no such directory/);
+  });
+
   test('the target directory must be absolute and not the container root', () => {
     const connect = async () => dockerConnector(container);
     assert.throws(() => new SyncEngine({ from: tmp, to: '/', connect }), /whole container filesystem/);

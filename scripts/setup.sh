@@ -35,10 +35,11 @@ if ! [ -x "$tools/bin/helm" ] || ! [ -x "$tools/bin/kubectl" ]; then
 fi
 
 # Docker Engine: Debian's docker.io; dockerd started by hand when nothing answers.
-if ! command -v dockerd >/dev/null || ! command -v busybox >/dev/null; then
-  log "installing docker.io and busybox-static from Debian"
+# chromium: the dashboard's browser tests drive Debian's build through playwright-core (no download).
+if ! command -v dockerd >/dev/null || ! command -v busybox >/dev/null || ! command -v chromium >/dev/null; then
+  log "installing docker.io, busybox-static and chromium from Debian"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static chromium >/dev/null
 fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"

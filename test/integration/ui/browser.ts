@@ -1,11 +1,20 @@
 // Debian's chromium driven by playwright-core (no browser download): headless, sandbox off (tests
 // run as root in containers), a fresh profile per launch that close() removes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+
+/** false (skip) on a laptop without chromium; in CI a missing browser fails the suite */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (ci) throw new Error(`${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium (CI=true)`);
+  return false;
+}
 
 export interface Browser {
   context: BrowserContext;

@@ -23,11 +23,12 @@ import type { KubeObject } from '../../../src/kube/types.ts';
 import { type Dashboard, startDashboard } from '../../../src/ui/server.ts';
 import { dockerAvailable } from '../dev/container.ts';
 import { freePort, type Sandbox, startSandbox, webDeployment } from '../dev/sandbox.ts';
-import { type Browser, launch } from './browser.ts';
+import { type Browser, chromiumAvailable, launch } from './browser.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const haveDocker = await dockerAvailable();
 if (!haveDocker && ci) throw new Error('Docker is required for the dashboard tests (CI=true)');
+const haveChromium = chromiumAvailable();
 
 const CRASH = `apiVersion: apps/v1
 kind: Deployment
@@ -117,7 +118,7 @@ function feedCrashingWorker(client: KubeClient, store: SessionStore, dash: Dashb
 const card = (page: Page, target: string) => page.locator(`.card[data-target="${target}"]`);
 
 describe('the dashboard of a dev session on the sandbox', {
-  skip: haveDocker ? false : 'Docker is not available',
+  skip: !haveDocker ? 'Docker is not available' : !haveChromium ? 'chromium is not installed' : false,
 }, () => {
   let sandbox: Sandbox;
   let client: KubeClient;
@@ -303,6 +304,22 @@ describe('the dashboard of a dev session on the sandbox', {
     assert.equal(store.get().targets.web!.pod, pod, 'the same pod: only the process restarted');
     await web.getByText(/restart .*#1/).waitFor();
 
+    const shots = process.env.KLOOP_UI_SCREENSHOTS;
+    if (shots) {
+      await page.locator('#log-filter').fill('');
+      await page.locator('#log-target').selectOption('');
+      await page.waitForSelector('.toast.show', { state: 'detached' });
+      await page.screenshot({ path: path.join(shots, 'dashboard-light.png') });
+      const dark = await launch('dark');
+      try {
+        const p = await dark.context.newPage();
+        await p.goto(dash.url);
+        await p.locator('.card[data-target="worker"] p.reason').waitFor();
+        await p.screenshot({ path: path.join(shots, 'dashboard-dark.png') });
+      } finally {
+        await dark.close();
+      }
+    }
     // Purge asks first: Escape cancels, the dialog's Purge button confirms.
     const purge = web.getByRole('button', { name: 'Purge…' });
     await purge.click();
@@ -316,21 +333,6 @@ describe('the dashboard of a dev session on the sandbox', {
     await page.locator('#history li.action', { hasText: 'web: purge done' }).waitFor();
     assert.deepEqual(purged, ['web']);
 
-    const shots = process.env.KLOOP_UI_SCREENSHOTS;
-    if (shots) {
-      await page.locator('#log-filter').fill('');
-      await page.locator('#log-target').selectOption('');
-      await page.screenshot({ path: path.join(shots, 'dashboard-light.png') });
-      const dark = await launch('dark');
-      try {
-        const p = await dark.context.newPage();
-        await p.goto(dash.url);
-        await p.locator('.card[data-target="worker"] p.reason').waitFor();
-        await p.screenshot({ path: path.join(shots, 'dashboard-dark.png') });
-      } finally {
-        await dark.close();
-      }
-    }
     assert.deepEqual(errors, [], 'no script errors in the page');
   });
 });

@@ -3,9 +3,12 @@
 // (100 ms) is checked by bench/ui/load.ts, since timings do not belong in tests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { chromiumAvailable } from './browser.ts';
 import { LINES, runLoadScenario } from './load-scenario.ts';
 
-test('20 targets and 100,000 log lines keep the page usable', async (t) => {
+const skip = chromiumAvailable() ? false : 'chromium is not installed';
+
+test('20 targets and 100,000 log lines keep the page usable', { skip }, async (t) => {
   const f = await runLoadScenario();
   assert.equal(f.countText, `${LINES.toLocaleString('en-US')} lines`);
   assert.equal(

@@ -57,6 +57,7 @@ export interface RemoteEntry {
 interface Pending {
   id: number;
   what: string;
+  bytes: number;
   lines?: string[];
   resolve: (lines: string[]) => void;
   reject: (error: Error) => void;
@@ -158,7 +159,7 @@ export class SyncAgent {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
     const result = new Promise<string[]>((resolve, reject) => {
-      this.pending.push({ id, what, lines: collect ? [] : undefined, resolve, reject });
+      this.pending.push({ id, what, bytes: body.length, lines: collect ? [] : undefined, resolve, reject });
     });
     const header = Buffer.from(`${op} ${id} ${body.length}\n`);
     this.writeChain = this.writeChain.then(() => this.write(body.length ? Buffer.concat([header, body]) : header));
@@ -218,6 +219,11 @@ export class SyncAgent {
 
   kill(): void {
     this.proc.kill();
+  }
+
+  /** bytes sent or queued and not yet acknowledged */
+  pendingBytes(): number {
+    return this.pending.reduce((n, p) => n + p.bytes, 0);
   }
 
   /** false once the stream ended; requests then fail at once */

@@ -60,6 +60,10 @@ export interface SyncOptions {
   download?: boolean;
   /** how often the container is listed for the download direction (ms) */
   downloadIntervalMs?: number;
+  /** an idle stream is checked this often (ms, default 15 s) ... */
+  heartbeatMs?: number;
+  /** ... and counts as dead when the check is not answered within this time (default 10 s) */
+  heartbeatTimeoutMs?: number;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
@@ -73,6 +77,9 @@ export class SyncEngine {
   private agent: SyncAgent | null = null;
   private connector: Connector | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** why the engine itself dropped the stream, for the status */
+  private killReason: string | undefined;
   private watcher: TreeWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
@@ -100,6 +107,7 @@ export class SyncEngine {
       });
     }
     if (this.options.watch !== false) this.startWatcher();
+    this.startHeartbeat();
     this.needFull = true;
     await this.flush();
     if (this.status.state === 'error' || this.status.state === 'reconnecting') {
@@ -127,6 +135,7 @@ export class SyncEngine {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.agent?.close();
     this.agent = null;
     this.setState('stopped');
@@ -147,6 +156,33 @@ export class SyncEngine {
       },
     );
     this.watcher.start();
+  }
+
+  // A connection that died silently (VPN switch, NAT timeout) keeps looking open and the sync
+  // would stall without a word: an idle stream must answer a no-op request in time, or it is
+  // dropped and re-established. Batches are watched the same way, with time for their size.
+  private startHeartbeat(): void {
+    const every = this.options.heartbeatMs ?? 15_000;
+    const within = this.options.heartbeatTimeoutMs ?? 10_000;
+    this.heartbeat = setInterval(() => {
+      const agent = this.agent;
+      if (!agent?.alive || this.stopped) return;
+      const started = Date.now();
+      const timer = setTimeout(
+        () => {
+          if (this.agent === agent && agent.alive) {
+            this.killReason = `the container did not answer within ${Math.round((Date.now() - started) / 1000)} s`;
+            agent.kill();
+          }
+        },
+        within + agent.pendingBytes() / 100_000,
+      );
+      agent.script(':').then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+    }, every);
+    this.heartbeat.unref();
   }
 
   private markDirty(rel: string): void {
@@ -193,7 +229,7 @@ export class SyncEngine {
       this.setState('in-sync');
     } catch (error) {
       if (this.stopped) return;
-      const message = (error as Error).message;
+      const message = this.killReason ?? (error as Error).message;
       const lost = !this.agent?.alive;
       if (lost) {
         this.agent = null;
@@ -276,13 +312,14 @@ export class SyncEngine {
     const connector = await this.options.connect();
     const agent = await SyncAgent.start(connector, this.options.to);
     this.connector = connector;
+    this.killReason = undefined;
     agent.exited.then(() => {
       if (this.agent !== agent) return;
       this.agent = null;
       this.needFull = true;
       if (!this.stopped && !this.busy) {
         this.status.reconnects++;
-        this.setState('reconnecting', 'the sync stream ended');
+        this.setState('reconnecting', this.killReason ?? 'the sync stream ended');
         this.schedule(BACKOFF_MS[0]);
       }
     });

@@ -6,7 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SyncEngine, type SyncStatus } from '../../../src/dev/sync/engine.ts';
 import { dockerConnector } from '../../../src/dev/sync/process.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { dockerAvailable, remoteTree, removeContainer, sh, startContainer } from './container.ts';
+
+const run = promisify(execFile);
 import { localTree } from './local-tree-print.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -189,6 +193,43 @@ describe('sync engine against a busybox container', { skip: haveDocker ? false :
     await settle(e);
     assert.deepEqual(asked.flat(), ['package.json']);
     assert.deepEqual(await remoteTree(container, '/app/rebuild'), ['f 644 ' + md5('y') + ' ./app.js']);
+  });
+
+  test('a stream that stops answering is noticed and replaced; edits made meanwhile arrive', async () => {
+    const own = await startContainer();
+    try {
+      const from = path.join(tmp, 'frozen');
+      await mkdir(from);
+      await writeFile(path.join(from, 'a.txt'), 'before');
+      const statuses: SyncStatus[] = [];
+      const e = new SyncEngine({
+        from,
+        to: '/app/frozen',
+        heartbeatMs: 300,
+        heartbeatTimeoutMs: 700,
+        connect: async () => dockerConnector(own),
+        onStatus: (s) => statuses.push(s),
+      });
+      engines.push(e);
+      await e.start();
+      // a frozen container: the stream stays open but nothing answers
+      await run('docker', ['pause', own]);
+      await writeFile(path.join(from, 'a.txt'), 'written while frozen');
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && !statuses.some((s) => s.state === 'reconnecting')) await delay(50);
+      await run('docker', ['unpause', own]);
+      const ok = Date.now() + 20_000;
+      while (Date.now() < ok && (e.status.state !== 'in-sync' || e.status.reconnects === 0)) await delay(100);
+      await e.idle();
+      assert.ok(
+        statuses.some((s) => s.state === 'reconnecting' && /did not answer within/.test(s.error ?? '')),
+        JSON.stringify(statuses.map((s) => [s.state, s.error])),
+      );
+      assert.equal((await sh(own, 'cat /app/frozen/a.txt')).trim(), 'written while frozen');
+    } finally {
+      await run('docker', ['unpause', own]).catch(() => {});
+      await removeContainer(own);
+    }
   });
 
   test('a missing local folder is an error, not an empty folder', async () => {

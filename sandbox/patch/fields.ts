@@ -1,6 +1,6 @@
 // Field sets in the shape of managedFields' FieldsV1: which leaf fields an object sets.
 // A path is a list of elements: "f:<field>", "k:<json key>" (item of a keyed list), "v:<json>" (set member).
-import { listKind } from './list-keys.ts';
+import { itemKey, listKind } from './list-keys.ts';
 
 export type Path = string[];
 /** path (JSON of the element list) -> value (JSON) */
@@ -39,11 +39,11 @@ export function flatten(object: Record<string, unknown>, builtin: boolean, withS
 
 function walk(value: unknown, path: Path, field: string, builtin: boolean, out: FieldValues): void {
   if (Array.isArray(value)) {
-    const kind = listKind(field, value, builtin);
+    const kind = listKind(field, value, builtin, true);
     if (kind.type === 'map') {
       for (const item of value) {
         if (!item || typeof item !== 'object') continue;
-        const itemPath = [...path, `k:${JSON.stringify({ [kind.key]: (item as Record<string, unknown>)[kind.key] })}`];
+        const itemPath = [...path, `k:${itemKey(item as Record<string, unknown>, kind.keys)}`];
         out.set(JSON.stringify([...itemPath, '.']), 'true');
         for (const [k, v] of Object.entries(item)) walk(v, [...itemPath, `f:${k}`], k, builtin, out);
       }
@@ -142,11 +142,9 @@ function findItem(list: unknown[], element: string): number {
     const wanted = element.slice(2);
     return list.findIndex((item) => JSON.stringify(item) === wanted);
   }
-  const key = JSON.parse(element.slice(2)) as Record<string, unknown>;
+  const wanted = element.slice(2);
+  const keys = Object.keys(JSON.parse(wanted) as Record<string, unknown>);
   return list.findIndex(
-    (item) =>
-      item &&
-      typeof item === 'object' &&
-      Object.entries(key).every(([k, v]) => (item as Record<string, unknown>)[k] === v),
+    (item) => item && typeof item === 'object' && itemKey(item as Record<string, unknown>, keys) === wanted,
   );
 }

@@ -78,3 +78,33 @@ test('an update takes ownership of what it changed', () => {
     message: 'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas',
   });
 });
+
+test('apply keys ports by port and protocol (TCP by default), as listMapKeys do', () => {
+  const service = (ports: Array<Record<string, unknown>>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'dns' },
+    spec: { ports },
+  });
+  const created = serverSideApply(undefined, service([{ port: 53, name: 'dns' }]), 'a', false, true);
+  const both = serverSideApply(
+    created,
+    service([
+      { port: 53, name: 'dns' },
+      { port: 53, protocol: 'UDP', name: 'dns-udp' },
+    ]),
+    'a',
+    false,
+    true,
+  );
+  assert.deepEqual((both.spec as { ports: unknown[] }).ports, [
+    { port: 53, name: 'dns' },
+    { port: 53, protocol: 'UDP', name: 'dns-udp' },
+  ]);
+  const fields = (
+    both.metadata.managedFields as Array<{ fieldsV1: { 'f:spec': { 'f:ports': Record<string, unknown> } } }>
+  )[0]!.fieldsV1['f:spec']['f:ports'];
+  assert.deepEqual(Object.keys(fields).sort(), ['k:{"port":53,"protocol":"TCP"}', 'k:{"port":53,"protocol":"UDP"}']);
+  const onlyUdp = serverSideApply(both, service([{ port: 53, protocol: 'UDP', name: 'dns-udp' }]), 'a', false, true);
+  assert.deepEqual((onlyUdp.spec as { ports: unknown[] }).ports, [{ port: 53, protocol: 'UDP', name: 'dns-udp' }]);
+});

@@ -9,6 +9,8 @@ import { attachView } from '../dev/view.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
 import { loggerOptions } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
+import { attachDashboard } from '../ui/dev-dashboard.ts';
+import type { Dashboard } from '../ui/server.ts';
 
 export interface DevCommandOptions {
   ui?: boolean;
@@ -26,6 +28,7 @@ export async function run(
   // Session output is the command's data: stdout, one line at a time, through the one redaction point.
   const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
   let view: ReturnType<typeof attachView> | undefined;
+  let dashboard: Dashboard | undefined;
   const session = new DevSession({
     project,
     client: connection.client,
@@ -40,10 +43,23 @@ export async function run(
             connection,
           );
         },
-    onLog: (line) => view?.log(line),
-    onNotice: (m) => view?.notice(m),
+    onLog: (line) => {
+      view?.log(line);
+      dashboard?.log(line);
+    },
+    onNotice: (m) => {
+      view?.notice(m);
+      dashboard?.notice(m);
+    },
   });
   view = attachView(session.store, { json, color: loggerOptions().color && globals.color, write });
+  if (opts.ui)
+    dashboard = await attachDashboard(session, { project, connection, globals, say: (m) => view?.notice(m) }).catch(
+      (error: unknown) => {
+        connection.client.close();
+        throw error;
+      },
+    );
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -69,6 +85,7 @@ export async function run(
     } finally {
       process.off('SIGINT', again);
       view.close();
+      await dashboard?.close();
       connection.client.close();
     }
   }

@@ -1,0 +1,45 @@
+// `kloop dev --ui`: a dashboard on the session's store, with the actions the session offers, its
+// URL printed, written to .kloop/ for `kloop ui`, and opened in the browser.
+import type { GlobalOptions } from '../cli/options.ts';
+import type { Project } from '../config/project.ts';
+import type { Connection } from '../deploy/deploy.ts';
+import { purgeProject } from '../deploy/purge.ts';
+import type { DevSession } from '../dev/session.ts';
+import { openInBrowser } from './open.ts';
+import { type Dashboard, type DashboardActions, startDashboard } from './server.ts';
+
+export interface DevDashboardOptions {
+  project: Project;
+  connection: Connection;
+  globals: GlobalOptions;
+  port?: number;
+  /** session notices (the URL, "not opening a browser") */
+  say: (message: string) => void;
+}
+
+export async function attachDashboard(session: DevSession, o: DevDashboardOptions): Promise<Dashboard> {
+  const names = Object.keys(session.store.get().targets);
+  const apps = Object.fromEntries(names.map((t) => [t, o.project.dev[t]!.app]));
+  const running = (t: string) => {
+    const s = session.targetSessions.get(t);
+    if (!s) throw new Error(`dev target ${t} has not started yet (its app is still deploying)`);
+    return s;
+  };
+  // restart and rebuild join these once the session exposes them (see the report of issue 10)
+  const actions: DashboardActions = {
+    resync: (t) => running(t).reconnect(),
+    purge: async (t) => {
+      await purgeProject(o.project, { apps: [apps[t]!], globals: o.globals }, o.connection);
+    },
+  };
+  const dashboard = await startDashboard({
+    store: session.store,
+    actions,
+    apps,
+    port: o.port,
+    stateDir: o.project.stateDir,
+  });
+  o.say(`dashboard: ${dashboard.url}`);
+  openInBrowser(dashboard.url, o.say);
+  return dashboard;
+}

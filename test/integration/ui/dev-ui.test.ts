@@ -1,0 +1,155 @@
+// `kloop dev --ui` end to end on the sandbox, as a user runs it: the session serves its dashboard,
+// `kloop ui` finds it, the page shows the target ready, a CLI action reaches the session, and
+// Ctrl-C takes the dashboard down with the session.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { dashboardFile } from '../../../src/ui/session-file.ts';
+import { dockerAvailable } from '../dev/container.ts';
+import { freePort, repoRoot, type Sandbox, startSandbox } from '../dev/sandbox.ts';
+import { type Browser, chromiumAvailable, launch } from './browser.ts';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const haveDocker = await dockerAvailable();
+if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev --ui test (CI=true)');
+const skip = !haveDocker ? 'Docker is not available' : !chromiumAvailable() ? 'chromium is not installed' : false;
+const bin = path.join(repoRoot, 'src/cli/bin.ts');
+
+function project(dir: string, port: number): void {
+  const files: Record<string, string> = {
+    'kloop.yaml': `version: v1
+name: uitest
+apps:
+  web:
+    manifests: [deploy/*.yaml]
+dev:
+  web:
+    app: web
+    workload: deployment/web
+    container: web
+    sync:
+      - { from: public, to: /www }
+    ports: ["${port}:8080"]
+`,
+    'deploy/web.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: busybox:1.36
+          imagePullPolicy: Never
+          command: [sh, -c, 'mkdir -p /www && echo "started" && exec httpd -f -p 8080 -h /www']
+`,
+    'public/index.html': 'hello\n',
+  };
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), text);
+  }
+}
+
+function kloop(
+  dir: string,
+  kubeconfig: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function eventually<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await fn();
+    if (ok(last)) return last;
+    await delay(200);
+  }
+  assert.fail(`${what}: last value ${JSON.stringify(last)}`);
+}
+
+describe('kloop dev --ui on the sandbox', { skip }, () => {
+  let sandbox: Sandbox;
+  let browser: Browser;
+  let dir = '';
+  let dev: ChildProcess | undefined;
+
+  before(async () => {
+    [sandbox, browser] = await Promise.all([startSandbox(), launch('light')]);
+    dir = mkdtempSync(path.join(tmpdir(), 'kloop-dev-ui-'));
+  });
+  after(async () => {
+    if (dev && dev.exitCode === null) {
+      dev.kill('SIGINT');
+      await new Promise((r) => dev!.once('exit', r));
+    }
+    await browser?.close();
+    await sandbox?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the session serves its dashboard; kloop ui finds it and acts through it; Ctrl-C ends both', async () => {
+    const port = await freePort();
+    project(dir, port);
+    let out = '';
+    let err = '';
+    dev = spawn(process.execPath, [bin, 'dev', '--ui', '-o', 'json', '-n', 'default'], {
+      cwd: dir,
+      env: { ...process.env, KUBECONFIG: sandbox.kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    dev.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    dev.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const exited = new Promise<number | null>((r) => dev!.once('exit', (code) => r(code)));
+
+    const file = dashboardFile(path.join(dir, '.kloop'));
+    await eventually(`the dashboard's address in .kloop (stderr: ${err.slice(-500)})`, () => existsSync(file), Boolean);
+    const { url } = JSON.parse(readFileSync(file, 'utf8')) as { url: string };
+    assert.match(out, new RegExp(`"dashboard: ${url.replace(/[?]/g, '\\?')}"`), 'the session prints the URL');
+    const shown = await kloop(dir, sandbox.kubeconfig, ['ui', '-o', 'json', '--no-open']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(JSON.parse(shown.stdout).targets, ['web']);
+    assert.equal(JSON.parse(shown.stdout).url, url);
+
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    const web = page.locator('.card[data-target="web"]');
+    await web.locator('.badge.s-running', { hasText: 'running' }).waitFor({ timeout: 120_000 });
+    await web.locator(`a[href="http://127.0.0.1:${port}/"]`).waitFor();
+    await web.locator('.badge.s-in-sync').waitFor();
+    await page.locator('.log-row', { hasText: 'started' }).first().waitFor();
+
+    const resync = await kloop(dir, sandbox.kubeconfig, ['ui', 'resync', 'web']);
+    assert.equal(resync.code, 0, resync.stderr);
+    await page.locator('#history li.action', { hasText: 'web: resync done' }).waitFor();
+
+    dev.kill('SIGINT');
+    assert.equal(await exited, 0, err);
+    assert.equal(existsSync(file), false, 'the address is removed with the session');
+    const gone = await kloop(dir, sandbox.kubeconfig, ['ui', '--no-open']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /no dev session with a dashboard is running/);
+    await page.locator('#conn.down').waitFor();
+  });
+});

@@ -5,10 +5,10 @@
 import { chmod, lstat, mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { extract } from 'tar-stream';
-import type { RemoteEntry } from './agent.ts';
-import type { LocalEntry } from './local-tree.ts';
-import { normalizeRelative, shQuote, symlinkStaysInside } from './paths.ts';
-import type { ModelEntry } from './plan.ts';
+import type { RemoteEntry, SyncAgent } from './agent.ts';
+import { type LocalEntry, statLocal } from './local-tree.ts';
+import { isWithin, normalizeRelative, shQuote, symlinkStaysInside } from './paths.ts';
+import { type ModelEntry, toModel } from './plan.ts';
 import type { Connector } from './process.ts';
 
 export interface DownloadPlan {
@@ -143,4 +143,37 @@ async function write(
 
 export async function deleteLocal(root: string, paths: readonly string[]): Promise<void> {
   for (const p of paths) await rm(path.join(root, p), { recursive: true, force: true });
+}
+
+export interface RoundContext {
+  agent: SyncAgent;
+  connector: Connector;
+  from: string;
+  to: string;
+  /** the engine's record of the container: updated for what was fetched or deleted */
+  model: Map<string, ModelEntry>;
+  dirty: ReadonlySet<string>;
+  excluded(path: string, isDir: boolean): boolean;
+}
+
+/** One round: list, compare, fetch and delete locally. Conflicts are returned for re-upload. */
+export async function downloadRound(ctx: RoundContext): Promise<{ changed: number; conflicts: string[] }> {
+  const remote = (await ctx.agent.list()).flatMap((r) => {
+    const p = normalizeRelative(r.path);
+    return p && !ctx.excluded(p, r.type === 'dir') ? [{ ...r, path: p }] : [];
+  });
+  const candidates = downloadCandidates(remote, ctx.model);
+  if (candidates.length === 0) return { changed: 0, conflicts: [] };
+  const local = new Map<string, LocalEntry | null>();
+  await Promise.all(candidates.map(async (p) => local.set(p, await statLocal(ctx.from, p))));
+  const plan = planDownload(remote, ctx.model, local, ctx.dirty);
+  const written = await fetchInto(ctx.connector, ctx.to, ctx.from, plan.fetch);
+  await deleteLocal(ctx.from, plan.deleteLocal);
+  for (const d of plan.deleteLocal) for (const p of ctx.model.keys()) if (isWithin(p, d)) ctx.model.delete(p);
+  // what was just written counts as synced: the watcher's events for it upload nothing
+  for (const p of written) {
+    const e = await statLocal(ctx.from, p);
+    if (e) ctx.model.set(p, toModel(e));
+  }
+  return { changed: written.length + plan.deleteLocal.length, conflicts: plan.conflicts };
 }

@@ -5,8 +5,8 @@
 import { stat } from 'node:fs/promises';
 import { KloopError } from '../../errors.ts';
 import { SyncAgent } from './agent.ts';
-import { deleteLocal, downloadCandidates, fetchInto, planDownload } from './download.ts';
-import { createFilter, type LocalEntry, type PathFilter, statLocal, walkLocal } from './local-tree.ts';
+import { downloadRound } from './download.ts';
+import { createFilter, type LocalEntry, type PathFilter, walkLocal } from './local-tree.ts';
 import { checkRemoteRoot, isWithin, normalizeRelative, shQuote } from './paths.ts';
 import { hasAncestorIn, type ModelEntry, type Plan, planBatch, toModel } from './plan.ts';
 import type { Connector } from './process.ts';
@@ -272,29 +272,21 @@ export class SyncEngine {
     }
     this.busy = true;
     try {
-      const remote = (await this.agent.list()).flatMap((r) => {
-        const p = normalizeRelative(r.path);
-        return p && !this.excludedWithParents(p, r.type === 'dir') ? [{ ...r, path: p }] : [];
+      const round = await downloadRound({
+        agent: this.agent,
+        connector: this.connector,
+        from: this.options.from,
+        to: this.options.to,
+        model: this.model,
+        dirty: this.dirty,
+        excluded: (p, isDir) => this.excludedWithParents(p, isDir),
       });
-      const candidates = downloadCandidates(remote, this.model);
-      if (candidates.length) {
-        const local = new Map<string, LocalEntry | null>();
-        await Promise.all(candidates.map(async (p) => local.set(p, await statLocal(this.options.from, p))));
-        const plan = planDownload(remote, this.model, local, this.dirty);
-        const written = await fetchInto(this.connector, this.options.to, this.options.from, plan.fetch);
-        await deleteLocal(this.options.from, plan.deleteLocal);
-        for (const d of plan.deleteLocal) for (const p of this.model.keys()) if (isWithin(p, d)) this.model.delete(p);
-        for (const p of written) {
-          const e = await statLocal(this.options.from, p);
-          if (e) this.model.set(p, toModel(e));
-        }
-        if (plan.conflicts.length) {
-          this.status.conflicts = [...(this.status.conflicts ?? []), ...plan.conflicts].slice(-20);
-          for (const p of plan.conflicts) this.dirty.add(p);
-        }
-        this.status.downloaded = (this.status.downloaded ?? 0) + written.length + plan.deleteLocal.length;
-        if (written.length || plan.deleteLocal.length || plan.conflicts.length) this.setState('in-sync');
+      if (round.conflicts.length) {
+        this.status.conflicts = [...(this.status.conflicts ?? []), ...round.conflicts].slice(-20);
+        for (const p of round.conflicts) this.dirty.add(p);
       }
+      this.status.downloaded = (this.status.downloaded ?? 0) + round.changed;
+      if (round.changed || round.conflicts.length) this.setState('in-sync');
     } catch (error) {
       if (!this.stopped)
         this.setState(this.agent?.alive ? 'error' : 'reconnecting', `download: ${(error as Error).message}`);

@@ -281,7 +281,11 @@ describe('the dashboard of a dev session on the sandbox', {
     // Resync: a file removed in the container behind the session's back comes back.
     await sandbox.kubectl('exec', pod, '-c', 'web', '--', 'rm', '/www/index.html');
     assert.equal((await fetch(`http://127.0.0.1:${port}/index.html`)).status, 404);
-    await web.getByRole('button', { name: 'Resync' }).click();
+    // from the keyboard: Tab from the card's pod link reaches the buttons, Enter presses
+    await web.locator(`a[href="http://127.0.0.1:${port}/"]`).focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Resync');
+    await page.keyboard.press('Enter');
     await eventually(
       'the resync restored the file',
       () => fetch(`http://127.0.0.1:${port}/index.html`).then((r) => `${r.status} ${r.status === 200 ? 'x' : ''}`),

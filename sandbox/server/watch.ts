@@ -43,9 +43,32 @@ export function serveWatch(store: MemoryStore, w: WatchRequest, res: ServerRespo
     res.write(`${JSON.stringify({ type: event.type, object })}\n`);
   };
 
+  // Which objects this watcher has seen matching: an object that stops matching the selectors is
+  // reported DELETED, one that starts matching ADDED, as the real watch cache does.
+  const present = new Set<string>();
+  const seen = new Set<string>();
+  let replaying = false;
+  const deliver = (type: WatchEvent['type'], object: KubeObject) => {
+    const id = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    // Replaying from a resourceVersion, an object's first MODIFIED/DELETED means it existed then.
+    const was = present.has(id) || (replaying && !seen.has(id) && type !== 'ADDED');
+    seen.add(id);
+    const now = matches(object);
+    if (type === 'DELETED') {
+      present.delete(id);
+      if (now || was) send({ type, object });
+    } else if (now) {
+      present.add(id);
+      send({ type: was ? type : 'ADDED', object });
+    } else if (was) {
+      present.delete(id);
+      send({ type: 'DELETED', object });
+    }
+  };
+
   const rv = w.resourceVersion;
   if (!rv || rv === '0') {
-    for (const object of store.list(w.info, w.namespace)) if (matches(object)) send({ type: 'ADDED', object });
+    for (const object of store.list(w.info, w.namespace)) deliver('ADDED', object);
   } else {
     let replay: ReturnType<MemoryStore['eventsSince']>;
     try {
@@ -58,22 +81,32 @@ export function serveWatch(store: MemoryStore, w: WatchRequest, res: ServerRespo
       }
       throw error;
     }
+    // Objects unchanged since `rv` are known to the client as they are now.
+    for (const object of store.list(w.info, w.namespace)) {
+      const id = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+      if (Number(object.metadata.resourceVersion) <= Number(rv)) {
+        seen.add(id);
+        if (matches(object)) present.add(id);
+      }
+    }
+    replaying = true;
     for (const entry of replay) {
-      if (entry.key !== key || !matches(entry.event.object)) continue;
+      if (entry.key !== key) continue;
       const object = structuredClone(entry.event.object);
       object.apiVersion = apiVersionOf(w.info);
-      send({ type: entry.event.type, object });
+      deliver(entry.event.type, object);
     }
+    replaying = false;
   }
 
   // Live events are delivered asynchronously: the ones up to now were already sent above.
   const sentUpTo = store.resourceVersion();
   const unsubscribe = store.subscribeAll((info, event) => {
     if (Number(event.object.metadata.resourceVersion) <= sentUpTo) return;
-    if (typeKey(info) !== key || !matches(event.object)) return;
+    if (typeKey(info) !== key) return;
     const object = event.object;
     object.apiVersion = apiVersionOf(w.info);
-    send(event);
+    deliver(event.type, object);
   });
   const timers: NodeJS.Timeout[] = [];
   if (w.bookmarks) {

@@ -444,3 +444,46 @@ describe('garbage collection', () => {
     await eventually(async () => !(await exists('gc-owner3')) && !(await exists('gc-held')), 10_000);
   });
 });
+
+describe('watch', () => {
+  test('an object that stops matching the selector is DELETED for the watcher, ADDED when it matches again', async () => {
+    const created = (await (
+      await sb.request(
+        'POST',
+        '/api/v1/namespaces/default/configmaps',
+        json({ metadata: { name: 'flip', labels: { pick: 'me' } } }),
+        {
+          'Content-Type': 'application/json',
+        },
+      )
+    ).json()) as { metadata: { resourceVersion: string } };
+    const watching = sb.request(
+      'GET',
+      `/api/v1/namespaces/default/configmaps?watch=true&labelSelector=pick%3Dme&timeoutSeconds=2&resourceVersion=${created.metadata.resourceVersion}`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const label = (value: string | null) =>
+      sb.request(
+        'PATCH',
+        '/api/v1/namespaces/default/configmaps/flip',
+        json({ metadata: { labels: { pick: value } } }),
+        {
+          'Content-Type': 'application/merge-patch+json',
+        },
+      );
+    await label(null);
+    await label('other');
+    await label('me');
+    const lines = (await watching).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { labels?: object } } });
+    assert.deepEqual(
+      lines.map((e) => [e.type, e.object.metadata.labels ?? {}]),
+      [
+        ['DELETED', {}],
+        ['ADDED', { pick: 'me' }],
+      ],
+    );
+  });
+});

@@ -221,6 +221,55 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject, record: Recorder
   updateStatus(store, d, fresh, newRS, maxUnavailable);
 }
 
+/**
+ * The Progressing condition: its lastUpdateTime moves whenever the rollout makes progress; with
+ * none for progressDeadlineSeconds it turns False with ProgressDeadlineExceeded (rollout status fails).
+ */
+function progressing(d: KubeObject, complete: boolean, rsName: string, counts: number[]): Obj {
+  const previousStatus = (d.status ?? {}) as Obj;
+  const previous = ((previousStatus.conditions ?? []) as Obj[]).find((c) => c.type === 'Progressing');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  if (complete) {
+    return condition(
+      'Progressing',
+      true,
+      'NewReplicaSetAvailable',
+      `ReplicaSet "${rsName}" has successfully progressed.`,
+      previous ? [previous] : [],
+    );
+  }
+  const before = ['updatedReplicas', 'replicas', 'availableReplicas', 'readyReplicas'].map((k) =>
+    Number(previousStatus[k] ?? 0),
+  );
+  const moved =
+    !previous ||
+    previous.reason === 'NewReplicaSetAvailable' ||
+    previousStatus.observedGeneration !== d.metadata.generation ||
+    before.some((n, i) => n !== counts[i]) ||
+    !String(previous.message ?? '').includes(`"${rsName}"`);
+  const deadline = Number((d.spec as Obj).progressDeadlineSeconds ?? 600);
+  const lastProgress = moved ? now : String(previous.lastUpdateTime ?? now);
+  const exceeded = previous?.reason === 'ProgressDeadlineExceeded';
+  if (!moved && (exceeded || Date.now() - Date.parse(lastProgress) > deadline * 1000)) {
+    return {
+      type: 'Progressing',
+      status: 'False',
+      lastUpdateTime: previous.status === 'False' ? previous.lastUpdateTime : now,
+      lastTransitionTime: previous.status === 'False' ? previous.lastTransitionTime : now,
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${rsName}" has timed out progressing.`,
+    };
+  }
+  return {
+    type: 'Progressing',
+    status: 'True',
+    lastUpdateTime: lastProgress,
+    lastTransitionTime: previous?.status === 'True' ? previous.lastTransitionTime : now,
+    reason: 'ReplicaSetUpdated',
+    message: `ReplicaSet "${rsName}" is progressing.`,
+  };
+}
+
 function updateStatus(
   store: MemoryStore,
   d: KubeObject,
@@ -263,21 +312,7 @@ function updateStatus(
             'Deployment does not have minimum availability.',
             previous,
           ),
-      complete
-        ? condition(
-            'Progressing',
-            true,
-            'NewReplicaSetAvailable',
-            `ReplicaSet "${newLive?.metadata.name ?? ''}" has successfully progressed.`,
-            previous,
-          )
-        : condition(
-            'Progressing',
-            true,
-            'ReplicaSetUpdated',
-            `ReplicaSet "${newLive?.metadata.name ?? ''}" is progressing.`,
-            previous,
-          ),
+      progressing(current, complete, newLive?.metadata.name ?? '', [updated, total, available, sum('readyReplicas')]),
     ],
   };
   for (const key of ['readyReplicas', 'availableReplicas', 'unavailableReplicas', 'updatedReplicas', 'replicas']) {

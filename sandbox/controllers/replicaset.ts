@@ -15,6 +15,12 @@ import {
   writeStatus,
 } from './runtime.ts';
 
+function readySince(pod: KubeObject): number {
+  const conditions = ((pod.status as Obj | undefined)?.conditions ?? []) as Obj[];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  return Date.parse(String(ready?.lastTransitionTime ?? '')) || 0;
+}
+
 export function replicaSetController(store: MemoryStore): Controller {
   const record = eventRecorder(store, 'replicaset-controller');
   return {
@@ -57,11 +63,14 @@ function reconcileReplicaSet(store: MemoryStore, rs: KubeObject, allPods: KubeOb
   if (!current) return;
   const now = store.list(PODS, rs.metadata.namespace).filter((p) => ownedBy(p, rs) && isActivePod(p));
   const ready = now.filter(isPodReady).length;
+  // Available: ready for at least minReadySeconds (the 1 s controller tick re-evaluates).
+  const minReady = Number(spec.minReadySeconds ?? 0) * 1000;
+  const available = now.filter((p) => isPodReady(p) && Date.now() - readySince(p) >= minReady).length;
   const status: Obj = {
     replicas: now.length,
     fullyLabeledReplicas: now.filter((p) => selector(p.metadata.labels)).length,
     readyReplicas: ready,
-    availableReplicas: ready,
+    availableReplicas: available,
     observedGeneration: current.metadata.generation,
   };
   for (const key of ['readyReplicas', 'availableReplicas', 'fullyLabeledReplicas'])

@@ -195,6 +195,27 @@ describe('a Deployment behind a Service', () => {
   });
 });
 
+describe('a rollout that cannot progress', () => {
+  test('rollout status fails once progressDeadlineSeconds pass without progress', async () => {
+    const stuck = deployment('stuck', 1, 'x');
+    const spec = stuck.spec as Record<string, unknown> & {
+      template: { spec: { containers: Array<{ image: string }> } };
+    };
+    spec.progressDeadlineSeconds = 2;
+    spec.template.spec.containers[0]!.image = 'busybox:no-such-tag';
+    await sb.kubectl(['apply', '-f', '-'], { input: json(stuck) });
+    const status = await sb.kubectl(['rollout', 'status', 'deployment/stuck', '--timeout=60s'], { allowFailure: true });
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /error: deployment "stuck" exceeded its progress deadline/);
+    const condition = JSON.parse(
+      (await sb.kubectl(['get', 'deploy', 'stuck', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")]}']))
+        .stdout,
+    );
+    assert.equal(condition.reason, 'ProgressDeadlineExceeded');
+    await sb.kubectl(['delete', 'deployment', 'stuck', '--wait=false']);
+  });
+});
+
 describe('logs and other workloads', () => {
   test('logs -f follows a container until it exits', async () => {
     await sb.kubectl([

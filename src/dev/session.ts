@@ -2,6 +2,8 @@
 // stopped. The supervisor notices a laptop that slept (timers that fired far too late) and has
 // every stream re-established, and turns rebuild-glob changes into build + redeploy.
 import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -48,6 +50,7 @@ export class DevSession {
   private sleepTimer: NodeJS.Timeout | null = null;
   private rebuilding: Promise<void> = Promise.resolve();
   private stopping = false;
+  private lockFile: string | undefined;
 
   constructor(options: DevSessionOptions) {
     this.o = options;
@@ -69,6 +72,7 @@ export class DevSession {
 
   async start(): Promise<void> {
     const { project, client } = this.o;
+    await this.lock();
     // A session that crashed or was killed left its patches recorded: undo them first.
     const leftovers = await restoreDevPatches(client, project.stateDir);
     for (const r of leftovers)
@@ -77,6 +81,9 @@ export class DevSession {
     const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
     if (this.o.deploy) await this.o.deploy(apps);
     await this.applyPatches(this.names);
+    this.store.update('deployed', (s) => {
+      for (const t of Object.values(s.targets)) t.phase = 'waiting-for-pod';
+    });
 
     for (const n of this.names) {
       const session = new TargetSession({
@@ -100,6 +107,21 @@ export class DevSession {
       const url = project.dev[n]!.open;
       if (url) openBrowser(url, this.o.onNotice);
     }
+  }
+
+  // One session per project at a time: a second one would take the first one's dev patches for
+  // leftovers of a crash and restore them under its feet.
+  private async lock(): Promise<void> {
+    const file = path.join(this.o.project.stateDir, 'dev-session.pid');
+    const other = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (other && other !== process.pid && alive(other)) {
+      throw new KloopError(`another kloop dev session (pid ${other}) is running for ${this.o.project.name}`, {
+        hint: `stop it first (Ctrl-C in its terminal, or kill ${other}); sessions share the dev patches of this project`,
+      });
+    }
+    await mkdir(this.o.project.stateDir, { recursive: true });
+    await writeFile(file, `${process.pid}\n`);
+    this.lockFile = file;
   }
 
   private async applyPatches(names: readonly string[]): Promise<void> {
@@ -152,8 +174,12 @@ export class DevSession {
     });
     await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
     await this.rebuilding;
-    const restored = await restoreDevPatches(this.o.client, this.o.project.stateDir);
-    for (const r of restored) this.o.onNotice?.(`restored ${r.workload} in ${r.namespace}`);
+    // without the lock the patches are another session's: leave them alone
+    if (this.lockFile) {
+      const restored = await restoreDevPatches(this.o.client, this.o.project.stateDir);
+      for (const r of restored) this.o.onNotice?.(`restored ${r.workload} in ${r.namespace}`);
+    }
+    if (this.lockFile) await rm(this.lockFile, { force: true });
     this.store.update('session stopped', (s) => {
       s.phase = 'stopped';
     });
@@ -173,4 +199,13 @@ function openBrowser(url: string, notice?: (m: string) => void): void {
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => notice?.(`open ${url} (${cmd} is not available)`));
   child.unref();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -3,7 +3,14 @@
 // engine store: updates go through one function, subscribers see every change.
 import type { SyncStatus } from './sync/engine.ts';
 
-export type TargetPhase = 'deploying' | 'waiting-for-pod' | 'running' | 'reconnecting' | 'error' | 'stopped';
+export type TargetPhase =
+  | 'deploying'
+  | 'waiting-for-pod'
+  | 'starting'
+  | 'running'
+  | 'reconnecting'
+  | 'error'
+  | 'stopped';
 
 export interface PortStatus {
   local: number;

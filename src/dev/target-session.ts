@@ -126,7 +126,7 @@ export class TargetSession {
         s.pod = pod.pod;
         s.container = pod.container;
         if (s.podHistory[s.podHistory.length - 1] !== pod.pod) s.podHistory.push(pod.pod);
-        s.phase = this.started || s.phase === 'running' ? 'running' : s.phase;
+        s.phase = this.started ? 'running' : 'starting';
         delete s.error;
       } else {
         s.phase = error ? 'error' : 'reconnecting';

@@ -178,6 +178,10 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
       () => get(port, 'index.html'),
       (v) => v === '200 back\n',
     );
+    const second = await runKloop(dir, sandbox.kubeconfig, ['dev', '--skip-deploy']);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /another kloop dev session \(pid \d+\) is running/);
+    assert.equal((await command()).spec.template.spec.containers[0].command[3], 'kloop-restart', 'still patched');
     again.child.kill('SIGINT');
     assert.equal(await again.exited, 0, again.stderr());
     assert.deepEqual((await command()).spec.template.spec.containers[0].command, ['sh', '-c', COMMAND]);

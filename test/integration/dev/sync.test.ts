@@ -67,6 +67,9 @@ describe('sync engine against a busybox container', { skip: haveDocker ? false :
     const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(80)}.txt`;
     await mkdir(path.join(from, path.dirname(long)), { recursive: true });
     await writeFile(path.join(from, long), 'long name');
+    // a name longer than ustar holds (PAX path), and a link target longer than 100 bytes (PAX linkpath)
+    await writeFile(path.join(from, `${'n'.repeat(120)}.txt`), 'pax name');
+    await symlink(`src/${'.'.repeat(1)}/${'x/../'.repeat(25)}run.sh`, path.join(from, 'long-link'));
     await chmod(path.join(from, 'src/deep'), 0o700);
     // What the container already holds: a stale file goes, an excluded one stays.
     await sh(

@@ -183,28 +183,33 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject, record: Recorder
     if (room > 0 && replicasOf(newRS) < replicas) {
       newRS = setReplicas(d, newRS, Math.min(replicas, replicasOf(newRS) + room), maxSurge);
     } else if (replicasOf(newRS) > replicas) newRS = setReplicas(d, newRS, replicas, maxSurge);
-    // Scale old sets down as far as availability allows.
+    // Scale old sets down as far as availability allows, counting pods that exist (status), as
+    // the real controller does: first old pods that are not available, then available ones.
     const minAvailable = replicas - maxUnavailable;
     const newUnavailable = Math.max(0, replicasOf(newRS) - statusOf(newRS, 'availableReplicas'));
-    const totalNow = oldSets.reduce((n, rs) => n + replicasOf(rs), 0) + replicasOf(newRS);
-    let budget = totalNow - minAvailable - newUnavailable;
-    // Old pods that are not available cost nothing to remove.
-    for (const rs of oldSets) {
-      const unhealthy = Math.max(0, replicasOf(rs) - statusOf(rs, 'availableReplicas'));
-      if (unhealthy > 0) {
-        const cut = Math.min(unhealthy, replicasOf(rs));
+    const allPods = oldSets.reduce((n, rs) => n + statusOf(rs, 'replicas'), 0) + statusOf(newRS, 'replicas');
+    const maxScaledDown = allPods - minAvailable - newUnavailable;
+    if (maxScaledDown > 0) {
+      const sorted = [...oldSets].sort((a, b) => revisionOf(a) - revisionOf(b));
+      let cleaned = 0;
+      for (const rs of sorted) {
+        const unhealthy = replicasOf(rs) - statusOf(rs, 'availableReplicas');
+        const cut = Math.min(maxScaledDown - cleaned, unhealthy);
+        if (cut <= 0) continue;
         setReplicas(d, rs, replicasOf(rs) - cut, maxSurge);
         (rs.spec as Obj).replicas = replicasOf(rs) - cut;
-        budget -= 0;
+        cleaned += cut;
       }
-    }
-    const sorted = [...oldSets].sort((a, b) => revisionOf(a) - revisionOf(b));
-    for (const rs of sorted) {
-      if (budget <= 0) break;
-      const cut = Math.min(budget, replicasOf(rs));
-      if (cut > 0) {
-        setReplicas(d, rs, replicasOf(rs) - cut, maxSurge);
-        budget -= cut;
+      const available =
+        oldSets.reduce((n, rs) => n + statusOf(rs, 'availableReplicas'), 0) + statusOf(newRS, 'availableReplicas');
+      let budget = Math.min(available - minAvailable, maxScaledDown - cleaned);
+      for (const rs of sorted) {
+        if (budget <= 0) break;
+        const cut = Math.min(budget, replicasOf(rs));
+        if (cut > 0) {
+          setReplicas(d, rs, replicasOf(rs) - cut, maxSurge);
+          budget -= cut;
+        }
       }
     }
   }

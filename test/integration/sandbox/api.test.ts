@@ -22,6 +22,43 @@ describe('discovery', () => {
     assert.match(resources, /^cronjobs\s+cj\s+batch\/v1\s+true\s+CronJob$/m);
   });
 
+  test('legacy discovery documents, and aggregated discovery by content type', async () => {
+    const api = (await sb.request('GET', '/api')).json() as { kind: string; versions: string[] };
+    assert.deepEqual([api.kind, api.versions], ['APIVersions', ['v1']]);
+    const groups = (await sb.request('GET', '/apis')).json() as {
+      groups: Array<{ name: string; preferredVersion: unknown }>;
+    };
+    assert.deepEqual(
+      groups.groups.find((g) => g.name === 'apps'),
+      {
+        name: 'apps',
+        versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+      },
+    );
+    const apps = (await sb.request('GET', '/apis/apps/v1')).json() as { resources: Array<Record<string, unknown>> };
+    assert.deepEqual(
+      apps.resources.find((r) => r.name === 'deployments/scale'),
+      {
+        name: 'deployments/scale',
+        singularName: '',
+        namespaced: true,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+      },
+    );
+    const aggregated = await sb.request('GET', '/apis', undefined, {
+      Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+    });
+    assert.equal(
+      aggregated.headers['content-type'],
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    );
+    assert.equal((aggregated.json() as { kind: string }).kind, 'APIGroupDiscoveryList');
+  });
+
   test('a request without the bearer token is refused', async () => {
     const res = await sb.request('GET', '/api/v1/namespaces', undefined, { Authorization: 'Bearer wrong' });
     assert.equal(res.status, 401);

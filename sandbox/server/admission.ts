@@ -11,8 +11,14 @@ export const NODE_NAME = 'kloop-sandbox';
 
 export function createAdmission(store: MemoryStore, node: () => Node): Admission {
   return {
-    admit(info: ResourceInfo, object: KubeObject, old: KubeObject | undefined) {
-      if (!info.custom) applyDefaults(info.kind, info.group, object, old, () => node().allocateServiceIP());
+    admit(info: ResourceInfo, object: KubeObject, old: KubeObject | undefined, dryRun?: boolean) {
+      // A dry run shows the cluster IP a Service would get, but does not keep it.
+      const allocate = () => {
+        const ip = node().allocateServiceIP();
+        if (dryRun) node().releaseServiceIP(ip);
+        return ip;
+      };
+      if (!info.custom) applyDefaults(info.kind, info.group, object, old, allocate);
       if (info.group === '' && info.resource === 'pods') {
         const spec = object.spec as { nodeName?: string };
         spec.nodeName ||= NODE_NAME;

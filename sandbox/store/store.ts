@@ -9,7 +9,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 
 export interface Admission {
   /** Defaults and validates an object about to be written (old is undefined on create). */
-  admit(info: ResourceInfo, object: KubeObject, old: KubeObject | undefined): void;
+  admit(info: ResourceInfo, object: KubeObject, old: KubeObject | undefined, dryRun?: boolean): void;
   /** Called after an object left the store for good. */
   removed(info: ResourceInfo, object: KubeObject): void;
 }
@@ -183,7 +183,7 @@ export class MemoryStore implements Store {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (info.status && info.resource !== 'namespaces') delete object.status;
-    this.admission?.admit(info, object, undefined);
+    this.admission?.admit(info, object, undefined, options.dryRun);
     meta.managedFields = [];
     if (options.managedFieldsSet) meta.managedFields = input.metadata.managedFields ?? [];
     else if (options.fieldManager) recordUpdate(undefined, object, options.fieldManager, !info.custom);
@@ -237,7 +237,7 @@ export class MemoryStore implements Store {
       delete meta.deletionGracePeriodSeconds;
     }
     if (old.generateName && !meta.generateName) meta.generateName = old.generateName;
-    if (options.subresource !== 'status') this.admission?.admit(info, next, existing);
+    if (options.subresource !== 'status') this.admission?.admit(info, next, existing, options.dryRun);
     if (specPart(next) !== specPart(existing)) meta.generation = (old.generation ?? 1) + 1;
     if (!options.managedFieldsSet) {
       meta.managedFields = input.metadata.managedFields ?? existing.metadata.managedFields ?? [];

@@ -268,9 +268,8 @@ function watchExit(w: PodHandle, r: ContainerRecord, id: string): void {
 }
 
 function attachProbes(w: PodHandle, pod: Pod, r: ContainerRecord, id: string): void {
-  if (!w.podIP) return;
   r.probes = startProbes(
-    { engine: w.ctx.engine, containerId: id, podIP: w.podIP, container: r.container },
+    { engine: w.ctx.engine, containerId: id, podIP: w.podIP ?? '', container: r.container },
     {
       onReady: (ready, reason) => {
         if (r.id !== id || r.ready === ready) return;

@@ -4,9 +4,12 @@ import type { WatchEvent } from '../contract.ts';
 import { PodWorker, type WorkerContext } from './pod-worker.ts';
 import { PODS, type Pod } from './types.ts';
 
+const RELIST_MS = 5000;
+
 export function createKubelet(ctx: WorkerContext) {
   const workers = new Map<string, PodWorker>();
   let unsubscribe: (() => void) | undefined;
+  let resync: NodeJS.Timeout | undefined;
 
   function key(pod: Pod): string {
     return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}/${pod.metadata.uid}`;
@@ -17,6 +20,10 @@ export function createKubelet(ctx: WorkerContext) {
     const k = key(pod);
     let worker = workers.get(k);
     if (!worker && event.type !== 'DELETED') {
+      if (!Array.isArray(pod.spec?.containers)) {
+        ctx.log(`pod ${k}: no spec.containers, not run`);
+        return;
+      }
       worker = new PodWorker(ctx, pod, () => workers.delete(k));
       workers.set(k, worker);
     }
@@ -30,7 +37,15 @@ export function createKubelet(ctx: WorkerContext) {
   return {
     start(): void {
       unsubscribe = ctx.store.subscribe(PODS, observe);
-      for (const pod of ctx.store.list(PODS, undefined)) observe({ type: 'ADDED', object: pod });
+      const relist = () => {
+        for (const pod of ctx.store.list(PODS, undefined)) {
+          if (!workers.has(key(pod as Pod))) observe({ type: 'ADDED', object: pod });
+        }
+      };
+      relist();
+      // Like the kubelet's periodic sync: a pod whose event was missed is still picked up.
+      resync = setInterval(relist, RELIST_MS);
+      resync.unref();
     },
     /** The worker running a pod (the current instance of that name). */
     worker(namespace: string, name: string, uid: string): PodWorker | undefined {
@@ -38,6 +53,7 @@ export function createKubelet(ctx: WorkerContext) {
     },
     async stop(): Promise<void> {
       unsubscribe?.();
+      clearInterval(resync);
       await Promise.all([...workers.values()].map((w) => w.destroy()));
       workers.clear();
     },

@@ -217,9 +217,19 @@ export class PodWorker implements PodHandle {
       await this.ctx.engine.removeContainer(id);
       throw err;
     }
+    // The address is there once start returns; ask again briefly rather than run without one.
+    let ip: string | undefined;
+    for (let attempt = 0; attempt < 20 && !ip; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50));
+      const info = await this.ctx.engine.inspectContainer(id);
+      ip = info.NetworkSettings.Networks[this.ctx.network]?.IPAddress || undefined;
+    }
+    if (!ip) {
+      await this.ctx.engine.removeContainer(id);
+      throw new Error(`the pod's sandbox container got no address on Docker network ${this.ctx.network}`);
+    }
     this.pauseId = id;
-    const info = await this.ctx.engine.inspectContainer(id);
-    this.podIP = info.NetworkSettings.Networks[this.ctx.network]?.IPAddress || undefined;
+    this.podIP = ip;
   }
 
   private writeStatus(pod: Pod): void {

@@ -276,7 +276,11 @@ describe('the dashboard of a dev session on the sandbox', {
     await crash.getByRole('button', { name: 'Logs' }).click();
     assert.equal(await page.locator('#log-target').inputValue(), 'worker');
     await page.locator('.log-row', { hasText: 'fatal: DATABASE_URL is not set' }).first().waitFor({ timeout: 30_000 });
-    assert.equal(await page.locator('.log-row:not([hidden])', { hasText: 'started' }).count(), 0, 'only the worker');
+    await eventually(
+      'only the worker',
+      () => page.locator('.log-row:not([hidden])', { hasText: 'started' }).count(),
+      (n) => n === 0,
+    );
 
     // Resync: a file removed in the container behind the session's back comes back.
     await sandbox.kubectl('exec', pod, '-c', 'web', '--', 'rm', '/www/index.html');
@@ -296,12 +300,18 @@ describe('the dashboard of a dev session on the sandbox', {
     // Restart: the process starts again in the same pod (its start line appears a second time).
     await page.locator('#log-target').selectOption('web');
     await page.locator('#log-filter').fill('started');
+    await page.locator('#log-count', { hasText: ' of ' }).waitFor();
     await page.locator('.log-row', { hasText: 'started' }).first().waitFor();
     const before = await page.locator('.log-row:not([hidden])', { hasText: 'started' }).count();
+    const httpd = () => sandbox.kubectl('exec', pod, '-c', 'web', '--', 'pidof', 'httpd').then((o) => o.trim());
+    const pidBefore = await httpd();
     await web.getByRole('button', { name: 'Restart process' }).click();
     await restarted;
+    const reload = store.get().targets.web!.reload;
+    assert.equal(reload?.state, 'idle', `the restart ran: ${JSON.stringify(reload)}`);
+    await eventually('httpd runs again with a new pid', httpd, (pid) => pid !== '' && pid !== pidBefore);
     await eventually(
-      'a second start line',
+      `a second start line (reload ${JSON.stringify(store.get().targets.web!.reload)})`,
       () => page.locator('.log-row:not([hidden])', { hasText: 'started' }).count(),
       (n) => n > before,
     );

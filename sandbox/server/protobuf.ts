@@ -2,6 +2,7 @@
 // Secrets/ConfigMaps, DeleteOptions, kubectl create namespace): the `k8s\0` envelope wrapping
 // runtime.Unknown, then the message by the field numbers of k8s.io/api's generated.proto.
 import { ApiError } from './errors.ts';
+import { kinds, type Schema, type Type } from './protobuf-schemas.ts';
 
 type Field = { wire: number; value: bigint | Buffer };
 
@@ -46,114 +47,86 @@ export function readMessage(buf: Buffer): Map<number, Field[]> {
   return fields;
 }
 
-type Type = 'string' | 'bytes' | 'int' | 'bool' | 'time' | Schema | { map: 'string' | 'bytes' } | { repeated: Type };
-type Schema = { [field: number]: [string, Type] };
-
-const time: Type = 'time';
-const ownerReference: Schema = {
-  1: ['kind', 'string'],
-  3: ['name', 'string'],
-  4: ['uid', 'string'],
-  5: ['apiVersion', 'string'],
-  6: ['controller', 'bool'],
-  7: ['blockOwnerDeletion', 'bool'],
-};
-const objectMeta: Schema = {
-  1: ['name', 'string'],
-  2: ['generateName', 'string'],
-  3: ['namespace', 'string'],
-  5: ['uid', 'string'],
-  6: ['resourceVersion', 'string'],
-  7: ['generation', 'int'],
-  8: ['creationTimestamp', time],
-  9: ['deletionTimestamp', time],
-  10: ['deletionGracePeriodSeconds', 'int'],
-  11: ['labels', { map: 'string' }],
-  12: ['annotations', { map: 'string' }],
-  13: ['ownerReferences', { repeated: ownerReference }],
-  14: ['finalizers', { repeated: 'string' }],
-};
-
-const kinds: Record<string, Schema> = {
-  'v1/Secret': {
-    1: ['metadata', objectMeta],
-    2: ['data', { map: 'bytes' }],
-    3: ['type', 'string'],
-    4: ['stringData', { map: 'string' }],
-    5: ['immutable', 'bool'],
-  },
-  'v1/ConfigMap': {
-    1: ['metadata', objectMeta],
-    2: ['data', { map: 'string' }],
-    3: ['binaryData', { map: 'bytes' }],
-    4: ['immutable', 'bool'],
-  },
-  'v1/Namespace': {
-    1: ['metadata', objectMeta],
-    2: ['spec', { 1: ['finalizers', { repeated: 'string' }] }],
-    3: ['status', { 1: ['phase', 'string'] }],
-  },
-  'v1/ServiceAccount': {
-    1: ['metadata', objectMeta],
-    2: ['secrets', { repeated: { 1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'] } }],
-    3: ['imagePullSecrets', { repeated: { 1: ['name', 'string'] } }],
-    4: ['automountServiceAccountToken', 'bool'],
-  },
-  'v1/DeleteOptions': {
-    1: ['gracePeriodSeconds', 'int'],
-    2: ['preconditions', { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] }],
-    3: ['orphanDependents', 'bool'],
-    4: ['propagationPolicy', 'string'],
-    5: ['dryRun', { repeated: 'string' }],
-  },
-};
-kinds['meta.k8s.io/v1/DeleteOptions'] = kinds['v1/DeleteOptions']!;
-
-function scalar(field: Field, type: 'string' | 'bytes' | 'int' | 'bool'): unknown {
-  if (type === 'int') return Number(BigInt.asIntN(64, field.value as bigint));
+function scalar(field: Field, type: 'string' | 'bytes' | 'int' | 'int0' | 'bool'): unknown {
+  if (type === 'int' || type === 'int0') return Number(BigInt.asIntN(64, field.value as bigint));
   if (type === 'bool') return field.value !== 0n;
   const buf = field.value as Buffer;
   return type === 'string' ? buf.toString('utf8') : buf.toString('base64');
 }
 
-function decodeWith(buf: Buffer, schema: Schema): Record<string, unknown> {
+/** Zero values are on the wire for every non-pointer field: they mean "unset" in JSON. */
+function isZero(value: unknown): boolean {
+  if (value === undefined || value === '' || value === 0 || value === false) return true;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+function hasContent(field: Field): boolean {
+  return Buffer.isBuffer(field.value) ? field.value.length > 0 : field.value !== 0n;
+}
+
+function decodeWith(buf: Buffer, schema: Schema, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const fields = readMessage(buf);
-  for (const [number, occurrences] of fields) {
+  for (const [number, occurrences] of readMessage(buf)) {
     const spec = schema[number];
-    if (!spec) continue;
+    if (!spec) {
+      if (occurrences.some(hasContent)) {
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the sandbox cannot decode field ${number} of ${path} in a protobuf body; send application/json`,
+        );
+      }
+      continue;
+    }
     const [name, type] = spec;
-    const value = decodeType(occurrences, type);
-    if (value === undefined || value === '') continue;
+    const value = decodeType(occurrences, type, `${path}.${name}`);
+    if (type === 'int0' ? value === undefined : isZero(value)) continue;
     out[name] = value;
   }
   return out;
 }
 
-function decodeType(occurrences: Field[], type: Type): unknown {
+function text(message: Map<number, Field[]>, field: number): string {
+  return ((message.get(field)?.[0]?.value as Buffer | undefined) ?? Buffer.alloc(0)).toString('utf8');
+}
+
+function decodeType(occurrences: Field[], type: Type, path: string): unknown {
+  const last = occurrences[occurrences.length - 1]!;
   if (typeof type === 'string') {
-    const last = occurrences[occurrences.length - 1]!;
-    if (type === 'time') {
-      const t = readMessage(last.value as Buffer);
-      const seconds = Number(t.get(1)?.[0]?.value ?? 0n);
-      return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    switch (type) {
+      case 'skip':
+        return undefined;
+      case 'time': {
+        const seconds = Number(readMessage(last.value as Buffer).get(1)?.[0]?.value ?? 0n);
+        return seconds === 0 ? undefined : new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      }
+      case 'intOrString': {
+        const m = readMessage(last.value as Buffer);
+        return Number(m.get(1)?.[0]?.value ?? 0n) === 1 ? text(m, 3) : Number(m.get(2)?.[0]?.value ?? 0n);
+      }
+      case 'quantity':
+        return text(readMessage(last.value as Buffer), 1);
+      default:
+        return scalar(last, type);
     }
-    return scalar(last, type);
   }
   if ('map' in type) {
     const map: Record<string, unknown> = {};
     for (const entry of occurrences) {
       const e = readMessage(entry.value as Buffer);
-      const key = (e.get(1)?.[0]?.value as Buffer | undefined)?.toString('utf8') ?? '';
-      const raw = e.get(2)?.[0];
-      map[key] = raw ? scalar(raw, type.map) : '';
+      const raw = e.get(2);
+      if (!raw) map[text(e, 1)] = '';
+      else map[text(e, 1)] = type.map === 'quantity' ? decodeType(raw, 'quantity', path) : scalar(raw[0]!, type.map);
     }
     return map;
   }
   if ('repeated' in type) {
-    return occurrences.map((o) => decodeType([o], type.repeated));
+    return occurrences.map((o, i) => {
+      const item = decodeType([o], type.repeated, `${path}[${i}]`);
+      return item === undefined && typeof type.repeated === 'object' ? {} : item;
+    });
   }
-  return decodeWith(occurrences[occurrences.length - 1]!.value as Buffer, type as Schema);
+  return decodeWith(last.value as Buffer, type as Schema, path);
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -180,5 +153,5 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
     );
   }
   const raw = (unknown.get(2)?.[0]?.value as Buffer | undefined) ?? Buffer.alloc(0);
-  return { apiVersion, kind, ...decodeWith(raw, schema) };
+  return { apiVersion, kind, ...decodeWith(raw, schema, kind) };
 }

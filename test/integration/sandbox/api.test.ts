@@ -240,6 +240,49 @@ describe('objects', () => {
     assert.equal(ns.status.phase, 'Active');
   });
 
+  test('kubectl create deployment|service|cronjob|job (protobuf bodies)', async () => {
+    await sb.kubectl([
+      'create',
+      'deployment',
+      'pbd',
+      '--image=busybox:1.36',
+      '--port=8080',
+      '--replicas=0',
+      '--',
+      'sleep',
+      '3600',
+    ]);
+    const d = JSON.parse((await sb.kubectl(['get', 'deploy', 'pbd', '-o', 'json'])).stdout);
+    assert.equal(d.spec.replicas, 0);
+    assert.deepEqual(d.spec.selector, { matchLabels: { app: 'pbd' } });
+    const c = d.spec.template.spec.containers[0];
+    assert.deepEqual(
+      [c.name, c.image, c.command, c.ports],
+      ['busybox', 'busybox:1.36', ['sleep', '3600'], [{ containerPort: 8080, protocol: 'TCP' }]],
+    );
+    await sb.kubectl(['create', 'service', 'clusterip', 'pbs', '--tcp=80:8080']);
+    const s = JSON.parse((await sb.kubectl(['get', 'svc', 'pbs', '-o', 'json'])).stdout);
+    assert.deepEqual(s.spec.ports, [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
+    assert.match(s.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/);
+    await sb.kubectl([
+      'create',
+      'cronjob',
+      'pbc',
+      '--image=busybox:1.36',
+      '--schedule=*/5 * * * *',
+      '--',
+      'echo',
+      'hi',
+    ]);
+    const cj = JSON.parse((await sb.kubectl(['get', 'cronjob', 'pbc', '-o', 'json'])).stdout);
+    assert.equal(cj.spec.schedule, '*/5 * * * *');
+    await sb.kubectl(['create', 'job', 'pbj', '--from=cronjob/pbc']);
+    const job = JSON.parse((await sb.kubectl(['get', 'job', 'pbj', '-o', 'json'])).stdout);
+    assert.deepEqual(job.spec.template.spec.containers[0].command, ['echo', 'hi']);
+    assert.equal(job.metadata.annotations['cronjob.kubernetes.io/instantiate'], 'manual');
+    assert.equal(job.metadata.ownerReferences[0].name, 'pbc');
+  });
+
   test('get prints the columns of the real printers; selectors filter', async () => {
     await sb.kubectl(['create', 'configmap', 'sel-a', '--from-literal=x=1', '--from-literal=y=2']);
     await sb.kubectl(['label', 'configmap', 'sel-a', 'tier=front']);

@@ -70,12 +70,25 @@ export function exitOf(status: V1Status): ExitStatus {
   return { code: Number.isFinite(code) ? code : null, reason: status.message };
 }
 
-/** Sends a readable into a channel, one chunk in flight at a time (backpressure). */
+const MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Sends a readable into a channel, one chunk in flight at a time (backpressure). Big chunks (a sync
+ * frame is up to 8 MB) go as 64 KiB messages, the size kubectl sends: API servers and kubelets
+ * relay small messages without buffering whole ones.
+ */
 function pump(source: Readable, ws: WebSocket, channel: number, onEnd: () => void): void {
   source.on('data', (chunk: Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return;
     source.pause();
-    ws.send(Buffer.concat([Buffer.from([channel]), chunk]), () => source.resume());
+    for (let at = 0; at < chunk.length; at += MESSAGE_BYTES) {
+      const part = chunk.subarray(at, at + MESSAGE_BYTES);
+      const last = at + MESSAGE_BYTES >= chunk.length;
+      const message = Buffer.allocUnsafe(part.length + 1);
+      message[0] = channel;
+      part.copy(message, 1);
+      ws.send(message, last ? () => source.resume() : undefined);
+    }
   });
   source.on('end', onEnd);
 }

@@ -233,3 +233,25 @@ test('the kubelet records events: Scheduled, Pulled, Created, Started, BackOff, 
   h.store.delete(PODS, 'default', 'doomed');
   await waitFor('Killing event', () => events('doomed').some((e) => e.message === 'Stopping container c'));
 });
+
+test('a failing init container fails a Never pod and is retried under OnFailure; app containers wait', async () => {
+  const spec = (restartPolicy: string) => ({
+    restartPolicy,
+    initContainers: [{ name: 'setup', image: 'busybox:1.36', command: ['sh', '-c', 'exit 2'] }],
+    containers: [sleeper('app')],
+  });
+  h.store.create(PODS, pod('init-never', spec('Never')));
+  h.store.create(PODS, pod('init-retry', spec('OnFailure')));
+  const failed = await waitFor('init-never Failed', () => {
+    const p = getPod(h, 'init-never');
+    return p?.status?.phase === 'Failed' ? p : undefined;
+  });
+  assert.equal(failed.status!.initContainerStatuses![0]!.state.terminated?.exitCode, 2);
+  assert.equal(failed.status!.containerStatuses![0]!.state.waiting?.reason, 'PodInitializing');
+  const retried = await waitFor('init retried', () => {
+    const s = getPod(h, 'init-retry')?.status?.initContainerStatuses?.[0];
+    return (s?.restartCount ?? 0) >= 2 ? getPod(h, 'init-retry') : undefined;
+  });
+  assert.equal(retried.status!.phase, 'Pending');
+  assert.equal(retried.status!.conditions!.find((c) => c.type === 'Initialized')?.status, 'False');
+});

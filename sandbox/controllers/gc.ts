@@ -32,6 +32,12 @@ export function garbageCollector(store: MemoryStore): Controller {
   return {
     name: 'garbage-collector',
     watches: store.registry.all().map((i) => `${i.group}/${i.resource}`),
+    // Only deletions and new owned objects (whose owner may be gone) give the collector work;
+    // it scans everything, so pod status updates must not wake it.
+    interested: (event) =>
+      event.type === 'DELETED' ||
+      event.object.metadata.deletionTimestamp !== undefined ||
+      (event.type === 'ADDED' && (event.object.metadata.ownerReferences?.length ?? 0) > 0),
     reconcile() {
       const all = everything(store);
       const byUid = new Map(all.map((e) => [e.object.metadata.uid!, e]));

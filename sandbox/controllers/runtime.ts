@@ -1,6 +1,6 @@
 // A tiny controller runtime: each controller reconciles everything it owns when a type it
 // watches changes (coalesced), and once a second for time-based work.
-import type { KubeObject } from '../contract.ts';
+import type { KubeObject, WatchEvent } from '../contract.ts';
 import { ApiError } from '../server/errors.ts';
 import { typeKey } from '../server/resources.ts';
 import type { MemoryStore } from '../store/store.ts';
@@ -9,6 +9,8 @@ export interface Controller {
   name: string;
   /** type keys ("apps/deployments", "/pods") whose changes trigger a reconcile */
   watches: string[];
+  /** narrows `watches` to the events that can matter (the 1 s tick still runs everything) */
+  interested?(event: WatchEvent): boolean;
   reconcile(): void;
 }
 
@@ -35,9 +37,11 @@ export function runControllers(store: MemoryStore, controllers: Controller[], lo
       }
     }
   };
-  const unsubscribe = store.subscribeAll((info) => {
+  const unsubscribe = store.subscribeAll((info, event) => {
     const key = typeKey(info);
-    for (const c of controllers) if (c.watches.includes(key)) dirty.add(c);
+    for (const c of controllers) {
+      if (c.watches.includes(key) && (!c.interested || c.interested(event))) dirty.add(c);
+    }
     if (dirty.size > 0) schedule();
   });
   const tick = setInterval(() => {

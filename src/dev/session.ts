@@ -131,6 +131,19 @@ export class DevSession {
     }
   }
 
+  /** Restarts the target's main process / runs its onSync exec now. */
+  restart(target: string): void {
+    const s = this.sessions.get(target);
+    if (!s) throw new KloopError(`dev target "${target}" has not started yet`);
+    s.reload();
+  }
+
+  /** Builds and redeploys the target's app now; resolves when done (errors are reported, not thrown). */
+  rebuildNow(target: string): Promise<void> {
+    this.rebuild(target, ['(requested)']);
+    return this.rebuilding;
+  }
+
   /** rebuild: globs changed: build + redeploy the target's app, then patch again (deploy resets the command). */
   private rebuild(target: string, paths: string[]): void {
     if (!this.o.deploy || this.stopping) return;

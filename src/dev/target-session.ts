@@ -4,6 +4,7 @@
 // follow the new pod from its start.
 import path from 'node:path';
 import type { ResolvedDevTarget } from '../config/project.ts';
+import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { execConnector } from './exec.ts';
 import type { Dialer } from './kube-ws.ts';
@@ -140,6 +141,12 @@ export class TargetSession {
       for (const e of this.engines) e.reconnect();
       void this.logs.follow(pod, pod.containers);
     } else void this.logs.follow(null, []);
+  }
+
+  /** Runs the target's onSync reload now (the dashboard's restart action). */
+  reload(): void {
+    if (!this.reloader) throw new KloopError(`dev target "${this.o.target.name}" has no onSync: nothing to restart`);
+    this.reloader.trigger();
   }
 
   /** Drops and re-establishes every stream (after a laptop sleep). */

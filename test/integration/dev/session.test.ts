@@ -174,6 +174,15 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
     const starts = logs.filter((l) => l.pod === after.pod && l.text.includes('started'));
     assert.equal(starts.length, 1, 'the start line of the replacement is printed once');
 
+    // a reload on request (the dashboard's restart action)
+    const reloads = store.get().targets.web!.reload?.count ?? 0;
+    session.reload();
+    await eventually(
+      'the requested reload ran',
+      async () => store.get().targets.web!.reload?.count ?? 0,
+      (n) => n > reloads,
+    );
+
     await session.stop();
     await assert.rejects(get(port, 'index.html'), 'the local port is closed after stop');
     assert.equal(store.get().targets.web!.ports[0]?.state, 'closed');

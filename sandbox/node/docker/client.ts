@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 
 export const DOCKER_API_VERSION = 'v1.41';
+const CALL_TIMEOUT_MS = 120_000;
 
 export class DockerError extends Error {
   readonly status: number;
@@ -61,7 +62,11 @@ async function failure(method: string, path: string, res: http.IncomingMessage):
   return new DockerError(res.statusCode ?? 0, `docker ${method} ${path}: ${res.statusCode} ${message}`);
 }
 
-export function createDockerClient(socketPath = dockerSocketPath()): DockerClient {
+export function createDockerClient(
+  socketPath = dockerSocketPath(),
+  options: { callTimeoutMs?: number } = {},
+): DockerClient {
+  const callTimeoutMs = options.callTimeoutMs ?? CALL_TIMEOUT_MS;
   function request(
     method: string,
     path: string,
@@ -93,11 +98,23 @@ export function createDockerClient(socketPath = dockerSocketPath()): DockerClien
     return err;
   }
 
-  async function stream(method: string, path: string, query?: Query, body?: unknown) {
+  async function stream(method: string, path: string, query?: Query, body?: unknown, timeoutMs = 0) {
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = request(method, path, query, body);
       req.on('error', (err) => reject(connectError(err)));
+      // A daemon that stops answering must not hang a pod's sync loop for good. A timer rather
+      // than a socket timeout, which would stay on the pooled socket for later requests.
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(
+              () =>
+                req.destroy(new Error(`Docker Engine did not answer ${method} ${path} within ${timeoutMs / 1000}s`)),
+              timeoutMs,
+            )
+          : undefined;
+      req.on('close', () => clearTimeout(timer));
       req.on('response', (res) => {
+        clearTimeout(timer);
         if ((res.statusCode ?? 500) >= 400) failure(method, path, res).then(reject, reject);
         else resolve(res);
       });
@@ -107,7 +124,9 @@ export function createDockerClient(socketPath = dockerSocketPath()): DockerClien
   return {
     socketPath,
     async call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-      const res = await stream(method, path, query, body);
+      // Waiting for a container is open-ended; a stop takes up to its grace period.
+      const timeoutMs = path.endsWith('/wait') ? 0 : callTimeoutMs + Number(query?.t ?? 0) * 1000;
+      const res = await stream(method, path, query, body, timeoutMs);
       const text = await readBody(res);
       if (!text) return undefined as T;
       const type = String(res.headers['content-type'] ?? '');

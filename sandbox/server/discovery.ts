@@ -59,7 +59,7 @@ function groupDiscovery(registry: Registry, group: string) {
           responseKind: { group: info.group, version: info.version, kind: info.kind },
           scope: info.namespaced ? 'Namespaced' : 'Cluster',
           singularResource: info.singular,
-          verbs,
+          verbs: info.review ? ['create'] : verbs,
           ...(info.shortNames?.length ? { shortNames: info.shortNames } : {}),
           ...(info.categories?.length ? { categories: info.categories } : {}),
           subresources: subresourcesOf(info).map((s) => ({
@@ -128,7 +128,7 @@ export function resourceList(registry: Registry, group: string, version: string)
       singularName: info.singular,
       namespaced: info.namespaced,
       kind: info.kind,
-      verbs,
+      verbs: info.review ? ['create'] : verbs,
       ...(info.shortNames?.length ? { shortNames: info.shortNames } : {}),
       ...(info.categories?.length ? { categories: info.categories } : {}),
     });

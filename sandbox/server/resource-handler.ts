@@ -76,6 +76,17 @@ export async function handleResource(
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
+  if (info.review) {
+    if (method !== 'POST' || name) throw methodNotAllowed();
+    const body = await readBody(req);
+    // The answer does not depend on what is asked, so protobuf reviews need no decoding.
+    const asked =
+      mediaType(req) === 'application/vnd.kubernetes.protobuf'
+        ? { apiVersion: apiVersionOf(info), kind: info.kind, metadata: {} }
+        : (decodeObject(mediaType(req), body) as KubeObject);
+    return sendJson(res, 201, review(asked));
+  }
+
   if (!name) {
     if (method === 'GET') {
       const options = {
@@ -223,6 +234,22 @@ export async function handleResource(
     default:
       throw methodNotAllowed();
   }
+}
+
+/** Every authenticated client is the sandbox's administrator: reviews always allow. */
+function review(body: KubeObject): KubeObject {
+  const user = { username: 'kloop-sandbox-admin', groups: ['system:masters', 'system:authenticated'] };
+  const status =
+    body.kind === 'SelfSubjectReview'
+      ? { userInfo: user }
+      : body.kind === 'SelfSubjectRulesReview'
+        ? {
+            resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+            incomplete: false,
+          }
+        : { allowed: true, reason: 'the sandbox authorizes every authenticated request' };
+  return { ...body, metadata: { ...(body.metadata ?? {}), creationTimestamp: null }, status } as unknown as KubeObject;
 }
 
 function checkKind(info: ResourceInfo, body: KubeObject): void {

@@ -13,6 +13,8 @@ export interface ResourceInfo extends ResourceType {
   /** custom resources: printer columns from the CRD, and whether the kind came from a CRD */
   printerColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string; priority?: number }>;
   custom?: boolean;
+  /** create-only reviews answered at once and never stored (access reviews, whoami) */
+  review?: boolean;
 }
 
 const all = ['all'];
@@ -56,6 +58,10 @@ const builtins: ResourceInfo[] = [
   res('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true, {}),
   res('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false, {}),
   res('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false, {}),
+  res('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { review: true }),
+  res('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { review: true }),
+  res('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, { review: true }),
+  res('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { review: true }),
   res('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
     shortNames: ['crd', 'crds'],
     status: true,

@@ -59,6 +59,11 @@ describe('discovery', () => {
     assert.equal((aggregated.json() as { kind: string }).kind, 'APIGroupDiscoveryList');
   });
 
+  test('access reviews: the token holder may do everything', async () => {
+    assert.equal((await sb.kubectl(['auth', 'can-i', 'delete', 'deployments', '-n', 'kube-system'])).stdout, 'yes\n');
+    assert.match((await sb.kubectl(['auth', 'whoami'])).stdout, /Username\s+kloop-sandbox-admin/);
+  });
+
   test('a request without the bearer token is refused', async () => {
     const res = await sb.request('GET', '/api/v1/namespaces', undefined, { Authorization: 'Bearer wrong' });
     assert.equal(res.status, 401);

@@ -43,6 +43,8 @@ export async function serveExec(
   const pending: Buffer[] = [];
   let stdinClosed = false;
   let proc: ExecProcess | undefined;
+  // kubectl sends the terminal size first, usually before the process exists: keep it.
+  let size: { width: number; height: number } | undefined;
   const closeStdin = () => {
     stdinClosed = true;
     proc?.stdin?.end();
@@ -56,9 +58,10 @@ export async function serveExec(
       else pending.push(payload);
     } else if (channel === RESIZE) {
       try {
-        const size = JSON.parse(payload.toString()) as Record<string, number>;
-        const lower = Object.fromEntries(Object.entries(size).map(([k, v]) => [k.toLowerCase(), v]));
-        proc?.resize(lower.width ?? 80, lower.height ?? 24).catch(() => {});
+        const sent = JSON.parse(payload.toString()) as Record<string, number>;
+        const lower = Object.fromEntries(Object.entries(sent).map(([k, v]) => [k.toLowerCase(), v]));
+        size = { width: lower.width ?? 80, height: lower.height ?? 24 };
+        proc?.resize(size.width, size.height).catch(() => {});
       } catch {
         // a malformed resize is ignored, as the kubelet does
       }
@@ -84,6 +87,7 @@ export async function serveExec(
     finish(failure(e.message ?? String(error), e.reason, e.code));
     return;
   }
+  if (size && tty) proc.resize(size.width, size.height).catch(() => {});
   if (proc.stdin) {
     for (const chunk of pending) proc.stdin.write(chunk);
     if (stdinClosed) proc.stdin.end();

@@ -28,10 +28,32 @@ while :; do
   echo "kloop: restarting $1" >&2
 done`;
 
-export interface Original {
-  container: string;
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: unknown;
+}
+
+/** What a dev patch may change in the target container; absent fields stay as deployed. */
+export interface DevOverrides {
+  image?: string;
   command?: string[];
   args?: string[];
+  /** merged by name into the container's env */
+  env?: Record<string, string>;
+  workingDir?: string;
+  /** wrap the (possibly overridden) command in kloop's restart loop (onSync: restart) */
+  restartLoop?: boolean;
+}
+
+/** The container as deployed: every field a dev patch may change (absent = not set). */
+export interface Original {
+  container: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  workingDir?: string;
 }
 
 export interface PatchRecord {
@@ -92,44 +114,94 @@ function containerIndex(obj: KubeObject, target: TargetSpec): number {
   });
 }
 
-/** Wraps the target container's command in the restart loop (recorded first). No-op when already wrapped. */
-export async function applyRestartPatch(client: KubeClient, stateDir: string, target: TargetSpec): Promise<void> {
+type Container = { name: string } & Omit<Original, 'container'>;
+
+const FIELDS = ['image', 'command', 'args', 'env', 'workingDir'] as const;
+
+/** JSON-patch ops that make the container's fields equal `want` (absent = removed). */
+function fieldOps(base: string, current: Container, want: Omit<Original, 'container'>): unknown[] {
+  const ops: unknown[] = [];
+  for (const f of FIELDS) {
+    const now = current[f];
+    const next = want[f];
+    if (JSON.stringify(now) === JSON.stringify(next)) continue;
+    if (next === undefined) ops.push({ op: 'remove', path: `${base}/${f}` });
+    else ops.push({ op: now === undefined ? 'add' : 'replace', path: `${base}/${f}`, value: next });
+  }
+  return ops;
+}
+
+/**
+ * Patches the target container for the session: overrides, and the restart loop for onSync:
+ * restart. The original is recorded (state file, then annotation) before anything changes.
+ */
+export async function applyDevPatch(
+  client: KubeClient,
+  stateDir: string,
+  target: TargetSpec,
+  overrides: DevOverrides,
+): Promise<void> {
   if (!target.workload) {
-    throw new KloopError(`dev target "${target.name}": onSync: restart needs workload: <kind>/<name>`, {
-      hint: 'kloop patches the workload to wrap the command in a restart loop; a labelSelector names no workload',
+    throw new KloopError(`dev target "${target.name}": a dev patch needs workload: <kind>/<name>`, {
+      hint: 'kloop patches the workload (onSync: restart wraps its command); a labelSelector names no workload',
     });
   }
   const { path: apiPath } = workloadPath(target.workload, target.namespace);
   const obj = await client.request<KubeObject>({ path: apiPath });
   const i = containerIndex(obj, target);
-  const c = obj.spec.template.spec.containers[i] as { name: string; command?: string[]; args?: string[] };
-  if (c.command?.[3] === RESTART_MARK && obj.metadata.annotations?.[PATCH_ANNOTATION]) return;
-  if (!c.command?.length) {
-    throw new KloopError(
-      `dev target "${target.name}": onSync: restart needs the command of container "${c.name}" in ${target.workload}`,
-      {
-        hint: "the image's ENTRYPOINT is not visible to kloop; set command: in the container spec, or use onSync: { exec: ... }",
-      },
-    );
+  const c = obj.spec.template.spec.containers[i] as Container;
+  // Patched already (a session that did not end cleanly): the annotation holds the real original.
+  const annotation = obj.metadata.annotations?.[PATCH_ANNOTATION];
+  const original: Original = annotation
+    ? (JSON.parse(annotation) as Original)
+    : { container: c.name, image: c.image, command: c.command, args: c.args, env: c.env, workingDir: c.workingDir };
+
+  const want: Omit<Original, 'container'> = {
+    image: overrides.image ?? original.image,
+    command: overrides.command ?? original.command,
+    args: overrides.args ?? original.args,
+    env: mergeEnv(original.env, overrides.env),
+    workingDir: overrides.workingDir ?? original.workingDir,
+  };
+  if (overrides.restartLoop) {
+    if (!want.command?.length) {
+      throw new KloopError(
+        `dev target "${target.name}": onSync: restart needs the command of container "${c.name}" in ${target.workload}`,
+        {
+          hint: "the image's ENTRYPOINT is not visible to kloop; set command: in the container spec, or use onSync: { exec: ... }",
+        },
+      );
+    }
+    want.command = ['sh', '-c', RESTART_LOOP, RESTART_MARK, ...want.command, ...(want.args ?? [])];
+    want.args = undefined;
   }
-  const original: Original = { container: c.name, command: c.command, args: c.args };
+  const base = `/spec/template/spec/containers/${i}`;
+  const changes = fieldOps(base, c, want);
+  if (changes.length === 0) return;
+
   const records = (await readPatchRecords(stateDir)).filter(
     (r) => !(r.namespace === target.namespace && r.workload === target.workload),
   );
   records.push({ namespace: target.namespace, workload: target.workload, original, at: new Date().toISOString() });
   await writePatchRecords(stateDir, records);
 
-  const base = `/spec/template/spec/containers/${i}`;
   const ops: unknown[] = [{ op: 'test', path: `${base}/name`, value: c.name }];
   if (!obj.metadata.annotations) ops.push({ op: 'add', path: '/metadata/annotations', value: {} });
   ops.push({ op: 'add', path: `/metadata/annotations/${pointer(PATCH_ANNOTATION)}`, value: JSON.stringify(original) });
-  ops.push({
-    op: 'replace',
-    path: `${base}/command`,
-    value: ['sh', '-c', RESTART_LOOP, RESTART_MARK, ...c.command, ...(c.args ?? [])],
-  });
-  if (c.args) ops.push({ op: 'remove', path: `${base}/args` });
-  await patchWorkload(client, apiPath, ops);
+  await patchWorkload(client, apiPath, [...ops, ...changes]);
+}
+
+function mergeEnv(env: EnvVar[] | undefined, overrides: Record<string, string> | undefined): EnvVar[] | undefined {
+  if (!overrides || Object.keys(overrides).length === 0) return env;
+  const out = (env ?? []).map((e) => (e.name in overrides ? { name: e.name, value: overrides[e.name] } : e));
+  for (const [name, value] of Object.entries(overrides))
+    if (!out.some((e) => e.name === name)) out.push({ name, value });
+  return out;
+}
+
+/** onSync: restart: the restart loop around the container's command. */
+export function applyRestartPatch(client: KubeClient, stateDir: string, target: TargetSpec): Promise<void> {
+  return applyDevPatch(client, stateDir, target, { restartLoop: true });
 }
 
 /** Puts back what one record changed; false when the workload is gone (nothing to restore). */
@@ -142,22 +214,20 @@ async function restoreOne(client: KubeClient, record: PatchRecord): Promise<bool
     if (error instanceof ApiError && error.code === 404) return false;
     throw error;
   }
+  // Without the annotation the workload is not patched (a redeploy put the manifest back).
   const annotation = obj.metadata.annotations?.[PATCH_ANNOTATION];
-  const original: Original = annotation ? (JSON.parse(annotation) as Original) : record.original;
-  const containers: Array<{ name: string; command?: string[] }> = obj.spec?.template?.spec?.containers ?? [];
+  if (!annotation) return true;
+  const original = JSON.parse(annotation) as Original;
+  const containers: Container[] = obj.spec?.template?.spec?.containers ?? [];
   const i = containers.findIndex((c) => c.name === original.container);
   const ops: unknown[] = [];
-  if (i >= 0 && containers[i]!.command?.[3] === RESTART_MARK) {
+  if (i >= 0) {
     const base = `/spec/template/spec/containers/${i}`;
-    ops.push({ op: 'test', path: `${base}/name`, value: original.container });
-    ops.push(
-      original.command
-        ? { op: 'replace', path: `${base}/command`, value: original.command }
-        : { op: 'remove', path: `${base}/command` },
-    );
-    if (original.args) ops.push({ op: 'add', path: `${base}/args`, value: original.args });
+    const { container: _, ...fields } = original;
+    const changes = fieldOps(base, containers[i]!, fields);
+    if (changes.length) ops.push({ op: 'test', path: `${base}/name`, value: original.container }, ...changes);
   }
-  if (annotation) ops.push({ op: 'remove', path: `/metadata/annotations/${pointer(PATCH_ANNOTATION)}` });
+  ops.push({ op: 'remove', path: `/metadata/annotations/${pointer(PATCH_ANNOTATION)}` });
   if (ops.length) await patchWorkload(client, apiPath, ops);
   return true;
 }

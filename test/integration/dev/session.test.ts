@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedDevTarget } from '../../../src/config/project.ts';
+import { applyDevPatch, readPatchRecords, restoreDevPatches } from '../../../src/dev/dev-patch.ts';
 import type { LogLine } from '../../../src/dev/logs.ts';
 import { createStore, newTarget } from '../../../src/dev/store.ts';
 import { TargetSession } from '../../../src/dev/target-session.ts';
@@ -186,5 +187,36 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
     await session.stop();
     await assert.rejects(get(port, 'index.html'), 'the local port is closed after stop');
     assert.equal(store.get().targets.web!.ports[0]?.state, 'closed');
+  });
+
+  test('dev patch overrides are recorded before they apply and restored exactly', async () => {
+    const stateDir = path.join(tmp, 'state');
+    await sandbox.kubectlInput(webDeployment('patched'), 'apply', '-f', '-');
+    const get = async () => JSON.parse(await sandbox.kubectl('get', 'deployment', 'patched', '-o', 'json'));
+    const before = await get();
+    const target = { name: 'p', namespace: 'default', workload: 'deployment/patched', container: 'web' };
+    await applyDevPatch(client, stateDir, target, {
+      command: ['sh', '-c', 'echo "mode $MODE in $(pwd)"; exec sleep 3600'],
+      env: { MODE: 'dev' },
+      workingDir: '/tmp',
+    });
+    const patched = await get();
+    const c = patched.spec.template.spec.containers[0];
+    assert.deepEqual(c.command, ['sh', '-c', 'echo "mode $MODE in $(pwd)"; exec sleep 3600']);
+    assert.deepEqual(c.env, [{ name: 'MODE', value: 'dev' }]);
+    assert.equal(c.workingDir, '/tmp');
+    const recorded = JSON.parse(patched.metadata.annotations['kloop.dev/dev-original']);
+    assert.deepEqual(recorded.command, before.spec.template.spec.containers[0].command);
+    assert.equal((await readPatchRecords(stateDir)).length, 1);
+    // applying again (a session that did not end cleanly) keeps the true original
+    await applyDevPatch(client, stateDir, target, { restartLoop: true, env: { MODE: 'dev' } });
+    assert.deepEqual(JSON.parse((await get()).metadata.annotations['kloop.dev/dev-original']), recorded);
+
+    const restored = await restoreDevPatches(client, stateDir);
+    assert.equal(restored.length, 1);
+    const after = await get();
+    assert.deepEqual(after.spec.template.spec.containers[0], before.spec.template.spec.containers[0]);
+    assert.equal(after.metadata.annotations?.['kloop.dev/dev-original'], undefined);
+    assert.deepEqual(await readPatchRecords(stateDir), []);
   });
 });

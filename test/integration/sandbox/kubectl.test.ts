@@ -238,6 +238,29 @@ describe('logs and other workloads', () => {
     assert.equal(tail.stdout, 'line 3\n');
   });
 
+  test('run -i --rm attaches stdin to the container, then deletes the pod', async () => {
+    const out = await sb.kubectl(
+      [
+        'run',
+        'attached',
+        '--image=busybox:1.36',
+        '--restart=Never',
+        '-i',
+        '--rm',
+        '--quiet',
+        '--',
+        'sh',
+        '-c',
+        'read line; echo got $line',
+      ],
+      { input: 'hello\n' },
+    );
+    assert.equal(out.stdout, 'got hello\n');
+    await sb.kubectl(['wait', '--for=delete', 'pod/attached', '--timeout=30s'], { allowFailure: true });
+    const gone = await sb.kubectl(['get', 'pod', 'attached'], { allowFailure: true });
+    assert.equal(gone.code, 1);
+  });
+
   test('a Job runs to completion; a StatefulSet rolls out with ordered names', async () => {
     const job = {
       apiVersion: 'batch/v1',

@@ -45,6 +45,20 @@ export function resolveIntOrPercent(value: unknown, total: number, roundUp: bool
   return Number(text) || 0;
 }
 
+/** Annotations the real controller copies from a Deployment to its new ReplicaSet. */
+function copiedAnnotations(d: KubeObject): Record<string, string> {
+  const skip = new Set([
+    REVISION,
+    'kubectl.kubernetes.io/last-applied-configuration',
+    'deployment.kubernetes.io/revision-history',
+  ]);
+  return Object.fromEntries(
+    Object.entries(d.metadata.annotations ?? {}).filter(
+      ([k]) => !skip.has(k) && !k.startsWith('deployment.kubernetes.io/'),
+    ),
+  );
+}
+
 function withoutHash(template: Obj): Obj {
   const copy = structuredClone(template);
   const labels = (copy.metadata as Obj | undefined)?.labels as Record<string, string> | undefined;
@@ -137,6 +151,7 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject, record: Recorder
         namespace: ns,
         labels: { ...((tmeta.labels as Record<string, string>) ?? {}) },
         annotations: {
+          ...copiedAnnotations(d),
           'deployment.kubernetes.io/desired-replicas': String(replicas),
           'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge),
           [REVISION]: String(maxRevision + 1),
@@ -153,6 +168,19 @@ function reconcileDeployment(store: MemoryStore, d: KubeObject, record: Recorder
     // A rollback to an older template: it becomes the newest revision again.
     const next = structuredClone(newRS);
     next.metadata.annotations = { ...next.metadata.annotations, [REVISION]: String(maxRevision + 1) };
+    newRS = store.update(REPLICASETS, next);
+    owned.splice(
+      owned.findIndex((rs) => rs.metadata.uid === newRS!.metadata.uid),
+      1,
+      newRS,
+    );
+  }
+
+  // The new ReplicaSet carries the Deployment's annotations (change-cause for rollout history).
+  const copied = copiedAnnotations(d);
+  if (Object.entries(copied).some(([k, v]) => newRS!.metadata.annotations?.[k] !== v)) {
+    const next = structuredClone(newRS);
+    next.metadata.annotations = { ...next.metadata.annotations, ...copied };
     newRS = store.update(REPLICASETS, next);
     owned.splice(
       owned.findIndex((rs) => rs.metadata.uid === newRS!.metadata.uid),

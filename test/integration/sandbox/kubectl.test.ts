@@ -92,6 +92,7 @@ describe('a Deployment behind a Service', () => {
 
   test('a rolling update makes a new ReplicaSet and keeps the old one as history', async () => {
     await sb.kubectl(['set', 'env', 'deployment/web', 'COLOUR=blue']);
+    await sb.kubectl(['annotate', 'deployment/web', 'kubernetes.io/change-cause=colour blue']);
     await sb.kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     const sets = JSON.parse((await sb.kubectl(['get', 'rs', '-l', 'app=web', '-o', 'json'])).stdout).items as Array<{
       metadata: { annotations: Record<string, string> };
@@ -103,7 +104,7 @@ describe('a Deployment behind a Service', () => {
     assert.deepEqual(byRevision, { '1': 0, '2': 3 });
     const history = (await sb.kubectl(['rollout', 'history', 'deployment/web'])).stdout;
     assert.match(history, /^1\s+<none>$/m);
-    assert.match(history, /^2\s+<none>$/m);
+    assert.match(history, /^2\s+colour blue$/m);
     const pods = JSON.parse((await sb.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items;
     const live = pods.filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp);
     assert.equal(live.length, 3);
@@ -114,7 +115,8 @@ describe('a Deployment behind a Service', () => {
     await sb.kubectl(['rollout', 'undo', 'deployment/web']);
     await sb.kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     const history = (await sb.kubectl(['rollout', 'history', 'deployment/web'])).stdout;
-    assert.match(history, /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/);
+    // Undo restores the old revision's annotations too: it had no change-cause.
+    assert.match(history, /REVISION\s+CHANGE-CAUSE\n2\s+colour blue\n3\s+<none>\n/);
     const env = (await sb.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].env}']))
       .stdout;
     assert.equal(env, '');

@@ -76,9 +76,10 @@ export function runKloop(
   kubeconfig: string,
   args: string[],
   ms?: number,
+  namespace = 'default',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, '-n', 'default', ...args], {
+    const child = spawn(process.execPath, [bin, '-n', namespace, ...args], {
       cwd: dir,
       env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, get, type Line, startDev, until } from './cli.ts';
+import { eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
 import { dockerAvailable } from './container.ts';
 import { repoRoot, type Sandbox, startSandbox } from './sandbox.ts';
 
@@ -66,6 +66,17 @@ describe('kloop dev with the example project', { skip: haveDocker ? false : 'Doc
       (v) => v.startsWith('404'),
     );
     assert.match(await get(8085, 'draft.tmp'), /^404/, 'the excluded file never arrived');
+    // kloop logs of an app that is not a dev target: its workloads, found by kloop's labels
+    const logs = await runKloop(dir, sandbox.kubeconfig, ['logs', 'cache', '-o', 'json'], 5000, 'shop');
+    const lines = logs.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      lines.some((l) => l.target === 'cache' && l.text === 'home is /root'),
+      logs.stdout + logs.stderr,
+    );
     dev.child.kill('SIGINT');
     assert.equal(await dev.exited, 0, dev.stderr());
     await assert.rejects(get(8085, 'index.html'), 'the port is closed');

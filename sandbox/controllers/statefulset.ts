@@ -2,6 +2,7 @@
 // claims from volumeClaimTemplates, rolling updates from the highest ordinal down.
 import type { KubeObject } from '../contract.ts';
 import type { MemoryStore } from '../store/store.ts';
+import { syncRevision } from './revisions.ts';
 import {
   type Controller,
   isActivePod,
@@ -36,7 +37,9 @@ function reconcile(store: MemoryStore, sts: KubeObject): void {
   const ns = sts.metadata.namespace!;
   const name = sts.metadata.name!;
   const replicas = Number(spec.replicas ?? 1);
-  const revision = `${name}-${templateHash(spec.template)}`;
+  const hash = templateHash(spec.template);
+  const revision = `${name}-${hash}`;
+  syncRevision(store, sts, revision, hash);
   const parallel = spec.podManagementPolicy === 'Parallel';
   const partition = Number(((spec.updateStrategy as Obj)?.rollingUpdate as Obj | undefined)?.partition ?? 0);
   const onDelete = (spec.updateStrategy as Obj | undefined)?.type === 'OnDelete';

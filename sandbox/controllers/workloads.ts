@@ -21,6 +21,7 @@ import {
 } from './runtime.ts';
 import { statefulSetController } from './statefulset.ts';
 import { lastScheduleBefore } from './cron.ts';
+import { syncRevision } from './revisions.ts';
 import { eventRecorder, type Recorder } from './events.ts';
 
 export function workloadControllers(store: MemoryStore): Controller[] {
@@ -37,6 +38,7 @@ function daemonSetController(store: MemoryStore): Controller {
         const spec = ds.spec as Obj;
         const ns = ds.metadata.namespace!;
         const hash = templateHash(spec.template);
+        syncRevision(store, ds, `${ds.metadata.name}-${hash}`, hash);
         const pods = store.list(PODS, ns).filter((p) => ownedBy(p, ds) && isActivePod(p));
         if (pods.length === 0) {
           const pod = podFromTemplate(

@@ -314,6 +314,16 @@ const printers: Record<string, Printer> = {
       ];
     },
   },
+  'apps/controllerrevisions': {
+    columns: [col('Name', 'string', 0, 'name'), col('Controller'), col('Revision', 'integer'), col('Age')],
+    cells: (o) => {
+      const owner = o.metadata.ownerReferences?.find((r) => r.controller);
+      const controller = owner
+        ? `${owner.kind.toLowerCase()}.${owner.apiVersion.split('/')[0]}/${owner.name}`
+        : '<none>';
+      return [o.metadata.name, controller, o.revision ?? 0, age(o.metadata.creationTimestamp)];
+    },
+  },
   '/nodes': {
     columns: [col('Name', 'string', 0, 'name'), col('Status'), col('Roles'), col('Age'), col('Version')],
     cells: (o) => [

@@ -303,6 +303,12 @@ describe('logs and other workloads', () => {
     const names = (await sb.kubectl(['get', 'pods', '-l', 'app=db', '-o', 'jsonpath={.items[*].metadata.name}']))
       .stdout;
     assert.equal(names, 'db-0 db-1');
+    await sb.kubectl(['set', 'env', 'statefulset/db', 'X=1']);
+    await sb.kubectl(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    const history = (await sb.kubectl(['rollout', 'history', 'statefulset/db'])).stdout;
+    assert.match(history, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
+    const revisions = (await sb.kubectl(['get', 'controllerrevisions'])).stdout;
+    assert.match(revisions, /^NAME\s+CONTROLLER\s+REVISION\s+AGE\ndb-[a-z0-9]+\s+statefulset\.apps\/db\s+[12]\s+/);
     await sb.kubectl(['delete', 'statefulset', 'db', '--cascade=foreground', '--wait=true', '--timeout=60s']);
     const left = (await sb.kubectl(['get', 'pods', '-l', 'app=db', '-o', 'name'])).stdout;
     assert.equal(left, '');

@@ -159,6 +159,7 @@ export function buildProgram(): Command {
     .argument('[target...]', 'dev targets (default: all)')
     .description('deploy, then a dev session: sync, reload, port-forwards, logs; Ctrl-C restores what it changed')
     .option('--ui', 'serve the browser dashboard')
+    .option('--ui-port <port>', 'serve the dashboard on this port of 127.0.0.1 (--ui alone: a free one)')
     .option('--skip-deploy', 'attach to what is already deployed')
     .action(run(lazy('dev')));
 
@@ -166,7 +167,8 @@ export function buildProgram(): Command {
     .command('logs')
     .argument('[target]', 'dev target or app')
     .description('stream logs of a dev target or an app')
-    .option('-f, --follow', 'keep streaming', true)
+    .option('-f, --follow', 'keep streaming (the default)', true)
+    .option('--no-follow', 'print the recent lines and exit')
     .option('--tail <lines>', 'lines of history', '100')
     .option('--previous', 'the previous container instance')
     .action(run(lazy('logs')));

@@ -12,6 +12,7 @@ import { log } from '../log/logger.ts';
 import { type Connection, openConnection, projectGraph } from './deploy.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
+import { restoreDevPatches } from '../dev/dev-patch.ts';
 import { runHooks } from './hooks.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';
@@ -48,6 +49,8 @@ export async function purgeProject(
   await runHooks(project, 'beforePurge');
   const connection = shared ?? (await openConnection(project));
   const { client, mapper } = connection;
+  // A crashed dev session's patches are undone first, so nothing kloop changed outlives the purge.
+  await restoreDevPatches(client, project.stateDir);
   const environment = environmentName(project);
   const summary: PurgeSummary = { project: project.name, environment, apps: {}, dependencies: {} };
   try {

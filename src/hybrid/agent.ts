@@ -138,6 +138,10 @@ export function agentMain(): void {
         return;
       }
       const head = buf.subarray(0, end).toString('latin1');
+      if (!/^[A-Z]+ \S+ HTTP\/1\.[01]$/.test(head.split('\r\n')[0])) {
+        decide(false, buf);
+        return;
+      }
       const want = rule.name.toLowerCase();
       const matched = head
         .split('\r\n')

@@ -116,6 +116,16 @@ export const devTargetSchema = z
       .optional()
       .describe('restart the main process, or run a command after each applied batch'),
     rebuild: stringList.optional().describe('globs that trigger build + redeploy instead of sync'),
+    patch: z
+      .strictObject({
+        image: z.string().optional(),
+        command: stringList.optional(),
+        args: stringList.optional(),
+        env: z.record(z.string(), z.string()).optional().describe('merged by name into the container env'),
+        workingDir: z.string().optional(),
+      })
+      .optional()
+      .describe('what the session changes in the container while it runs; restored on exit, after a crash, by purge'),
     ports: z.array(portSpec).optional().describe('port-forwards, "local:remote"'),
     open: z.string().optional().describe('URL opened once the target is ready'),
   })

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { applyRestartPatch, restoreDevPatches } from './dev-patch.ts';
+import { applyDevPatch, type DevOverrides, restoreDevPatches } from './dev-patch.ts';
 import type { Dialer } from './kube-ws.ts';
 import type { LogLine } from './logs.ts';
 import { createStore, newTarget, type SessionStore } from './store.ts';
@@ -127,7 +127,8 @@ export class DevSession {
   private async applyPatches(names: readonly string[]): Promise<void> {
     for (const n of names) {
       const t = this.o.project.dev[n]!;
-      if (t.onSync === 'restart') await applyRestartPatch(this.o.client, this.o.project.stateDir, t);
+      const overrides: DevOverrides = { ...t.patch, ...(t.onSync === 'restart' ? { restartLoop: true } : {}) };
+      if (Object.keys(overrides).length > 0) await applyDevPatch(this.o.client, this.o.project.stateDir, t, overrides);
     }
   }
 

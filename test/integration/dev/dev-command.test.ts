@@ -2,7 +2,7 @@
 // onSync: restart, Ctrl-C restoring the dev patch, and kill -9 followed by a clean restart.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,7 @@ dev:
     sync:
       - { from: public, to: /www, exclude: ["*.tmp"] }
     onSync: restart
+    patch: { env: { GREETING: from-dev } }
     ports: ["${port}:8080"]
 `,
     'deploy/web.yaml': `apiVersion: apps/v1
@@ -93,6 +94,7 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
     const patched = await command();
     assert.equal(patched.spec.template.spec.containers[0].command[3], 'kloop-restart');
     assert.ok(patched.metadata.annotations['kloop.dev/dev-original']);
+    assert.deepEqual(patched.spec.template.spec.containers[0].env, [{ name: 'GREETING', value: 'from-dev' }]);
 
     writeFileSync(path.join(dir, 'public/index.html'), 'edited\n');
     await eventually(
@@ -156,6 +158,7 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
     const restored = await command();
     assert.deepEqual(restored.spec.template.spec.containers[0].command, ['sh', '-c', COMMAND]);
     assert.equal(restored.metadata.annotations?.['kloop.dev/dev-original'], undefined);
+    assert.equal(restored.spec.template.spec.containers[0].env, undefined, 'the patched env is gone');
 
     // kill -9: the patch stays until the next kloop dev, which restores it and starts cleanly.
     const crashed = startDev(dir, sandbox.kubeconfig);
@@ -197,5 +200,18 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
     } finally {
       blocker.close();
     }
+
+    // kill -9, then purge: the recorded patch is undone (records cleared) and the workload removed.
+    const last = startDev(dir, sandbox.kubeconfig);
+    children.push(last.child);
+    await until('the last session runs', last, running, 120_000);
+    last.child.kill('SIGKILL');
+    await last.exited;
+    const records = () => JSON.parse(readFileSync(path.join(dir, '.kloop/dev-patches.json'), 'utf8')).patches;
+    assert.equal(records().length, 1, 'the crashed session left its patch recorded');
+    const purge = await runKloop(dir, sandbox.kubeconfig, ['purge']);
+    assert.equal(purge.code, 0, purge.stderr);
+    assert.deepEqual(records(), []);
+    await assert.rejects(command(), 'the workload is gone');
   });
 });

@@ -138,7 +138,7 @@ export function agentMain(): void {
         return;
       }
       const head = buf.subarray(0, end).toString('latin1');
-      if (!/^[A-Z]+ \S+ HTTP\/1\.[01]$/.test(head.split('\r\n')[0])) {
+      if (!/^[A-Z]+ \S+ HTTP\/1\.[01]$/.test(head.split('\r\n')[0] ?? '')) {
         decide(false, buf);
         return;
       }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // kloop-sandbox: up / down / status for the Docker-backed Kubernetes API sandbox.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,14 @@ export function stateDirOf(kubeconfig: string): string {
 function readInfo(stateDir: string): ServerInfo | undefined {
   try {
     return JSON.parse(readFileSync(`${stateDir}/server.json`, 'utf8')) as ServerInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function readInstance(stateDir: string): string | undefined {
+  try {
+    return readFileSync(`${stateDir}/instance`, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
@@ -146,7 +155,10 @@ async function up(kubeconfig: string, port: number): Promise<void> {
   const logFile = `${stateDir}/server.log`;
   const out = openSync(logFile, 'a');
   const started = Date.now();
-  const child = spawn(process.execPath, [mainScript(), '--state-dir', stateDir, '--port', String(port)], {
+  const instance = randomBytes(4).toString('hex');
+  writeFileSync(`${stateDir}/instance`, instance);
+  const args = [mainScript(), '--state-dir', stateDir, '--port', String(port), '--instance', instance];
+  const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', out, out],
     // Node's compile cache makes a warm start several times faster (type stripping included).
@@ -191,12 +203,14 @@ async function down(kubeconfig: string): Promise<void> {
     while (alive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (alive(info.pid)) process.kill(info.pid, 'SIGKILL');
   }
-  if (info) {
+  // The instance id is written before the server starts, so a server that died early is cleaned too.
+  const instance = info?.instance ?? readInstance(stateDir);
+  if (instance) {
     // Whatever the server could not remove (it crashed, or was killed): by the instance label.
     const { cleanupInstance } = await import('./node/index.ts');
     const { INSTANCE_LABEL } = await import('./main.ts');
     try {
-      await cleanupInstance({ key: INSTANCE_LABEL, value: info.instance });
+      await cleanupInstance({ key: INSTANCE_LABEL, value: instance });
     } catch (error) {
       console.error(`kloop-sandbox: could not clean up Docker containers: ${(error as Error).message}`);
     }

@@ -118,7 +118,16 @@ export async function main(argv: string[]): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).catch((error) => {
-    console.error(`kloop-sandbox: ${(error as Error).stack ?? error}`);
+    // `up` shows the end of this log: one line that says what failed, the stack after it.
+    const e = error as NodeJS.ErrnoException;
+    const hint =
+      e.code === 'EADDRINUSE'
+        ? ' (choose another --port, or leave it out for a free one)'
+        : e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES'
+          ? ' (is Docker running? `docker info` must work)'
+          : '';
+    console.error(`kloop-sandbox: ${e.message ?? error}${hint}`);
+    if (process.env.KLOOP_DEBUG) console.error(e.stack);
     process.exit(1);
   });
 }

@@ -2,6 +2,7 @@
 // claims from volumeClaimTemplates, rolling updates from the highest ordinal down.
 import type { KubeObject } from '../contract.ts';
 import type { MemoryStore } from '../store/store.ts';
+import { eventRecorder, type Recorder } from './events.ts';
 import { syncRevision } from './revisions.ts';
 import {
   type Controller,
@@ -21,18 +22,19 @@ import {
 const REVISION_LABEL = 'controller-revision-hash';
 
 export function statefulSetController(store: MemoryStore): Controller {
+  const record = eventRecorder(store, 'statefulset-controller');
   return {
     name: 'statefulset',
     watches: ['apps/statefulsets', '/pods'],
     reconcile() {
       for (const sts of store.list(STATEFULSETS, undefined)) {
-        if (!sts.metadata.deletionTimestamp) reconcile(store, sts);
+        if (!sts.metadata.deletionTimestamp) reconcile(store, sts, record);
       }
     },
   };
 }
 
-function reconcile(store: MemoryStore, sts: KubeObject): void {
+function reconcile(store: MemoryStore, sts: KubeObject, record: Recorder): void {
   const spec = sts.spec as Obj;
   const ns = sts.metadata.namespace!;
   const name = sts.metadata.name!;
@@ -92,6 +94,7 @@ function reconcile(store: MemoryStore, sts: KubeObject): void {
         },
       ),
     );
+    record(sts, 'Normal', 'SuccessfulCreate', `create Pod ${name}-${i} in StatefulSet ${name} successful`);
     if (!parallel) break;
   }
   // Remove ordinals beyond replicas, highest first.

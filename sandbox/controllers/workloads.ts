@@ -29,6 +29,7 @@ export function workloadControllers(store: MemoryStore): Controller[] {
 }
 
 function daemonSetController(store: MemoryStore): Controller {
+  const record = eventRecorder(store, 'daemonset-controller');
   return {
     name: 'daemonset',
     watches: ['apps/daemonsets', '/pods'],
@@ -51,7 +52,8 @@ function daemonSetController(store: MemoryStore): Controller {
             },
           );
           (pod.spec as Obj).nodeName = NODE_NAME;
-          store.create(PODS, pod);
+          const created = store.create(PODS, pod);
+          record(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
         }
         for (const p of pods.slice(1)) store.delete(PODS, ns, p.metadata.name!, {});
         const outdated = pods.find((p) => p.metadata.labels?.['controller-revision-hash'] !== hash);
@@ -159,6 +161,7 @@ function reconcileJob(store: MemoryStore, job: KubeObject, record: Recorder): vo
 }
 
 function cronJobController(store: MemoryStore): Controller {
+  const record = eventRecorder(store, 'cronjob-controller');
   return {
     name: 'cronjob',
     watches: ['batch/cronjobs', 'batch/jobs'],
@@ -201,6 +204,7 @@ function cronJobController(store: MemoryStore): Controller {
                 },
                 spec: structuredClone(template.spec ?? {}),
               });
+              record(cj, 'Normal', 'SuccessfulCreate', `Created job ${name}`);
             }
             lastScheduleTime = new Date(due).toISOString().replace(/\.\d+Z$/, 'Z');
           }

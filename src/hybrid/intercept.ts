@@ -9,6 +9,7 @@ import { PodTracker } from '../dev/pod-tracker.ts';
 import { KloopError } from '../errors.ts';
 import { ApiError, type KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { type Watcher, watchCollection } from '../kube/watch.ts';
 import { AGENT_CONFIG_ENV, type AgentConfig, type AgentRoute, agentSource } from './agent.ts';
 import { isReadyPod, resolveTargetPort, type ServiceInfo, selects, serviceInfo } from './cluster-view.ts';
 import {
@@ -124,6 +125,9 @@ export class Intercept {
   private record: InterceptRecord | undefined;
   private pool: TunnelPool | undefined;
   private stopping: Promise<void> | undefined;
+  private agentPod: KubeObject | undefined;
+  private agentWatch: Watcher | undefined;
+  private recreating: Promise<void> | undefined;
 
   constructor(options: InterceptOptions) {
     this.o = options;
@@ -248,7 +252,7 @@ export class Intercept {
       },
     });
     const image = this.o.image ?? DEFAULT_AGENT_IMAGE;
-    await this.create(`/api/v1/namespaces/${ns}/pods`, {
+    this.agentPod = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: agent, labels },
@@ -269,7 +273,8 @@ export class Intercept {
         ],
         volumes: [{ name: 'agent', configMap: { name: agent } }],
       },
-    });
+    };
+    await this.create(`/api/v1/namespaces/${ns}/pods`, this.agentPod);
     this.state.agent = agent;
     this.report('agent created');
     await this.waitReady(agent, image);
@@ -308,6 +313,41 @@ export class Intercept {
     });
     this.state.phase = 'intercepting';
     this.report('intercepting');
+    this.watchAgent(agent);
+  }
+
+  /** A deleted agent pod (a node drain, someone's kubectl delete) is created again; the tunnels reconnect. */
+  private watchAgent(agent: string): void {
+    const ns = encodeURIComponent(this.o.target.namespace);
+    this.agentWatch = watchCollection(
+      this.o.client,
+      `/api/v1/namespaces/${ns}/pods`,
+      {
+        onList: (items) => {
+          if (!items.some((p) => p.metadata.name === agent)) this.recreateAgent();
+        },
+        onEvent: (type, obj) => {
+          if (type === 'DELETED' && obj.metadata.name === agent) this.recreateAgent();
+        },
+        onError: (error) => this.o.onNotice(`watching the agent pod: ${error.message}`),
+      },
+      { labelSelector: `${INTERCEPT_LABEL}=${this.state.service}` },
+    );
+  }
+
+  private recreateAgent(): void {
+    if (this.stopping || !this.agentPod || this.recreating) return;
+    this.o.onNotice(`agent pod ${this.agentPod.metadata.name} is gone: creating it again`);
+    const ns = encodeURIComponent(this.o.target.namespace);
+    const pod = this.agentPod;
+    this.recreating = this.create(`/api/v1/namespaces/${ns}/pods`, pod)
+      .then(() => this.waitReady(pod.metadata.name!, pod.spec.containers[0].image))
+      // the old pod's tunnels are not always closed by the other side: start afresh
+      .then(() => this.pool?.reset())
+      .catch((error: Error) => this.o.onNotice(`cannot create the agent pod again: ${error.message}`))
+      .finally(() => {
+        this.recreating = undefined;
+      });
   }
 
   private async create(collection: string, body: KubeObject): Promise<void> {
@@ -360,6 +400,8 @@ export class Intercept {
     this.stopping ??= (async () => {
       this.state.phase = 'restoring';
       this.report('restoring');
+      this.agentWatch?.stop();
+      await this.recreating;
       await this.pool?.close();
       if (this.record) {
         await restoreOne(this.o.client, this.record);

@@ -33,6 +33,8 @@ export interface TunnelPoolOptions {
 
 interface Tunnel {
   ws?: WebSocket;
+  /** what the API server reported on the stream's error channel */
+  error?: string;
   end: Duplex;
   local?: net.Socket;
   state: 'opening' | 'idle' | 'active' | 'closed';
@@ -120,7 +122,9 @@ export class TunnelPool {
         { namespace: this.o.namespace, pod: this.o.pod },
         this.o.control,
         theirs as unknown as net.Socket,
-        (text) => this.o.onNotice(`tunnel: ${text}`),
+        (text) => {
+          t.error = text;
+        },
       );
     } catch (error) {
       this.tunnels.delete(t);
@@ -135,7 +139,6 @@ export class TunnelPool {
       return;
     }
     t.state = 'idle';
-    this.failures = 0;
     this.error = undefined;
     mine.write(TUNNEL_HELLO);
     for (const w of this.readyWaiters.splice(0)) w();
@@ -166,13 +169,17 @@ export class TunnelPool {
     t.local?.destroy();
     t.ws?.terminate();
     this.report();
-    // an idle tunnel that closed (agent restarted, connection lost) is replaced
-    if (wasIdle) this.fill();
+    // an idle tunnel that closed (agent restarted, connection lost) is replaced; one the API
+    // server refused (the pod is not there yet) is retried with a backoff
+    if (t.error && wasIdle) this.failed(t.error);
+    else if (t.error) this.o.onNotice(`tunnel: ${t.error}`);
+    else if (wasIdle) this.fill();
   }
 
   private pair(t: Tunnel, agentPort: number, rest: Buffer): void {
     t.state = 'active';
     this.served++;
+    this.failures = 0;
     this.fill();
     const localPort = this.o.localPorts.get(agentPort);
     if (localPort === undefined) {
@@ -227,6 +234,15 @@ export class TunnelPool {
       answer(chunk);
     });
     t.end.resume();
+  }
+
+  /**
+   * Drops every tunnel and opens new ones: the agent pod was replaced, and streams to a pod that
+   * vanished are not always closed by the other side.
+   */
+  reset(): void {
+    for (const t of [...this.tunnels]) this.drop(t);
+    this.fill();
   }
 
   async close(): Promise<void> {

@@ -117,11 +117,23 @@ describe('kloop intercept', { skip: !haveDocker && 'Docker is not available' }, 
     assert.match(r.stdout, /back from back-/);
   }
 
-  test('in-cluster requests to back reach the local process; Ctrl-C restores the Service', async () => {
+  test('in-cluster requests to back reach the local process, also after the agent pod is replaced; Ctrl-C restores the Service', async () => {
     running = startKloop(shop, ['intercept', 'back', '--port', `${port}:8080`, '-n', 'default']);
     await running.waitForState(intercepting);
     const r = await shop.inFront('wget -qO- http://back:8080/hello');
     assert.equal(r.stdout, 'local /hello -\n', r.stderr);
+    // the agent pod deleted under the intercept: created again, the tunnels reconnect
+    await shop.sandbox.kubectl(['delete', 'pod', 'kloop-intercept-back', '--wait=true']);
+    const again = await eventually(async () => {
+      const x = await shop.inFront('timeout 5 wget -qO- http://back:8080/again');
+      return x.stdout === 'local /again -\n' && x;
+    }, 60_000);
+    assert.equal(again.stdout, 'local /again -\n');
+    assert.ok(
+      running.events.some(
+        (e) => e.type === 'notice' && /agent pod kloop-intercept-back is gone/.test(String(e.message)),
+      ),
+    );
     await stop(running);
     await assertRestored();
   });

@@ -10,8 +10,8 @@ import { KloopError } from '../errors.ts';
 import { ApiError, type KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type Watcher, watchCollection } from '../kube/watch.ts';
-import { AGENT_CONFIG_ENV, type AgentConfig, type AgentRoute, agentSource } from './agent.ts';
-import { isReadyPod, resolveTargetPort, type ServiceInfo, selects, serviceInfo } from './cluster-view.ts';
+import { agentObjects, CONTROL_PORT } from './agent-objects.ts';
+import { isReadyPod, type ServiceInfo, selects, serviceInfo } from './cluster-view.ts';
 import {
   addRecord,
   forget,
@@ -24,7 +24,6 @@ import {
 import { type TunnelStatus, TunnelPool } from './tunnels.ts';
 
 export const DEFAULT_AGENT_IMAGE = 'node:24-slim';
-export const CONTROL_PORT = 47_100;
 
 export interface InterceptOptions {
   client: KubeClient;
@@ -72,11 +71,6 @@ export function parseHeader(spec: string): { name: string; value: string } {
     });
   }
   return { name: spec.slice(0, eq), value: spec.slice(eq + 1) };
-}
-
-/** Kubernetes names: at most 63 characters. */
-function objectName(prefix: string, service: string): string {
-  return `${prefix}-${service}`.slice(0, 63).replace(/-+$/, '');
 }
 
 /** The one Service that selects the target's pod and has the port. */
@@ -180,42 +174,21 @@ export class Intercept {
     const existing = svcObj.metadata.annotations?.[ORIGINAL_ANNOTATION];
     if (existing) {
       throw new KloopError(`Service ${service.name} in ${target.namespace} is already intercepted`, {
-        hint: 'another kloop intercept is running for it (stop it first), or run kloop purge to restore it',
+        hint: `another kloop intercept is running for it: stop that one. If none runs, put back the selector kept in its ${ORIGINAL_ANNOTATION} annotation`,
       });
     }
     this.state.service = service.name;
     this.state.port = port;
 
-    // agent routes: every target port of the Service, the intercepted one to the laptop
-    const agent = objectName('kloop-intercept', service.name);
-    const shadow = objectName('kloop-orig', service.name);
-    const routes = new Map<number, AgentRoute>();
-    const containerPorts: Array<{ name?: string; containerPort: number }> = [];
-    for (const p of service.ports) {
-      if (p.protocol !== 'TCP') continue;
-      const listen = resolveTargetPort(pod, p.targetPort);
-      if (listen === undefined) {
-        throw new KloopError(
-          `Service ${service.name}: target port "${p.targetPort}" is not a port of pod ${pod.metadata.name}`,
-        );
-      }
-      const intercept = p.port === port;
-      const prev = routes.get(listen);
-      routes.set(listen, {
-        listen,
-        upstream: { host: shadow, port: p.port },
-        intercept: intercept || Boolean(prev?.intercept),
-        ...(this.o.header && (intercept || prev?.intercept) ? { header: this.o.header } : {}),
-      });
-      if (!containerPorts.some((c) => c.containerPort === listen))
-        containerPorts.push({
-          ...(typeof p.targetPort === 'string' ? { name: p.targetPort } : {}),
-          containerPort: listen,
-        });
-    }
-    const interceptedPort = [...routes.values()].find((r) => r.intercept)!.listen;
-    if (interceptedPort === CONTROL_PORT)
-      throw new KloopError(`port ${CONTROL_PORT} is the agent's own; it cannot be intercepted`);
+    const objects = agentObjects({
+      service,
+      serviceObject: svcObj,
+      pod,
+      port,
+      header: this.o.header,
+      image: this.o.image ?? DEFAULT_AGENT_IMAGE,
+    });
+    const { agent, shadow, interceptedPort } = objects;
 
     this.record = {
       namespace: target.namespace,
@@ -229,51 +202,10 @@ export class Intercept {
     };
     await addRecord(this.o.stateDir, this.record);
 
-    const labels = { 'app.kubernetes.io/managed-by': 'kloop', [INTERCEPT_LABEL]: service.name };
-    const config: AgentConfig = { control: CONTROL_PORT, routes: [...routes.values()], tunnelWaitMs: 10_000 };
-    await this.create(`/api/v1/namespaces/${ns}/configmaps`, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: agent, labels },
-      data: { 'agent.cjs': agentSource() },
-    });
-    await this.create(`/api/v1/namespaces/${ns}/services`, {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: shadow, labels },
-      spec: {
-        selector: service.selector,
-        ports: svcObj.spec.ports.map((p: Record<string, unknown>) => ({
-          ...(p.name ? { name: p.name } : {}),
-          port: p.port,
-          targetPort: p.targetPort ?? p.port,
-          protocol: p.protocol ?? 'TCP',
-        })),
-      },
-    });
+    await this.create(`/api/v1/namespaces/${ns}/configmaps`, objects.configMap);
+    await this.create(`/api/v1/namespaces/${ns}/services`, objects.shadowService);
     const image = this.o.image ?? DEFAULT_AGENT_IMAGE;
-    this.agentPod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: agent, labels },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [
-          {
-            name: 'agent',
-            image,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['node', '/kloop/agent.cjs'],
-            env: [{ name: AGENT_CONFIG_ENV, value: JSON.stringify(config) }],
-            ports: [...containerPorts, { name: 'kloop-control', containerPort: CONTROL_PORT }],
-            readinessProbe: { tcpSocket: { port: CONTROL_PORT }, periodSeconds: 1 },
-            securityContext: { privileged: false, allowPrivilegeEscalation: false },
-            volumeMounts: [{ name: 'agent', mountPath: '/kloop', readOnly: true }],
-          },
-        ],
-        volumes: [{ name: 'agent', configMap: { name: agent } }],
-      },
-    };
+    this.agentPod = objects.pod;
     await this.create(`/api/v1/namespaces/${ns}/pods`, this.agentPod);
     this.state.agent = agent;
     this.report('agent created');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ServiceInfo } from '../../../src/hybrid/cluster-view.ts';
+import { agentObjects, CONTROL_PORT } from '../../../src/hybrid/agent-objects.ts';
 import { chooseService, parseHeader, parsePortSpec } from '../../../src/hybrid/intercept.ts';
 import { KloopError } from '../../../src/errors.ts';
 
@@ -44,4 +45,69 @@ test('the Service to intercept: the one selecting the pod with the port; otherwi
   const two = [...services, svc('back-alt', { tier: 'api' }, [8080])];
   assert.throws(() => chooseService('back', two, labels, 8080), /2 Services of its pods have port 8080/);
   assert.throws(() => chooseService('back', services, labels, undefined), /has 2 ports: say which one/);
+});
+
+test('agent objects: named target ports keep their names, every Service port is routed, only the chosen one intercepted', () => {
+  const service: ServiceInfo = {
+    name: 'back',
+    namespace: 'default',
+    selector: { app: 'back' },
+    ports: [
+      { name: 'http', port: 80, targetPort: 'web', protocol: 'TCP' },
+      { name: 'admin', port: 9000, targetPort: 9001, protocol: 'TCP' },
+    ],
+    forwardable: true,
+  };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'back-1' },
+    spec: { containers: [{ name: 'back', ports: [{ name: 'web', containerPort: 8080 }] }] },
+  };
+  const objects = agentObjects({
+    service,
+    serviceObject: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'back' },
+      spec: { ports: [{ name: 'http', port: 80, targetPort: 'web' }] },
+    },
+    pod,
+    port: 80,
+    header: { name: 'x-dev', value: 'alice' },
+    image: 'node:24-slim',
+  });
+  assert.equal(objects.agent, 'kloop-intercept-back');
+  assert.equal(objects.shadow, 'kloop-orig-back');
+  assert.equal(objects.interceptedPort, 8080);
+  const container = objects.pod.spec.containers[0];
+  assert.deepEqual(container.ports, [
+    { name: 'web', containerPort: 8080 },
+    { containerPort: 9001 },
+    { name: 'kloop-control', containerPort: CONTROL_PORT },
+  ]);
+  assert.equal(container.securityContext.privileged, false);
+  const config = JSON.parse(container.env[0].value);
+  assert.deepEqual(config.routes, [
+    {
+      listen: 8080,
+      upstream: { host: 'kloop-orig-back', port: 80 },
+      intercept: true,
+      header: { name: 'x-dev', value: 'alice' },
+    },
+    { listen: 9001, upstream: { host: 'kloop-orig-back', port: 9000 }, intercept: false },
+  ]);
+  assert.deepEqual(objects.shadowService.spec.selector, { app: 'back' });
+  assert.match(objects.configMap.data['agent.cjs'], /^'use strict';/);
+  assert.throws(
+    () =>
+      agentObjects({
+        service,
+        serviceObject: objects.shadowService,
+        pod: { ...pod, spec: { containers: [] } },
+        port: 80,
+        image: 'x',
+      }),
+    /target port "web" is not a port of pod back-1/,
+  );
 });

@@ -3,10 +3,11 @@
 // references resolved, the secret never printed), exits with the child's code; a Service without
 // ready pods is a clear, immediate error; --hosts adds and always removes its block.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { kloop, requireDocker, type Shop, startShop } from './helpers.ts';
+import { bin, kloop, requireDocker, type Shop, startShop } from './helpers.ts';
 
 // connects, sends a request, and prints how the connection ended (or "hung" after 10 s)
 const PROBE = `const s = require('net').connect(+process.argv[3], process.argv[2]);
@@ -139,6 +140,26 @@ describe('kloop connect', { skip: !haveDocker && 'Docker is not available' }, ()
     assert.doesNotMatch(r.stdout, /stale/);
     assert.match(r.stderr, /removed the .* block of an earlier kloop connect \(pid 999999\)/);
     assert.equal(readFileSync(hosts, 'utf8'), original);
+  });
+
+  test('Ctrl-C ends the process and kloop; the exit code tells the signal', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'connect', '-n', 'default', '--', 'sh', '-c', 'echo ready; exec sleep 60'],
+      {
+        cwd: shop.dir,
+        env: shop.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('ready') && resolve()));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(code, 130, err);
   });
 
   test('a command that does not exist is one clear error', async () => {

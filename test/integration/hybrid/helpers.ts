@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { eventually, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const bin = path.join(repoRoot, 'src/cli/bin.ts');
+export const bin = path.join(repoRoot, 'src/cli/bin.ts');
 const fixture = path.join(repoRoot, 'test/fixtures/hybrid/shop');
 
 export async function requireDocker(suite: string): Promise<boolean> {

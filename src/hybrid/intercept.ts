@@ -119,6 +119,7 @@ export class Intercept {
   private record: InterceptRecord | undefined;
   private pool: TunnelPool | undefined;
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private agentPod: KubeObject | undefined;
   private agentWatch: Watcher | undefined;
   private recreating: Promise<void> | undefined;
@@ -147,7 +148,18 @@ export class Intercept {
     this.o.onState(change, structuredClone(this.state));
   }
 
-  async start(): Promise<void> {
+  /** Intercepts; a stop() meanwhile makes it end early (and stop() undoes what it did). */
+  start(): Promise<void> {
+    this.starting ??= this.run();
+    return this.starting;
+  }
+
+  /** Between the steps of start(): stop() was called, go no further. */
+  private checkStopping(): void {
+    if (this.stopping) throw new KloopError('the intercept was stopped while it started');
+  }
+
+  private async run(): Promise<void> {
     const { client, target } = this.o;
     const ns = encodeURIComponent(target.namespace);
     for (const r of await restoreIntercepts(client, this.o.stateDir, { onlyOrphans: true }))
@@ -164,6 +176,7 @@ export class Intercept {
       tracker.stop();
     }
     const list = await client.request<{ items: KubeObject[] }>({ path: `/api/v1/namespaces/${ns}/services` });
+    this.checkStopping();
     const { service, port } = chooseService(
       target.name,
       list.items.map(serviceInfo),
@@ -204,6 +217,7 @@ export class Intercept {
 
     await this.create(`/api/v1/namespaces/${ns}/configmaps`, objects.configMap);
     await this.create(`/api/v1/namespaces/${ns}/services`, objects.shadowService);
+    this.checkStopping();
     const image = this.o.image ?? DEFAULT_AGENT_IMAGE;
     this.agentPod = objects.pod;
     await this.create(`/api/v1/namespaces/${ns}/pods`, this.agentPod);
@@ -225,6 +239,7 @@ export class Intercept {
     });
     this.pool.start();
     await this.pool.ready();
+    this.checkStopping();
 
     // the switch: recorded in the Service itself too, in the same patch
     await client.request({
@@ -309,6 +324,7 @@ export class Intercept {
     const deadline = Date.now() + (this.o.podTimeoutMs ?? 60_000);
     let pod: KubeObject | undefined;
     while (Date.now() < deadline) {
+      this.checkStopping();
       pod = await this.o.client.request<KubeObject>({ path });
       if (isReadyPod(pod)) return;
       const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
@@ -332,6 +348,8 @@ export class Intercept {
     this.stopping ??= (async () => {
       this.state.phase = 'restoring';
       this.report('restoring');
+      // a start() still under way stops at its next step; then everything it did is undone
+      await this.starting?.catch(() => {});
       this.agentWatch?.stop();
       await this.recreating;
       await this.pool?.close();

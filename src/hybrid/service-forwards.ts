@@ -27,6 +27,7 @@ export interface ForwardStatus {
 }
 
 interface Conn {
+  service: string;
   pod: string;
   socket: net.Socket;
   ws?: WebSocket;
@@ -170,7 +171,7 @@ export class ServiceForwards {
       socket.resetAndDestroy();
       return;
     }
-    const conn: Conn = { pod: target.pod, socket };
+    const conn: Conn = { service, pod: target.pod, socket };
     this.conns.add(conn);
     socket.on('close', () => {
       this.conns.delete(conn);
@@ -204,13 +205,13 @@ export class ServiceForwards {
 
   status(): ForwardStatus[] {
     const counts = new Map<string, number>();
+    for (const c of this.conns) counts.set(c.service, (counts.get(c.service) ?? 0) + 1);
     return [...this.ports.entries()].map(([service, ports]) => {
       const s: ForwardStatus = {
         service,
         address: this.addresses.get(service) ?? '',
         ports: ports.map((p) => ({ port: p.port, localPort: p.localPort, ...(p.name ? { name: p.name } : {}) })),
-        connections:
-          counts.get(service) ?? [...this.conns].filter((c) => c.socket.localAddress === ports[0]?.address).length,
+        connections: counts.get(service) ?? 0,
       };
       const error = this.errors.get(service);
       if (error) s.error = error;

@@ -9,11 +9,13 @@ import { attachView } from '../dev/view.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
 import { loggerOptions } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
-import { attachDashboard } from '../ui/dev-dashboard.ts';
+import { attachDashboard, parseUiPort } from '../ui/dev-dashboard.ts';
 import type { Dashboard } from '../ui/server.ts';
 
 export interface DevCommandOptions {
   ui?: boolean;
+  /** --ui-port, as typed */
+  uiPort?: string;
   skipDeploy?: boolean;
 }
 
@@ -22,6 +24,7 @@ export async function run(
   targets: string[] = [],
   opts: DevCommandOptions = {},
 ): Promise<number> {
+  const uiPort = parseUiPort(opts.uiPort);
   const project = await loadProject(globals);
   const connection = await openConnection(project);
   const json = globals.output === 'json';
@@ -53,13 +56,17 @@ export async function run(
     },
   });
   view = attachView(session.store, { json, color: loggerOptions().color && globals.color, write });
-  if (opts.ui)
-    dashboard = await attachDashboard(session, { project, connection, globals, say: (m) => view?.notice(m) }).catch(
-      (error: unknown) => {
-        connection.client.close();
-        throw error;
-      },
-    );
+  if (opts.ui || uiPort)
+    dashboard = await attachDashboard(session, {
+      project,
+      connection,
+      globals,
+      port: uiPort,
+      say: (m) => view?.notice(m),
+    }).catch((error: unknown) => {
+      connection.client.close();
+      throw error;
+    });
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import type { Project } from '../config/project.ts';
 import type { Connection } from '../deploy/deploy.ts';
 import { purgeProject } from '../deploy/purge.ts';
 import type { DevSession } from '../dev/session.ts';
+import { UsageError } from '../errors.ts';
 import { openInBrowser } from './open.ts';
 import { type Dashboard, type DashboardActions, startDashboard } from './server.ts';
 
@@ -15,6 +16,15 @@ export interface DevDashboardOptions {
   port?: number;
   /** session notices (the URL, "not opening a browser") */
   say: (message: string) => void;
+}
+
+/** --ui-port: a port number, or undefined for a free one */
+export function parseUiPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`--ui-port ${value} is not a port number`, 'give 1-65535, or leave it out for a free port');
+  return port;
 }
 
 export async function attachDashboard(session: DevSession, o: DevDashboardOptions): Promise<Dashboard> {

@@ -74,7 +74,12 @@ function kloop(
   });
 }
 
-async function eventually<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, ms = 120_000): Promise<T> {
+async function eventually<T>(
+  what: string | (() => string),
+  fn: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 120_000,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: T | undefined;
   while (Date.now() < end) {
@@ -82,7 +87,7 @@ async function eventually<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) 
     if (ok(last)) return last;
     await delay(200);
   }
-  assert.fail(`${what}: last value ${JSON.stringify(last)}`);
+  assert.fail(`${typeof what === 'string' ? what : what()}: last value ${JSON.stringify(last)}`);
 }
 
 describe('kloop dev --ui on the sandbox', { skip }, () => {
@@ -97,8 +102,12 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
   });
   after(async () => {
     if (dev && dev.exitCode === null) {
+      // a session that hangs while cleaning up ignores a second Ctrl-C: kill it after a while
+      const gone = new Promise((r) => dev!.once('exit', r));
       dev.kill('SIGINT');
-      await new Promise((r) => dev!.once('exit', r));
+      const timer = setTimeout(() => dev!.kill('SIGKILL'), 15_000);
+      await gone;
+      clearTimeout(timer);
     }
     await browser?.close();
     await sandbox?.stop();
@@ -106,11 +115,11 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
   });
 
   test('the session serves its dashboard; kloop ui finds it and acts through it; Ctrl-C ends both', async () => {
-    const port = await freePort();
+    const [port, uiPort] = [await freePort(), await freePort()];
     project(dir, port);
     let out = '';
     let err = '';
-    dev = spawn(process.execPath, [bin, 'dev', '--ui', '-o', 'json', '-n', 'default'], {
+    dev = spawn(process.execPath, [bin, 'dev', '--ui-port', String(uiPort), '-o', 'json', '-n', 'default'], {
       cwd: dir,
       env: { ...process.env, KUBECONFIG: sandbox.kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,6 +135,7 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
     const file = dashboardFile(path.join(dir, '.kloop'));
     await eventually(`the dashboard's address in .kloop (stderr: ${err.slice(-500)})`, () => existsSync(file), Boolean);
     const { url } = JSON.parse(readFileSync(file, 'utf8')) as { url: string };
+    assert.equal(new URL(url).port, String(uiPort), '--ui-port');
     assert.match(out, new RegExp(`"dashboard: ${url.replace(/[?]/g, '\\?')}"`), 'the session prints the URL');
     const shown = await kloop(dir, sandbox.kubeconfig, ['ui', '-o', 'json', '--no-open']);
     assert.equal(shown.code, 0, shown.stderr);

@@ -101,7 +101,7 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kloop-dev-ui-'));
   });
   after(async () => {
-    if (dev && dev.exitCode === null) {
+    if (dev && dev.exitCode === null && dev.signalCode === null) {
       // a session that hangs while cleaning up ignores a second Ctrl-C: kill it after a while
       const gone = new Promise((r) => dev!.once('exit', r));
       dev.kill('SIGINT');
@@ -133,7 +133,15 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
     const exited = new Promise<number | null>((r) => dev!.once('exit', (code) => r(code)));
 
     const file = dashboardFile(path.join(dir, '.kloop'));
-    await eventually(`the dashboard's address in .kloop (stderr: ${err.slice(-500)})`, () => existsSync(file), Boolean);
+    await eventually(
+      () => `the dashboard's address in .kloop (stderr: ${err.slice(-1500)})`,
+      () => {
+        if (dev!.exitCode !== null || dev!.signalCode !== null)
+          assert.fail(`kloop dev ended (${dev!.exitCode ?? dev!.signalCode}):\n${err.slice(-2000)}`);
+        return existsSync(file);
+      },
+      Boolean,
+    );
     const { url } = JSON.parse(readFileSync(file, 'utf8')) as { url: string };
     assert.equal(new URL(url).port, String(uiPort), '--ui-port');
     assert.match(out, new RegExp(`"dashboard: ${url.replace(/[?]/g, '\\?')}"`), 'the session prints the URL');

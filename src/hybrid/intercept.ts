@@ -49,6 +49,8 @@ export interface InterceptState {
   header?: string;
   agent?: string;
   phase: 'starting' | 'intercepting' | 'restoring' | 'stopped';
+  /** something undid the switch while intercepting */
+  warning?: string;
   tunnels: TunnelStatus;
 }
 
@@ -122,6 +124,7 @@ export class Intercept {
   private starting: Promise<void> | undefined;
   private agentPod: KubeObject | undefined;
   private agentWatch: Watcher | undefined;
+  private serviceWatch: Watcher | undefined;
   private recreating: Promise<void> | undefined;
 
   constructor(options: InterceptOptions) {
@@ -261,6 +264,37 @@ export class Intercept {
     this.state.phase = 'intercepting';
     this.report('intercepting');
     this.watchAgent(agent);
+    this.watchService(service.name);
+  }
+
+  /** A redeploy puts the Service's selector back: say so, the intercept is no longer in effect. */
+  private watchService(name: string): void {
+    const ns = encodeURIComponent(this.o.target.namespace);
+    let warned = false;
+    const check = (svc: KubeObject | undefined) => {
+      if (!svc || this.stopping) return;
+      const selector: Record<string, string> = svc.spec?.selector ?? {};
+      const ours = selector[INTERCEPT_LABEL] === name && Object.keys(selector).length === 1;
+      if (!ours && !warned) {
+        this.o.onNotice(
+          `Service ${name} no longer selects only the agent (changed by a deploy?): its selector is ${JSON.stringify(selector)}; restart kloop intercept to take it over again`,
+        );
+        this.state.warning = `Service ${name} no longer selects the agent`;
+        this.report('service changed');
+      }
+      warned = !ours;
+    };
+    this.serviceWatch = watchCollection(
+      this.o.client,
+      `/api/v1/namespaces/${ns}/services`,
+      {
+        onList: (items) => check(items.find((s) => s.metadata.name === name)),
+        onEvent: (type, obj) => {
+          if (obj.metadata.name === name && type !== 'DELETED') check(obj);
+        },
+      },
+      { fieldSelector: `metadata.name=${name}` },
+    );
   }
 
   /** A deleted agent pod (a node drain, someone's kubectl delete) is created again; the tunnels reconnect. */
@@ -351,6 +385,7 @@ export class Intercept {
       // a start() still under way stops at its next step; then everything it did is undone
       await this.starting?.catch(() => {});
       this.agentWatch?.stop();
+      this.serviceWatch?.stop();
       await this.recreating;
       await this.pool?.close();
       if (this.record) {

@@ -49,6 +49,7 @@ export class TunnelPool {
   private error: string | undefined;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readyWaiters: Array<() => void> = [];
 
@@ -79,6 +80,18 @@ export class TunnelPool {
 
   start(): void {
     this.fill();
+    // After a laptop sleep the tunnels are usually dead without anyone having noticed; a timer
+    // that fires far later than asked is the sign: start afresh.
+    let last = Date.now();
+    this.sleepTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - last > 15_000) {
+        this.o.onNotice(`woke up after ${Math.round((now - last) / 1000)} s: reopening the tunnels`);
+        this.reset();
+      }
+      last = now;
+    }, 2_000);
+    this.sleepTimer.unref();
   }
 
   /** Resolves once at least one idle tunnel is open. */
@@ -248,6 +261,7 @@ export class TunnelPool {
   async close(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.sleepTimer) clearInterval(this.sleepTimer);
     for (const t of [...this.tunnels]) this.drop(t);
     for (const w of this.readyWaiters.splice(0)) w();
   }

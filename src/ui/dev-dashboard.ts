@@ -35,9 +35,10 @@ export async function attachDashboard(session: DevSession, o: DevDashboardOption
     if (!s) throw new Error(`dev target ${t} has not started yet (its app is still deploying)`);
     return s;
   };
-  // restart and rebuild join these once the session exposes them (see the report of issue 10)
   const actions: DashboardActions = {
     resync: (t) => running(t).reconnect(),
+    restart: (t) => session.restart(t),
+    rebuild: (t) => session.rebuildNow(t),
     purge: async (t) => {
       await purgeProject(o.project, { apps: [apps[t]!], globals: o.globals }, o.connection);
     },

@@ -33,6 +33,7 @@ dev:
     container: web
     sync:
       - { from: public, to: /www }
+    onSync: restart
     ports: ["${port}:8080"]
 `,
     'deploy/web.yaml': `apiVersion: apps/v1
@@ -153,7 +154,7 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
     const page = await browser.context.newPage();
     await page.goto(url);
     const web = page.locator('.card[data-target="web"]');
-    await web.locator('.badge.s-running', { hasText: 'running' }).waitFor({ timeout: 120_000 });
+    await web.locator('.badge.s-running', { hasText: 'running' }).first().waitFor({ timeout: 120_000 });
     await web.locator(`a[href="http://127.0.0.1:${port}/"]`).waitFor();
     await web.locator('.badge.s-in-sync').waitFor();
     await page.locator('.log-row', { hasText: 'started' }).first().waitFor();
@@ -161,6 +162,18 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
     const resync = await kloop(dir, sandbox.kubeconfig, ['ui', 'resync', 'web']);
     assert.equal(resync.code, 0, resync.stderr);
     await page.locator('#history li.action', { hasText: 'web: resync done' }).waitFor();
+
+    const restart = await kloop(dir, sandbox.kubeconfig, ['ui', 'restart', 'web']);
+    assert.equal(restart.code, 0, restart.stderr);
+    await page.locator('#history li.action', { hasText: 'web: restart done' }).waitFor();
+    await eventually(
+      'the restarted process logs its start again',
+      () => page.locator('.log-row', { hasText: 'started' }).count(),
+      (n) => n >= 2,
+    );
+    const rebuild = await kloop(dir, sandbox.kubeconfig, ['ui', 'rebuild', 'web']);
+    assert.equal(rebuild.code, 0, rebuild.stderr);
+    await page.locator('#history li.action', { hasText: 'web: rebuild done' }).waitFor({ timeout: 120_000 });
 
     dev.kill('SIGINT');
     assert.equal(await exited, 0, err);

@@ -69,7 +69,12 @@ export function agentObjects(o: AgentObjectsInput): AgentObjects {
     throw new KloopError(`Service ${service.name} targets port ${CONTROL_PORT}, the intercept agent's own`);
 
   const labels = { 'app.kubernetes.io/managed-by': 'kloop', [INTERCEPT_LABEL]: service.name };
-  const config: AgentConfig = { control: CONTROL_PORT, routes: [...routes.values()], tunnelWaitMs: 10_000 };
+  const config: AgentConfig = {
+    control: CONTROL_PORT,
+    routes: [...routes.values()],
+    tunnelWaitMs: 10_000,
+    confirmMs: 5_000,
+  };
   return {
     agent,
     shadow,

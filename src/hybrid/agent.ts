@@ -1,7 +1,8 @@
 // The intercept agent: the program the agent pod runs on a stock Node.js image, shipped as the
 // text of agentMain() in a ConfigMap (no custom image, no registry). It listens on the Service's
 // target ports; connections to the intercepted port are paired with "tunnels" — connections the
-// laptop opened beforehand to the control port through port-forwards — and the rest go on to the
+// laptop opened beforehand to the control port through port-forwards; the agent writes
+// `OPEN <port>\n`, the laptop answers `OK\n`, then bytes flow — and the rest go on to the
 // original pods through the shadow Service. With a header rule, each connection's first HTTP
 // request decides; the request is rewritten to `Connection: close` so that the next request on
 // the client's next connection is decided afresh.
@@ -23,11 +24,15 @@ export interface AgentConfig {
   routes: AgentRoute[];
   /** how long a connection waits for a tunnel before it is refused (ms) */
   tunnelWaitMs: number;
+  /** how long a paired tunnel has to confirm with "OK\n" before the next one is tried (ms) */
+  confirmMs: number;
 }
 
 export const AGENT_CONFIG_ENV = 'KLOOP_AGENT';
 /** The first line a tunnel sends, and the line that pairs it with a connection. */
 export const TUNNEL_HELLO = 'KLOOP-TUNNEL 1\n';
+/** The laptop's answer to `OPEN <port>\n`, before any payload: the tunnel is alive. */
+export const TUNNEL_OK = 'OK\n';
 
 export function agentMain(): void {
   const net = require('node:net') as typeof import('node:net');
@@ -36,9 +41,10 @@ export function agentMain(): void {
   const waiting: Array<(t: import('node:net').Socket | null) => void> = [];
   const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
 
-  function takeTunnel(): Promise<import('node:net').Socket | null> {
+  function takeTunnel(waitMs: number): Promise<import('node:net').Socket | null> {
     const t = idle.shift();
     if (t) return Promise.resolve(t);
+    if (waitMs <= 0) return Promise.resolve(null);
     return new Promise((resolve) => {
       const done = (s: import('node:net').Socket | null) => {
         clearTimeout(timer);
@@ -48,7 +54,7 @@ export function agentMain(): void {
         const i = waiting.indexOf(done);
         if (i >= 0) waiting.splice(i, 1);
         resolve(null);
-      }, config.tunnelWaitMs);
+      }, waitMs);
       waiting.push(done);
     });
   }
@@ -88,20 +94,85 @@ export function agentMain(): void {
   });
   control.listen(config.control, () => log(`control port ${config.control}`));
 
+  /** The laptop's "OK" line on a paired tunnel: what followed it, or null when it never came. */
+  function confirmed(tunnel: import('node:net').Socket): Promise<Buffer | null> {
+    return new Promise((resolve) => {
+      let buf = Buffer.alloc(0);
+      const finish = (rest: Buffer | null) => {
+        clearTimeout(timer);
+        tunnel.off('data', onData);
+        tunnel.off('close', onClose);
+        tunnel.pause();
+        resolve(rest);
+      };
+      const onData = (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        const nl = buf.indexOf(10);
+        if (nl < 0) return;
+        finish(buf.subarray(0, nl).toString('latin1') === 'OK' ? buf.subarray(nl + 1) : null);
+      };
+      const onClose = () => finish(null);
+      const timer = setTimeout(() => finish(null), config.confirmMs);
+      tunnel.on('data', onData);
+      tunnel.once('close', onClose);
+      tunnel.resume();
+    });
+  }
+
+  // A tunnel can be dead without anyone having noticed (the laptop lost its network): each
+  // pairing waits for the laptop's OK and moves on to the next tunnel without it. What the caller
+  // sent meanwhile is kept, to be sent again on the next tunnel.
   async function toLaptop(client: import('node:net').Socket, route: AgentRoute, head: Buffer): Promise<void> {
-    const tunnel = await takeTunnel();
-    if (!tunnel) {
-      log(`:${route.listen}: no tunnel from the laptop within ${config.tunnelWaitMs} ms; refusing the connection`);
-      client.resetAndDestroy();
+    const deadline = Date.now() + config.tunnelWaitMs;
+    const sent: Buffer[] = head.length ? [head] : [];
+    let size = head.length;
+    let current: import('node:net').Socket | null = null;
+    let ended = false;
+    const onData = (chunk: Buffer) => {
+      sent.push(chunk);
+      size += chunk.length;
+      current?.write(chunk);
+      if (size > 1 << 20) client.pause();
+    };
+    const onEnd = () => {
+      ended = true;
+    };
+    client.on('data', onData);
+    client.once('end', onEnd);
+    client.resume();
+    for (;;) {
+      const tunnel = await takeTunnel(deadline - Date.now());
+      if (!tunnel) {
+        log(
+          `:${route.listen}: no live tunnel from the laptop within ${config.tunnelWaitMs} ms; refusing the connection`,
+        );
+        client.resetAndDestroy();
+        return;
+      }
+      if (client.destroyed) {
+        // the caller gave up while waiting: the tunnel is still fresh, keep it
+        idle.unshift(tunnel);
+        return;
+      }
+      tunnel.on('error', () => {});
+      tunnel.write(`OPEN ${route.listen}\n`);
+      for (const chunk of sent) tunnel.write(chunk);
+      current = tunnel;
+      const rest = await confirmed(tunnel);
+      if (rest === null) {
+        log(`:${route.listen}: a tunnel did not answer; trying the next one`);
+        current = null;
+        tunnel.destroy();
+        continue;
+      }
+      client.off('data', onData);
+      client.off('end', onEnd);
+      client.pause();
+      if (rest.length) client.write(rest);
+      join(client, tunnel);
+      if (ended) tunnel.end();
       return;
     }
-    if (client.destroyed) {
-      // the caller gave up while waiting: the tunnel is still fresh, keep it
-      idle.unshift(tunnel);
-      return;
-    }
-    tunnel.write(`OPEN ${route.listen}\n`);
-    join(client, tunnel, head);
   }
 
   function toUpstream(client: import('node:net').Socket, route: AgentRoute, head: Buffer): void {

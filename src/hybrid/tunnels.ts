@@ -7,7 +7,7 @@ import net from 'node:net';
 import { type Duplex, duplexPair } from 'node:stream';
 import type WebSocket from 'ws';
 import { type Dialer, wsForward } from '../dev/kube-ws.ts';
-import { TUNNEL_HELLO } from './agent.ts';
+import { TUNNEL_HELLO, TUNNEL_OK } from './agent.ts';
 
 export interface TunnelStatus {
   idle: number;
@@ -190,6 +190,8 @@ export class TunnelPool {
   }
 
   private pair(t: Tunnel, agentPort: number, rest: Buffer): void {
+    // proves to the agent that this tunnel is alive (it tries the next one without it)
+    t.end.write(TUNNEL_OK);
     t.state = 'active';
     this.served++;
     this.failures = 0;

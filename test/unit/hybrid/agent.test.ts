@@ -33,7 +33,8 @@ before(async () => {
   await new Promise<void>((r) => upstream.listen(ports.upstream, '127.0.0.1', () => r()));
   const config: AgentConfig = {
     control: ports.control,
-    tunnelWaitMs: 500,
+    tunnelWaitMs: 1500,
+    confirmMs: 300,
     routes: [
       { listen: ports.all, upstream: { host: '127.0.0.1', port: ports.upstream }, intercept: true },
       {
@@ -67,18 +68,24 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A laptop-side tunnel: resolves with the OPEN line and what followed, and answers `reply`. */
-async function tunnel(reply: string): Promise<{ opened: Promise<string> }> {
+/**
+ * A laptop-side tunnel: answers OPEN with OK (unless `dead`, a tunnel whose laptop vanished),
+ * resolves with the OPEN line and what followed, and answers `reply`.
+ */
+async function tunnel(reply: string, dead = false): Promise<{ opened: Promise<string> }> {
   const s = net.connect(ports.control, '127.0.0.1');
   await new Promise<void>((r) => s.once('connect', () => r()));
+  s.on('error', () => {});
   s.write(TUNNEL_HELLO);
   const opened = new Promise<string>((resolve) => {
     let got = '';
     s.on('data', (c) => {
+      const first = !got.includes('\n');
       got += c;
+      if (first && got.includes('\n') && !dead) s.write('OK\n');
       if (got.includes('\n') && got.length > got.indexOf('\n') + 1) {
         resolve(got);
-        s.end(reply);
+        if (!dead) s.end(reply);
       }
     });
   });
@@ -110,6 +117,15 @@ test('a connection that arrives before the tunnel waits for it', async () => {
   const t = await tunnel('late tunnel');
   assert.equal(await answer, 'late tunnel');
   assert.match(await t.opened, /early$/);
+});
+
+test('a tunnel that does not confirm is given up; the caller bytes go out again on the next one', async () => {
+  const dead = await tunnel('never', true);
+  const answer = call(ports.all, 'retry me');
+  assert.equal(await dead.opened, `OPEN ${ports.all}\nretry me`);
+  const live = await tunnel('from the live tunnel');
+  assert.equal(await answer, 'from the live tunnel');
+  assert.equal(await live.opened, `OPEN ${ports.all}\nretry me`);
 });
 
 test('without a tunnel the caller is refused after the wait, not left hanging', async () => {

@@ -6,9 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
 . "$root/scripts/env.sh"
-(cd "$root" && npm run --silent build)
-kloop() { node "$root/dist/src/cli/bin.js" "$@"; }
-sandbox() { node "$root/dist/sandbox/cli.js" "$@"; }
+sandbox() { kloop-sandbox "$@"; }
 sandbox_config="$root/.kloop/sandbox/kubeconfig"
 
 if [ "${1:-}" = down ]; then
@@ -29,4 +27,10 @@ cd "$root/examples"
 kloop doctor
 kloop deploy
 kubectl get deployments,pods,services -n "$(grep -E '^NAMESPACE=' .env | cut -d= -f2)"
-echo "[demo] next: cd examples && kloop dev   (sync + port-forward http://localhost:8085/), kloop purge to remove" >&2
+cat >&2 <<TXT
+[demo] done. Next, in your shell:
+  source scripts/env.sh${KUBECONFIG:+ && export KUBECONFIG=$KUBECONFIG}
+  cd examples && kloop dev        # sync src/web/public into the pod, http://localhost:8085/
+  kloop purge                     # remove what kloop deployed
+  bash scripts/demo.sh down       # remove the sandbox
+TXT

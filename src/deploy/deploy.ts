@@ -8,6 +8,7 @@ import { KloopError } from '../errors.ts';
 import { connect, type KubeClient } from '../kube/client.ts';
 import { createRestMapper, type RestMapper } from '../kube/discovery.ts';
 import { openInventory } from '../kube/inventory.ts';
+import type { KubeObject } from '../kube/types.ts';
 import { parseDuration } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
 import { render } from '../render/index.ts';
@@ -15,6 +16,7 @@ import type { ImageInfo } from '../render/types.ts';
 import { type AppResult, deployApp, pruneEntries } from './apply-app.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
+import { CREATED_NAMESPACES, ensureNamespaces } from './namespaces.ts';
 import { runHooks } from './hooks.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';
@@ -133,6 +135,10 @@ export async function deployProject(
     const progress = createProgress(appNames);
     const existing = new Map<string, Promise<Set<string>>>();
     const byName = new Map(rendered.apps.map((a) => [a.name, a]));
+    await ensureNamespaces(
+      { ...connection, inventory, project: project.name, environment, existing },
+      rendered.apps.flatMap((a) => a.objects as never as KubeObject[]),
+    );
     const result = await walk(graph, subset, async (id) => {
       if (id.startsWith(DEP)) {
         const dep = project.dependencies[id.slice(DEP.length)]!;
@@ -169,7 +175,7 @@ export async function deployProject(
     // A full deploy also prunes apps that left kloop.yaml: their objects left the config too.
     if (options.apps.length === 0) {
       const session = { ...connection, inventory, project: project.name, environment, existing };
-      for (const app of inventory.apps().filter((a) => !project.apps[a])) {
+      for (const app of inventory.apps().filter((a) => !project.apps[a] && a !== CREATED_NAMESPACES)) {
         progress.update(app, 'purging', 'no longer in kloop.yaml');
         const pruned = await pruneEntries(
           session,

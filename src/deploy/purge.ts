@@ -14,6 +14,7 @@ import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
 import { restoreDevPatches } from '../dev/dev-patch.ts';
 import { runHooks } from './hooks.ts';
+import { CREATED_NAMESPACES, foreignObjects } from './namespaces.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';
 
@@ -60,7 +61,7 @@ export async function purgeProject(
       namespace: project.cluster.namespace,
     });
     const all = options.apps.length === 0;
-    const recorded = inventory.apps();
+    const recorded = inventory.apps().filter((a) => a !== CREATED_NAMESPACES);
     const names = all ? recorded : options.apps.filter((a) => recorded.includes(a));
     for (const a of options.apps)
       if (!recorded.includes(a)) {
@@ -119,6 +120,20 @@ export async function purgeProject(
       throw new KloopError(`purge of ${id} failed: ${(error as Error).message}`, { cause: error });
     }
     if (all) {
+      // Namespaces kloop created for the apps go last, once nothing of the project is in them.
+      const gone = [];
+      for (const entry of inventory.entries(CREATED_NAMESPACES)) {
+        const others = await foreignObjects(client, mapper, entry.name, inventory.name);
+        if (others.length) {
+          log.warn(
+            `namespace ${entry.name} (created by kloop) is kept: it holds objects kloop did not apply (${others.join(', ')}); delete it yourself when they are no longer needed`,
+          );
+          continue;
+        }
+        if ((await deleteEntry(client, mapper, entry, project.name)) === 'deleted') gone.push(entry);
+      }
+      const stuck = await waitForGone(client, mapper, gone, timeoutMs);
+      if (stuck.length) log.warn(`namespaces still terminating: ${stuck.map((r) => describeRef(r)).join(', ')}`);
       await inventory.remove();
       for (const dep of Object.values(project.dependencies).reverse()) {
         const depProject = await loadDependency(project, dep, options.globals);

@@ -39,6 +39,8 @@ export interface RestMapper {
   /** URL path of one object, or of the collection when name is omitted. */
   path(resource: Resource, namespace: string | undefined, name?: string): string;
   refresh(): Promise<void>;
+  /** Every resource the server serves (one entry per group/version/kind). */
+  all(): Promise<Resource[]>;
 }
 
 function key(group: string, version: string, kind: string): string {
@@ -113,6 +115,10 @@ export function createRestMapper(client: KubeClient): RestMapper {
 
   return {
     refresh,
+    async all() {
+      if (!known) await refresh();
+      return [...known!.values()];
+    },
     async resolve(ref) {
       if (!known) await refresh();
       let found = known!.get(key(ref.group, ref.version, ref.kind));

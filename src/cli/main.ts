@@ -183,7 +183,7 @@ export function buildProgram(): Command {
   program
     .command('connect')
     .argument('[target]', 'dev target whose environment the process gets')
-    .argument('<cmd...>', 'local command, after --')
+    .argument('[cmd...]', 'local command, after --')
     .description("run a local process with the target's environment and the namespace's Services reachable")
     .option('--hosts', 'also add Service names to the hosts file (needs write access; always removed)')
     .action(run(lazy('connect')));

@@ -4,7 +4,7 @@ import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
 import { createDialer } from '../dev/kube-ws.ts';
-import { KloopError } from '../errors.ts';
+import { KloopError, UsageError } from '../errors.ts';
 import { type ConnectState, runConnect } from '../hybrid/connect.ts';
 import { describeServices } from '../hybrid/describe.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
@@ -27,6 +27,8 @@ export async function run(
     cmd = [name, ...cmd];
     name = undefined;
   }
+  if (cmd.length === 0)
+    throw new UsageError('kloop connect needs the local command to run', 'e.g. kloop connect web -- npm start');
   const project = await loadProject(globals);
   const targets = Object.keys(project.dev);
   if (name && !project.dev[name]) {

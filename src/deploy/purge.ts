@@ -13,6 +13,7 @@ import { type Connection, openConnection, projectGraph } from './deploy.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
 import { restoreDevPatches } from '../dev/dev-patch.ts';
+import { restoreIntercepts } from '../hybrid/intercept-state.ts';
 import { runHooks } from './hooks.ts';
 import { CREATED_NAMESPACES, foreignObjects } from './namespaces.ts';
 import { environmentName } from './labels.ts';
@@ -50,8 +51,9 @@ export async function purgeProject(
   await runHooks(project, 'beforePurge');
   const connection = shared ?? (await openConnection(project));
   const { client, mapper } = connection;
-  // A crashed dev session's patches are undone first, so nothing kloop changed outlives the purge.
+  // A crashed dev session's patches and intercepts are undone first, so nothing kloop changed outlives the purge.
   await restoreDevPatches(client, project.stateDir);
+  await restoreIntercepts(client, project.stateDir);
   const environment = environmentName(project);
   const summary: PurgeSummary = { project: project.name, environment, apps: {}, dependencies: {} };
   try {

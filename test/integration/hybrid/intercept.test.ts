@@ -1,7 +1,7 @@
 // `kloop intercept` on the sandbox: in-cluster requests to back reach a local process; a local
 // process that is not listening is a clear error to the caller; 200 concurrent connections leave
 // no socket or tunnel behind; 100 MB each way arrive intact; --header splits the traffic; Ctrl-C,
-// and kill -9 followed by the next run, restore the Service and leave no agent.
+// and kill -9 followed by the next run or by kloop purge, restore the Service and leave no agent.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '../../helpers/sandbox.ts';
-import { requireDocker, type Running, type Shop, startKloop, startShop } from './helpers.ts';
+import { kloop, requireDocker, type Running, type Shop, startKloop, startShop } from './helpers.ts';
 
 const haveDocker = await requireDocker('the kloop intercept tests');
 const MB = 1024 * 1024;
@@ -267,6 +267,15 @@ describe('kloop intercept', { skip: !haveDocker && 'Docker is not available' }, 
     const r = await shop.inFront('wget -qO- http://back:8080/again');
     assert.equal(r.stdout, 'local /again -\n');
     await stop(running);
+    await assertRestored();
+
+    // kill -9 once more: this time kloop purge undoes the intercept
+    running = startKloop(shop, ['intercept', 'back', '--port', `${port}:8080`, '-n', 'default']);
+    await running.waitForState(intercepting);
+    running.child.kill('SIGKILL');
+    await running.exited;
+    const purge = await kloop(shop, ['purge', '-n', 'default']);
+    assert.equal(purge.code, 0, purge.stderr);
     await assertRestored();
   });
 });

@@ -4,7 +4,19 @@ import type { Socket } from 'node:net';
 import transport from 'spdy-transport';
 import type { Node } from '../contract.ts';
 
+/** One direction of a spdy-transport flow-control window. */
+interface WindowSide {
+  update(size: number, callback?: () => void): void;
+}
+
+function unlimited(side: WindowSide): void {
+  side.update = (_size, callback) => {
+    if (callback) process.nextTick(callback);
+  };
+}
+
 interface SpdyStream extends NodeJS.ReadWriteStream {
+  _spdyState: { window: { send: WindowSide } };
   headers: Record<string, string>;
   respond(status: number, headers: Record<string, string>): void;
   destroy(): void;
@@ -30,6 +42,7 @@ export function servePortForwardSpdy(
   const connection = transport.connection.create(socket, { protocol: 'spdy', isServer: true }) as unknown as {
     _spdyState: {
       parser: { parseKVs: (b: unknown, cb: (e: Error | null, h?: Record<string, string>) => void) => void };
+      window: { send: WindowSide };
     };
     start(version: number): void;
     on(event: string, listener: (arg: never) => void): void;
@@ -47,12 +60,16 @@ export function servePortForwardSpdy(
       callback(error, headers);
     });
   connection.start(3.1);
+  // kubectl's SPDY library (moby/spdystream) does no flow control: it never sends WINDOW_UPDATE, and
+  // the kubelet's side never waits for one. Honouring windows here stalled every session at 64 KiB.
+  unlimited(connection._spdyState.window.send);
 
   const pairs = new Map<string, Pair>();
   connection.on('error', () => socket.destroy());
   socket.on('error', () => {});
   socket.on('close', () => pairs.clear());
   connection.on('stream', (stream: SpdyStream) => {
+    unlimited(stream._spdyState.window.send);
     stream.respond(200, {});
     stream.on('error', () => {});
     const id = stream.headers.requestid ?? '';

@@ -167,6 +167,17 @@ describe('a Deployment behind a Service', () => {
         assert.equal(res.status, 200);
         assert.equal(await res.text(), 'v1\n');
       }
+      // Far beyond SPDY's 64 KiB initial window: kubectl never sends WINDOW_UPDATE, so nothing may wait for one.
+      const pods = JSON.parse((await sb.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout)
+        .items as Array<{
+        metadata: { name: string; deletionTimestamp?: string };
+      }>;
+      for (const pod of pods.filter((p) => !p.metadata.deletionTimestamp))
+        await sb.kubectl(['exec', pod.metadata.name, '--', 'sh', '-c', 'seq 1 400000 > /www/big.txt']);
+      const big = await fetch(`http://127.0.0.1:${port}/big.txt`);
+      assert.equal(big.status, 200);
+      const expected = `${Array.from({ length: 400000 }, (_, i) => i + 1).join('\n')}\n`;
+      assert.equal(await big.text(), expected);
     } finally {
       child.kill();
     }

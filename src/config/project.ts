@@ -7,6 +7,7 @@ import type {
   DevTargetConfig,
   EnvironmentConfig,
   GitopsConfig,
+  HookCommand,
   HookName,
   ImageConfig,
 } from './schema.ts';
@@ -109,7 +110,8 @@ export interface Project {
   readonly apps: Readonly<Record<string, ResolvedApp>>;
   readonly dependencies: Readonly<Record<string, ResolvedDependency>>;
   readonly dev: Readonly<Record<string, ResolvedDevTarget>>;
-  readonly hooks: Readonly<Partial<Record<HookName, readonly string[]>>>;
+  /** a string runs locally with sh -c; {container} runs in a pod of the app */
+  readonly hooks: Readonly<Partial<Record<HookName, readonly HookCommand[]>>>;
   readonly commands: Readonly<Record<string, { readonly run: string; readonly description?: string }>>;
   readonly cluster: ClusterTarget;
   readonly tools: Tools;

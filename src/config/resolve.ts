@@ -11,7 +11,7 @@ import type {
   ResolvedImage,
   VariableSet,
 } from './project.ts';
-import type { KloopConfig } from './schema.ts';
+import type { HookCommand, KloopConfig } from './schema.ts';
 import type { ProjectState } from './state.ts';
 import { resolveTool } from './tools.ts';
 
@@ -119,7 +119,7 @@ export function resolveProject(config: KloopConfig, ctx: ResolveContext): Projec
   const hooks: Project['hooks'] = {};
   for (const [hook, value] of Object.entries(config.hooks ?? {})) {
     if (value !== undefined)
-      (hooks as Record<string, readonly string[]>)[hook] = typeof value === 'string' ? [value] : value;
+      (hooks as Record<string, readonly HookCommand[]>)[hook] = typeof value === 'string' ? [value] : value;
   }
   const commands: Record<string, { run: string; description?: string }> = {};
   for (const [name, c] of Object.entries(config.commands ?? {}))

@@ -143,14 +143,31 @@ export const hookNames = [
   'beforeDev',
 ] as const;
 
-const hookList = z.union([z.string(), stringList]);
+export const containerHookSchema = z.strictObject({
+  container: z
+    .strictObject({
+      app: z.string().describe('the app whose pods run the command'),
+      workload: z
+        .string()
+        .regex(/^[a-zA-Z]+\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be kind/name, e.g. deployment/web')
+        .optional(),
+      labelSelector: z.record(z.string(), z.string()).optional(),
+      container: z.string().optional().describe('default: the only container'),
+      command: z.union([z.string(), stringList]).describe('a string runs with sh -c; a list runs as it is'),
+    })
+    .refine((c) => c.workload || c.labelSelector, { message: 'name the pods with workload or labelSelector' }),
+});
+const hookCommand = z.union([z.string(), containerHookSchema]);
+const hookList = z.union([z.string(), z.array(hookCommand)]);
 export const hooksSchema = z.strictObject(
   Object.fromEntries(
     hookNames.map((h) => [
       h,
       hookList
         .optional()
-        .describe(`shell command(s) run ${h.replace(/[A-Z].*/, '')} ${h.replace(/^[a-z]+/, '').toLowerCase()}`),
+        .describe(
+          `command(s) run ${h.replace(/[A-Z].*/, '')} ${h.replace(/^[a-z]+/, '').toLowerCase()}: local (sh -c) or {container: ...} in a pod`,
+        ),
     ]),
   ) as Record<(typeof hookNames)[number], z.ZodOptional<typeof hookList>>,
 );
@@ -236,4 +253,6 @@ export type SyncConfig = z.output<typeof syncSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type GitopsConfig = z.output<typeof gitopsSchema>;
 export type HookName = (typeof hookNames)[number];
+export type HookCommand = z.output<typeof hookCommand>;
+export type ContainerHook = z.output<typeof containerHookSchema>;
 export type VarSpec = z.output<typeof varSpecSchema>;

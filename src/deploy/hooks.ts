@@ -1,11 +1,13 @@
 // Hooks from kloop.yaml (beforeBuild, afterDeploy, ...): each command runs with `sh -c` in the
 // project root with the project's variables in its environment, output shown on stderr (stdout
-// stays free for data such as -o json). The first failing command stops the hook.
+// stays free for data such as -o json); a {container: ...} entry runs in a pod of the app instead.
+// The first failing command stops the hook.
 import type { Project } from '../config/project.ts';
 import type { HookName } from '../config/schema.ts';
 import { exec } from '../build/exec.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
+import { describeContainerHook, runContainerHook } from './container-hook.ts';
 
 /** The environment hooks and custom commands see: the process environment, then the project's own variables. */
 export function projectEnv(project: Project, extra: Record<string, string> = {}): Record<string, string | undefined> {
@@ -23,6 +25,11 @@ export function projectEnv(project: Project, extra: Record<string, string> = {})
 export async function runHooks(project: Project, name: HookName, env: Record<string, string> = {}): Promise<void> {
   const commands = project.hooks[name] ?? [];
   for (const command of commands) {
+    if (typeof command !== 'string') {
+      log.step(`hook ${name}: ${describeContainerHook(command)}`);
+      await runContainerHook(project, name, command);
+      continue;
+    }
     log.step(`hook ${name}: ${command}`);
     const result = await exec('sh', ['-c', command], {
       cwd: project.root,

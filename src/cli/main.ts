@@ -193,6 +193,7 @@ export function buildProgram(): Command {
     .argument('<target>', 'dev target whose Service traffic goes to the local process')
     .requiredOption('--port <local[:remote]>', 'local port, and the Service port when it differs')
     .option('--header <NAME=VALUE>', 'only HTTP requests with this header')
+    .option('--agent-image <image>', 'a stock Node.js image the cluster can pull for the agent (default node:24-slim)')
     .description("send the target Service's traffic (or only requests with the header) to a local process")
     .action(run(lazy('intercept')));
 

@@ -11,6 +11,8 @@ import { log } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
 
 export interface InterceptCommandOptions {
+  /** --agent-image */
+  agentImage?: string;
   port: string;
   header?: string;
 }
@@ -41,7 +43,7 @@ export async function run(globals: GlobalOptions, name: string, opts: InterceptC
     remote,
     header,
     // a stock Node.js image; clusters that cannot pull the default name their own
-    image: process.env.KLOOP_INTERCEPT_IMAGE || undefined,
+    image: opts.agentImage ?? (process.env.KLOOP_INTERCEPT_IMAGE || undefined),
     onNotice: notice,
     onState: (change: string, state: Readonly<InterceptState>) => {
       if (json) return write(JSON.stringify({ type: 'state', change, state: { intercept: state } }));

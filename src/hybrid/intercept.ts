@@ -365,7 +365,7 @@ export class Intercept {
       if (waiting && /ErrImage|ImagePull|InvalidImageName/.test(waiting.reason ?? '')) {
         throw new KloopError(`the intercept agent cannot start: image ${image}: ${waiting.reason}`, {
           details: waiting.message ? [waiting.message] : [],
-          hint: 'the agent runs on a stock Node.js image; set KLOOP_INTERCEPT_IMAGE to one the cluster can pull (node >= 18)',
+          hint: 'the agent runs on a stock Node.js image; pass --agent-image (or set KLOOP_INTERCEPT_IMAGE) with one the cluster can pull (node >= 18)',
         });
       }
       await new Promise((r) => setTimeout(r, 250));

@@ -230,6 +230,19 @@ describe('kloop intercept', { skip: !haveDocker && 'Docker is not available' }, 
     await assertRestored();
   });
 
+  test('--agent-image the cluster cannot run is one clear error, and the Service stays as it was', async () => {
+    const r = await kloop(
+      shop,
+      ['intercept', 'back', '--port', `${port}:8080`, '--agent-image', 'kloop-missing/agent:0', '-n', 'default'],
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /kloop-missing\/agent:0/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    await assertRestored();
+  });
+
   test('--header: only marked requests reach the laptop; kill -9, then the next run restores', async () => {
     running = startKloop(shop, [
       'intercept',

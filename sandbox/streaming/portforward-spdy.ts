@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import transport from 'spdy-transport';
 import type { Node } from '../contract.ts';
+import type { PodGone } from './upgrade.ts';
 
 /** One direction of a spdy-transport flow-control window. */
 interface WindowSide {
@@ -33,6 +34,7 @@ export function servePortForwardSpdy(
   pod: string,
   socket: Socket,
   head: Buffer,
+  podGone: PodGone,
   log: (m: string) => void,
 ): void {
   socket.write(
@@ -67,7 +69,14 @@ export function servePortForwardSpdy(
   const pairs = new Map<string, Pair>();
   connection.on('error', () => socket.destroy());
   socket.on('error', () => {});
-  socket.on('close', () => pairs.clear());
+  const stopWatching = podGone(() => {
+    log(`port-forward ${namespace}/${pod}: pod deleted, closing the connection`);
+    socket.destroy();
+  });
+  socket.on('close', () => {
+    stopWatching();
+    pairs.clear();
+  });
   connection.on('stream', (stream: SpdyStream) => {
     unlimited(stream._spdyState.window.send);
     stream.respond(200, {});

@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Node } from '../contract.ts';
+import type { PodGone } from './upgrade.ts';
 
 export function servePortForwardWebSocket(
   node: Node,
@@ -10,6 +11,7 @@ export function servePortForwardWebSocket(
   pod: string,
   query: URLSearchParams,
   ws: WebSocket,
+  podGone: PodGone,
   log: (m: string) => void,
 ): void {
   const ports = query
@@ -46,8 +48,12 @@ export function servePortForwardWebSocket(
     const socket = await sockets[channel / 2];
     socket?.write(data.subarray(1));
   });
+  const stopWatching = podGone(() => {
+    log(`port-forward ${namespace}/${pod}: pod deleted, closing the connection`);
+    ws.close(1000, 'pod deleted');
+  });
   ws.on('close', async () => {
+    stopWatching();
     for (const s of sockets) (await s)?.end();
   });
-  void log;
 }

@@ -29,6 +29,27 @@ function offered(req: IncomingMessage): string[] {
     .filter(Boolean);
 }
 
+/**
+ * Calls back once when the pod (this uid) is deleted; returns the unsubscribe. A real kubelet tears
+ * port-forward streams down with the pod's sandbox, and kubectl exits with "lost connection to pod".
+ */
+export type PodGone = (callback: () => void) => () => void;
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+
+function podGoneSignal(store: MemoryStore, namespace: string, name: string, uid: string | undefined): PodGone {
+  return (callback) => {
+    const unsubscribe = store.subscribe(PODS, (event) => {
+      const meta = event.object.metadata;
+      if (event.type !== 'DELETED' || meta.namespace !== namespace || meta.name !== name) return;
+      if (uid && meta.uid !== uid) return;
+      unsubscribe();
+      callback();
+    });
+    return unsubscribe;
+  };
+}
+
 export function handleUpgrade(
   store: MemoryStore,
   node: Node,
@@ -47,9 +68,10 @@ export function handleUpgrade(
     if (!['exec', 'attach', 'portforward'].includes(action)) {
       throw new ApiError(400, 'BadRequest', `${action} does not support upgrades`);
     }
-    store.mustGet(route.info, route.namespace, route.name);
+    const target = store.mustGet(route.info, route.namespace, route.name);
     const namespace = route.namespace!;
     const pod = route.name;
+    const podGone = podGoneSignal(store, namespace, pod, target.metadata.uid);
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
 
     if (upgrade === 'spdy/3.1') {
@@ -60,7 +82,7 @@ export function handleUpgrade(
           'the sandbox serves exec and attach over WebSocket (v5.channel.k8s.io) only',
         );
       }
-      servePortForwardSpdy(node, namespace, pod, socket, head, log);
+      servePortForwardSpdy(node, namespace, pod, socket, head, podGone, log);
       return;
     }
     if (upgrade !== 'websocket') throw new ApiError(400, 'BadRequest', `unsupported upgrade ${upgrade}`);
@@ -76,7 +98,7 @@ export function handleUpgrade(
       throw new ApiError(400, 'BadRequest', `none of the offered subprotocols is supported: ${protocols.join(', ')}`);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (action === 'portforward') servePortForwardWebSocket(node, namespace, pod, url.searchParams, ws, log);
+      if (action === 'portforward') servePortForwardWebSocket(node, namespace, pod, url.searchParams, ws, podGone, log);
       else serveExec(node, namespace, pod, action === 'attach', protocol, url.searchParams, ws, log);
     });
   } catch (error) {

@@ -269,6 +269,10 @@ describe('objects', () => {
     const s = JSON.parse((await sb.kubectl(['get', 'svc', 'pbs', '-o', 'json'])).stdout);
     assert.deepEqual(s.spec.ports, [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
     assert.match(s.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/);
+    await sb.kubectl(['create', 'service', 'nodeport', 'pbn', '--tcp=80:8080', '--node-port=30080']);
+    const n = JSON.parse((await sb.kubectl(['get', 'svc', 'pbn', '-o', 'json'])).stdout);
+    assert.equal(n.spec.type, 'NodePort');
+    assert.deepEqual(n.spec.ports, [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }]);
     await sb.kubectl([
       'create',
       'cronjob',

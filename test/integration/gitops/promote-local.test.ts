@@ -260,3 +260,30 @@ describe('the secret guard', () => {
     assert.equal(d.code, 1, 'diff refuses too: its output would show the value');
   });
 });
+
+describe('promote runs the render hooks', () => {
+  let shop: Shop;
+  before(() => {
+    shop = makeShop();
+  });
+  after(() => shop.cleanup());
+
+  it('a failing beforeRender hook stops diff and promote before anything is cloned or pushed', async () => {
+    const config = path.join(shop.app, 'kloop.yaml');
+    const original = readFileSync(config, 'utf8');
+    shop.write('kloop.yaml', `${original}\nhooks:\n  beforeRender: ["echo checked >> hooks.log"]\n`);
+    shop.write('.gitignore', `${readFileSync(path.join(shop.app, '.gitignore'), 'utf8')}\nhooks.log\n`);
+    shop.commit('a render check');
+    const diff = await shop.kloop(['diff', '--env', 'staging']);
+    assert.equal(diff.code, 3, diff.stderr);
+    assert.equal(readFileSync(path.join(shop.app, 'hooks.log'), 'utf8'), 'checked\n');
+
+    shop.write('kloop.yaml', `${original}\nhooks:\n  beforeRender: ["echo not ready >&2; exit 5"]\n`);
+    shop.commit('a failing render check');
+    const refused = await shop.kloop(['promote', '--env', 'staging']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /hook beforeRender failed: .* exited with code 5/);
+    assert.match(refused.stderr, /not ready/);
+    assert.equal(shop.revParse(BRANCH), undefined, 'nothing was pushed');
+  });
+});

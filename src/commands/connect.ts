@@ -5,6 +5,7 @@ import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
 import { createDialer } from '../dev/kube-ws.ts';
 import { KloopError, UsageError } from '../errors.ts';
+import { hybridPublisher } from '../hybrid/published.ts';
 import { type ConnectState, runConnect } from '../hybrid/connect.ts';
 import { describeServices } from '../hybrid/describe.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
@@ -41,6 +42,8 @@ export async function run(
   const target = name ? project.dev[name] : targets.length === 1 ? project.dev[targets[0]!] : undefined;
   const namespace = target?.namespace ?? project.cluster.namespace;
   const { client } = await openConnection(project);
+  // shown by a running kloop dev session (and its dashboard)
+  const published = hybridPublisher(project.stateDir, 'connect');
   const dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
   const json = globals.output === 'json';
   const servicesOnly = !target && targets.length > 1;
@@ -77,6 +80,7 @@ export async function run(
       stopRequested,
       onNotice: notice,
       onState: (change: string, state: Readonly<ConnectState>) => {
+        published.publish(state);
         if (json) emit(JSON.stringify({ type: 'state', change, state: { connect: state } }));
         else if (change === 'process started') {
           log.info(
@@ -90,6 +94,7 @@ export async function run(
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHup);
+    published.clear();
     client.close();
   }
 }

@@ -4,6 +4,7 @@ import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
 import { createDialer } from '../dev/kube-ws.ts';
+import { hybridPublisher } from '../hybrid/published.ts';
 import { KloopError } from '../errors.ts';
 import { Intercept, type InterceptState, parseHeader, parsePortSpec } from '../hybrid/intercept.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
@@ -29,6 +30,8 @@ export async function run(globals: GlobalOptions, name: string, opts: InterceptC
     });
   }
   const { client } = await openConnection(project);
+  // shown by a running kloop dev session (and its dashboard)
+  const published = hybridPublisher(project.stateDir, 'intercept');
   const json = globals.output === 'json';
   const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
   const notice = (m: string) =>
@@ -46,6 +49,7 @@ export async function run(globals: GlobalOptions, name: string, opts: InterceptC
     image: opts.agentImage ?? (process.env.KLOOP_INTERCEPT_IMAGE || undefined),
     onNotice: notice,
     onState: (change: string, state: Readonly<InterceptState>) => {
+      published.publish(state);
       if (json) return write(JSON.stringify({ type: 'state', change, state: { intercept: state } }));
       const line = summary(state);
       if (line !== lastLine) log.info(`kloop: ${line}`);
@@ -76,6 +80,7 @@ export async function run(globals: GlobalOptions, name: string, opts: InterceptC
       await intercept.stop();
     } finally {
       process.off('SIGINT', again);
+      published.clear();
       client.close();
     }
   }

@@ -7,10 +7,11 @@ import path from 'node:path';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { readHybrids } from '../hybrid/published.ts';
 import { applyDevPatch, type DevOverrides, restoreDevPatches } from './dev-patch.ts';
 import type { Dialer } from './kube-ws.ts';
 import type { LogLine } from './logs.ts';
-import { createStore, newTarget, type SessionStore } from './store.ts';
+import { createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
 import { TargetSession } from './target-session.ts';
 
 export interface DevSessionOptions {
@@ -48,6 +49,7 @@ export class DevSession {
   private readonly names: string[];
   private readonly sessions = new Map<string, TargetSession>();
   private sleepTimer: NodeJS.Timeout | null = null;
+  private hybridTimer: NodeJS.Timeout | null = null;
   private rebuilding: Promise<void> = Promise.resolve();
   private stopping = false;
   private lockFile: string | undefined;
@@ -103,6 +105,7 @@ export class DevSession {
       s.phase = 'running';
     });
     this.watchForSleep();
+    this.followHybrids();
     for (const n of this.names) {
       const url = project.dev[n]!.open;
       if (url) openBrowser(url, this.o.onNotice);
@@ -178,11 +181,32 @@ export class DevSession {
     this.sleepTimer.unref();
   }
 
+  // kloop connect / intercept run as their own processes and publish their state under .kloop/;
+  // the session shows them (terminal, -o json, dashboard) as part of its own state.
+  private followHybrids(): void {
+    let last = '{}';
+    this.hybridTimer = setInterval(() => {
+      const now: Record<string, HybridState> = {};
+      for (const [key, h] of Object.entries(readHybrids(this.o.project.stateDir)))
+        now[key] = { kind: h.kind, pid: h.pid, state: h.state };
+      const text = JSON.stringify(now);
+      if (text === last) return;
+      const before = new Set(Object.keys(JSON.parse(last) as object));
+      last = text;
+      const change = Object.keys(now).find((k) => !before.has(k));
+      this.store.update(change ? `${change} started` : 'hybrid state', (s) => {
+        s.hybrid = now;
+      });
+    }, 1_000);
+    this.hybridTimer.unref();
+  }
+
   /** Ends the session: streams and ports closed, dev patches restored. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.sleepTimer) clearInterval(this.sleepTimer);
+    if (this.hybridTimer) clearInterval(this.hybridTimer);
     this.store.update('session stopping', (s) => {
       s.phase = 'stopping';
     });

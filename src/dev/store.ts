@@ -43,11 +43,20 @@ export interface TargetState {
   logs: { state: 'off' | 'following' | 'reconnecting'; lines: number };
 }
 
+export interface HybridState {
+  kind: 'connect' | 'intercept';
+  pid: number;
+  /** the command's own state (see src/hybrid/connect.ts ConnectState, intercept.ts InterceptState) */
+  state: unknown;
+}
+
 export interface SessionState {
   project: string;
   startedAt: string;
   phase: 'starting' | 'running' | 'stopping' | 'stopped';
   targets: Record<string, TargetState>;
+  /** kloop connect / intercept processes of the project running beside the session, by "<kind>-<pid>" */
+  hybrid?: Record<string, HybridState>;
 }
 
 export type Listener = (state: Readonly<SessionState>, change: string) => void;

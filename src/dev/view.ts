@@ -3,7 +3,7 @@
 // log line as a JSON line instead (editors and scripts read these).
 import pc from 'picocolors';
 import type { LogLine } from './logs.ts';
-import type { SessionState, SessionStore, TargetState } from './store.ts';
+import type { HybridState, SessionState, SessionStore, TargetState } from './store.ts';
 
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
 
@@ -34,6 +34,26 @@ export function summarize(t: TargetState): string {
   return parts.join(' · ');
 }
 
+/** A kloop connect / intercept running beside the session, in one line. */
+export function summarizeHybrid(h: HybridState): string {
+  const s = (h.state ?? {}) as {
+    phase?: string;
+    service?: string;
+    target?: string;
+    port?: number;
+    local?: number;
+    header?: string;
+    namespace?: string;
+    services?: unknown[];
+    process?: { state?: string };
+  };
+  if (h.kind === 'intercept') {
+    const what = `${s.service ?? s.target ?? ''}${s.port ? `:${s.port}` : ''}${s.header ? ` (requests with ${s.header})` : ''}`;
+    return `intercept ${what} → 127.0.0.1:${s.local ?? '?'} ${s.phase ?? 'starting'} (pid ${h.pid})`;
+  }
+  return `connect ${s.target ?? s.namespace ?? ''}: ${s.services?.length ?? 0} Services reachable, process ${s.process?.state ?? 'starting'} (pid ${h.pid})`;
+}
+
 export interface ViewOptions {
   json: boolean;
   color: boolean;
@@ -62,6 +82,17 @@ export function attachView(
       if (last.get(t.name) === line) continue;
       last.set(t.name, line);
       o.write(`${prefix(t.name)} ${o.color ? pc.bold('●') : '*'} ${line}`);
+    }
+    const hybrid = state.hybrid ?? {};
+    for (const [key, h] of Object.entries(hybrid)) {
+      const line = summarizeHybrid(h);
+      if (last.get(`hybrid:${key}`) === line) continue;
+      last.set(`hybrid:${key}`, line);
+      o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${line}`);
+    }
+    for (const key of [...last.keys()].filter((k) => k.startsWith('hybrid:') && !hybrid[k.slice(7)])) {
+      last.delete(key);
+      o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${key.slice(7).replace('-', ' (pid ')}) ended`);
     }
   };
   const unsubscribe = store.subscribe(onChange);

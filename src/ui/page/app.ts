@@ -3,7 +3,7 @@
 // dev target, the log view, and the action buttons. It never talks to the cluster.
 import { type Line, LogStore } from './log-store.ts';
 import { LogView } from './log-view.ts';
-import { clock, deployRows, esc, type StateView, targetInfo, type TargetView } from './render.ts';
+import { clock, deployRows, esc, hybridRows, type StateView, targetInfo, type TargetView } from './render.ts';
 
 interface Hello {
   actions: string[];
@@ -104,12 +104,20 @@ ${button('Terminal…', 'terminal', t)}${button('Logs', 'logs', t)}${button('Pur
   select.value = names.includes(chosen) ? chosen : '';
 }
 
+let lastHybrid = '';
+
 function drawState(s: StateView): void {
   $('project').textContent = s.project;
   const phase = $('phase');
   phase.textContent = s.phase;
   phase.className = `badge s-${s.phase}`;
   layout(s);
+  const hybrid = hybridRows(s.hybrid);
+  if (hybrid !== lastHybrid) {
+    lastHybrid = hybrid;
+    $('hybrid-box').hidden = hybrid === '';
+    $('hybrid').innerHTML = hybrid;
+  }
   for (const [name, t] of Object.entries(s.targets) as [string, TargetView][]) {
     const card = cardInfo.get(name);
     if (!card) continue;

@@ -131,3 +131,39 @@ export function deployRows(deploys: readonly DeployRecord[] | undefined): string
     )
     .join('');
 }
+
+interface HybridView {
+  kind: 'connect' | 'intercept';
+  pid: number;
+  state: {
+    phase?: string;
+    target?: string;
+    service?: string;
+    port?: number;
+    local?: number;
+    header?: string;
+    warning?: string;
+    namespace?: string;
+    proxy?: string;
+    services?: unknown[];
+    process?: { state?: string };
+  };
+}
+
+/** One line per kloop connect / intercept running beside the session. */
+export function hybridRows(hybrid: Record<string, unknown> | undefined): string {
+  return Object.values(hybrid ?? {})
+    .map((raw) => {
+      const h = raw as HybridView;
+      const s = h.state ?? {};
+      if (h.kind === 'intercept') {
+        const what = `${s.service ?? s.target ?? ''}${s.port ? `:${s.port}` : ''}`;
+        const only = s.header ? ` (requests with ${esc(s.header)})` : '';
+        const warn = s.warning ? ` <span class="reason">${esc(s.warning)}</span>` : '';
+        return `<li>intercept ${esc(what)} → 127.0.0.1:${esc(s.local)}${only} ${badge(s.phase ?? 'starting')}${warn} <span class="muted">pid ${esc(h.pid)}</span></li>`;
+      }
+      const n = s.services?.length ?? 0;
+      return `<li>connect ${esc(s.target ?? s.namespace ?? '')}: ${n} Services, proxy ${esc(s.proxy ?? '…')} ${badge(s.process?.state ?? 'starting')} <span class="muted">pid ${esc(h.pid)}</span></li>`;
+    })
+    .join('');
+}

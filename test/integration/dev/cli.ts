@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { repoRoot } from './sandbox.ts';
 
-const bin = path.join(repoRoot, 'src/cli/bin.ts');
+export const bin = path.join(repoRoot, 'src/cli/bin.ts');
 
 export interface Running {
   child: ChildProcess;

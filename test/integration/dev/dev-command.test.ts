@@ -1,14 +1,14 @@
 // `kloop dev` end to end on the sandbox, as a user runs it: deploy, sync through the port-forward,
 // onSync: restart, Ctrl-C restoring the dev patch, and kill -9 followed by a clean restart.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dockerAvailable } from './container.ts';
-import { eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
+import { bin, eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -91,6 +91,26 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
 
     assert.equal(await get(port, 'index.html'), '200 hello\n');
     assert.match(await get(port, 'draft.tmp'), /^404/, 'an excluded file never arrives');
+    // a kloop connect beside the session shows in the session's state, and leaves it when it ends
+    const connect = spawn(process.execPath, [bin, 'connect', 'web', '-n', 'default', '--', 'sleep', '30'], {
+      cwd: dir,
+      env: { ...process.env, KUBECONFIG: sandbox.kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
+      stdio: 'ignore',
+    });
+    children.push(connect);
+    const key = `connect-${connect.pid}`;
+    await until(
+      'the session shows the connect',
+      dev,
+      (l) => l.type === 'state' && l.state.hybrid?.[key]?.state?.process?.state === 'running',
+    );
+    connect.kill('SIGTERM');
+    await until(
+      'the connect leaves the session',
+      dev,
+      (l) => l.type === 'state' && !l.state.hybrid?.[key] && 'hybrid' in l.state,
+    );
+
     const patched = await command();
     assert.equal(patched.spec.template.spec.containers[0].command[3], 'kloop-restart');
     assert.ok(patched.metadata.annotations['kloop.dev/dev-original']);

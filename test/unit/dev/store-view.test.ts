@@ -68,3 +68,31 @@ test('port specs', () => {
   assert.deepEqual(parsePort('8085:80'), { local: 8085, remote: 80 });
   assert.deepEqual(parsePort(3000), { local: 3000, remote: 3000 });
 });
+
+test('text view shows connect / intercept processes beside the session, and when they end', () => {
+  const store = createStore({
+    project: 'p',
+    startedAt: 't',
+    phase: 'running',
+    targets: { web: newTarget('web', 'ns') },
+  });
+  const out: string[] = [];
+  attachView(store, { json: false, color: false, write: (l) => out.push(l) });
+  store.update('intercept-42 started', (s) => {
+    s.hybrid = {
+      'intercept-42': {
+        kind: 'intercept',
+        pid: 42,
+        state: { phase: 'intercepting', service: 'back', port: 8080, local: 9000 },
+      },
+    };
+  });
+  store.update('hybrid state', (s) => {
+    s.hybrid = {};
+  });
+  const hybridLines = out.filter((l) => l.startsWith('kloop '));
+  assert.deepEqual(hybridLines, [
+    'kloop intercept back:8080 → 127.0.0.1:9000 intercepting (pid 42)',
+    'kloop intercept (pid 42) ended',
+  ]);
+});

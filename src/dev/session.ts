@@ -81,7 +81,7 @@ export class DevSession {
       this.o.onNotice?.(`restored ${r.workload} in ${r.namespace} (left patched by an earlier session)`);
 
     const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
-    if (this.o.deploy) await this.o.deploy(apps);
+    await this.deployRecorded(apps);
     await this.applyPatches(this.names);
     this.store.update('deployed', (s) => {
       for (const t of Object.values(s.targets)) t.phase = 'waiting-for-pod';
@@ -157,7 +157,7 @@ export class DevSession {
     );
     this.rebuilding = this.rebuilding.then(async () => {
       try {
-        await this.o.deploy!([app]);
+        await this.deployRecorded([app]);
         await this.applyPatches(this.names.filter((n) => this.o.project.dev[n]!.app === app));
         this.o.onNotice?.(`${target}: ${app} redeployed`);
       } catch (error) {
@@ -179,6 +179,31 @@ export class DevSession {
       last = now;
     }, 2_000);
     this.sleepTimer.unref();
+  }
+
+  /** Deploys through the session's deploy function, recording it in the store's history. */
+  private async deployRecorded(apps: string[]): Promise<void> {
+    if (!this.o.deploy) return;
+    const started = Date.now();
+    this.store.update(`deploying ${apps.join(', ')}`, (s) => {
+      s.deploys = [
+        ...(s.deploys ?? []),
+        { at: new Date(started).toISOString(), apps, state: 'running' as const },
+      ].slice(-50);
+    });
+    const finish = (state: 'ok' | 'error', error?: string) =>
+      this.store.update(`deploy ${state === 'ok' ? 'done' : 'failed'}: ${apps.join(', ')}`, (s) => {
+        // deploys never overlap (rebuilds queue behind each other): the last record is this one
+        const d = s.deploys?.at(-1);
+        if (d) Object.assign(d, { state, ms: Date.now() - started }, error ? { error } : {});
+      });
+    try {
+      await this.o.deploy(apps);
+      finish('ok');
+    } catch (error) {
+      finish('error', error instanceof Error ? error.message : String(error));
+      throw error;
+    }
   }
 
   // kloop connect / intercept run as their own processes and publish their state under .kloop/;

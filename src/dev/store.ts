@@ -57,6 +57,16 @@ export interface SessionState {
   targets: Record<string, TargetState>;
   /** kloop connect / intercept processes of the project running beside the session, by "<kind>-<pid>" */
   hybrid?: Record<string, HybridState>;
+  /** the session's deploys (the first one and each rebuild), oldest first, the last 50 */
+  deploys?: DeployRecord[];
+}
+
+export interface DeployRecord {
+  at: string;
+  apps: string[];
+  state: 'running' | 'ok' | 'error';
+  ms?: number;
+  error?: string;
 }
 
 export type Listener = (state: Readonly<SessionState>, change: string) => void;

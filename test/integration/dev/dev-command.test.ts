@@ -88,6 +88,11 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
     children.push(dev.child);
     const first = await until('the session runs', dev, running, 120_000);
     const pod = first.state.targets.web.pod as string;
+    assert.deepEqual(
+      first.state.deploys.map((d: { apps: string[]; state: string }) => [d.apps, d.state]),
+      [[['web'], 'ok']],
+      'the session records its deploy',
+    );
 
     assert.equal(await get(port, 'index.html'), '200 hello\n');
     assert.match(await get(port, 'draft.tmp'), /^404/, 'an excluded file never arrives');

@@ -22,6 +22,8 @@ export class PodTracker {
   /** false: any started pod will do (logs) */
   readyOnly = true;
   private readonly pods = new Map<string, KubeObject>();
+  /** told about every change of the matching pods (for the session's view of them) */
+  onPods?: (pods: KubeObject[]) => void;
   private watcher: Watcher | null = null;
   private current: TrackedPod | null = null;
   private waiters: Array<(p: TrackedPod) => void> = [];
@@ -81,6 +83,7 @@ export class PodTracker {
   }
 
   private recompute(): void {
+    this.onPods?.([...this.pods.values()]);
     let chosen: KubeObject | null;
     let container: string;
     try {

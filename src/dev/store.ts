@@ -28,6 +28,16 @@ export interface ReloadStatus {
   count: number;
 }
 
+/** A pod of the target as the session sees it (the dashboard shows these). */
+export interface PodSummary {
+  name: string;
+  phase?: string;
+  ready?: boolean;
+  restarts?: number;
+  /** why it is not ready: CrashLoopBackOff, ErrImageNeverPull, a failing probe… */
+  reason?: string;
+}
+
 export interface TargetState {
   name: string;
   namespace: string;
@@ -41,6 +51,8 @@ export interface TargetState {
   ports: PortStatus[];
   reload?: ReloadStatus;
   logs: { state: 'off' | 'following' | 'reconnecting'; lines: number };
+  /** every pod the target's selector matches, newest first */
+  pods?: PodSummary[];
 }
 
 export interface HybridState {

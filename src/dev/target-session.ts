@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ResolvedDevTarget } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { diagnosePod } from '../kube/diagnose.ts';
 import { execConnector } from './exec.ts';
 import type { Dialer } from './kube-ws.ts';
 import { LogFollower, type LogLine } from './logs.ts';
@@ -13,7 +14,7 @@ import { PodTracker, type TrackedPod } from './pod-tracker.ts';
 import { PortForwarder, parsePort } from './port-forward.ts';
 import { Reloader, RESTART_MARK } from './reload.ts';
 import type { KubeObject } from '../kube/types.ts';
-import type { SessionStore, TargetState } from './store.ts';
+import type { PodSummary, SessionStore, TargetState } from './store.ts';
 import { type AppliedBatch, SyncEngine } from './sync/engine.ts';
 
 export interface TargetSessionOptions {
@@ -45,6 +46,16 @@ export class TargetSession {
     this.o = options;
     const t = options.target;
     this.tracker = new PodTracker(options.client, t, (pod, error) => this.onPod(pod, error));
+    let lastPods = '';
+    this.tracker.onPods = (pods) => {
+      const summaries = summarizePods(pods);
+      const text = JSON.stringify(summaries);
+      if (text === lastPods) return;
+      lastPods = text;
+      this.update('pods', (s) => {
+        s.pods = summaries;
+      });
+    };
     // With the restart loop patched in, pods of the old template (still rolling out) are no use.
     if (t.onSync === 'restart') this.tracker.accept = (pod) => hasRestartLoop(pod, t.container);
     this.logs = new LogFollower(options.client, t.name, options.onLog, (state, lines) =>
@@ -183,4 +194,24 @@ function hasRestartLoop(pod: KubeObject, container?: string): boolean {
       ? containers[0]
       : undefined;
   return c?.command?.[3] === RESTART_MARK;
+}
+
+/** What the session shows of its pods: phase, readiness, restarts and the first problem, newest first. */
+export function summarizePods(pods: readonly KubeObject[]): PodSummary[] {
+  return [...pods]
+    .filter((p) => !p.metadata.deletionTimestamp)
+    .sort((a, b) =>
+      String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')),
+    )
+    .map((p) => {
+      const statuses = (p.status?.containerStatuses ?? []) as Array<{ ready?: boolean; restartCount?: number }>;
+      const problem = diagnosePod(p)[0];
+      return {
+        name: p.metadata.name ?? '',
+        phase: p.status?.phase,
+        ready: statuses.length > 0 && statuses.every((c) => c.ready),
+        restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+        ...(problem ? { reason: problem.reason } : {}),
+      };
+    });
 }

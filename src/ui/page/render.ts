@@ -1,30 +1,10 @@
 // What a dev target's card says, as HTML text (every value escaped). Pure functions of the
 // session state, so a card is redrawn only when its own target changed.
-import type { SessionState, TargetState } from '../../dev/store.ts';
+import type { DeployRecord, SessionState, TargetState } from '../../dev/store.ts';
 
-/** Pod details a session may report besides the store's required fields (shown when present). */
-export interface PodSummary {
-  name: string;
-  phase?: string;
-  ready?: boolean;
-  restarts?: number;
-  /** why it is not ready: CrashLoopBackOff, OOMKilled, a failed probe… */
-  reason?: string;
-}
-
-export interface DeployRecord {
-  at: string;
-  apps: string[];
-  state: 'running' | 'ok' | 'error';
-  ms?: number;
-  error?: string;
-}
-
-export type TargetView = TargetState & { pods?: PodSummary[] };
-export type StateView = Omit<SessionState, 'targets'> & {
-  targets: Record<string, TargetView>;
-  deploys?: DeployRecord[];
-};
+export type { DeployRecord, PodSummary } from '../../dev/store.ts';
+export type TargetView = TargetState;
+export type StateView = SessionState;
 
 export function esc(s: unknown): string {
   return String(s ?? '')

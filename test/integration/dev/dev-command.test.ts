@@ -93,6 +93,13 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
       [[['web'], 'ok']],
       'the session records its deploy',
     );
+    const seenPod = await until('the session reports its pods', dev, (l) =>
+      Boolean(l.type === 'state' && l.state.targets.web.pods?.some((p: { ready?: boolean }) => p.ready)),
+    );
+    const ready = seenPod.state.targets.web.pods.find((p: { ready?: boolean }) => p.ready);
+    assert.equal(ready.phase, 'Running');
+    assert.equal(typeof ready.restarts, 'number');
+    assert.match(ready.name, /^web-/);
 
     assert.equal(await get(port, 'index.html'), '200 hello\n');
     assert.match(await get(port, 'draft.tmp'), /^404/, 'an excluded file never arrives');

@@ -101,7 +101,9 @@ function feedCrashingWorker(client: KubeClient, store: SessionStore, dash: Dashb
             if (problems[0]) t.error = problems[0].message;
             else delete t.error;
             const reason = problems[0]?.reason;
-            t.pods = [{ name: p.metadata.name, phase: p.status?.phase, ready: !problems.length, restarts, reason }];
+            t.pods = [
+              { name: p.metadata.name ?? '', phase: p.status?.phase, ready: !problems.length, restarts, reason },
+            ];
           });
         }
         if (following !== p.metadata.name) {

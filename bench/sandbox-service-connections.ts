@@ -1,6 +1,6 @@
 // Cost of a new TCP connection through a sandbox Service: 100 sequential HTTP requests (one
 // connection each, busybox wget) from a client pod to the Service name, against the same 100
-// straight to the pod IP. Usage: node bench/sandbox-service-connections.ts [rounds]
+// straight to the pod IP, then per form of the Service's DNS name. Usage: node bench/sandbox-service-connections.ts [rounds]
 import { startSandbox } from '../test/helpers/sandbox.ts';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -40,6 +40,14 @@ try {
   console.log(`pod IP directly:   median ${(median(direct) / 100).toFixed(1)}  [${show(direct)}]`);
   console.log(`through Service:   median ${(median(service) / 100).toFixed(1)}  [${show(service)}]`);
   console.log(`Service overhead:  ${((median(service) - median(direct)) / 100).toFixed(1)} ms per connection`);
+  // The name's form matters too: forms with dots go through the pod's search list (ndots:5) and
+  // Docker's embedded DNS before they resolve.
+  for (const host of ['web', 'web.default', 'web.default.svc', 'web.default.svc.cluster.local']) {
+    console.log(
+      `http://${host}/ `.padEnd(40),
+      `${((await timed(`http://${host}/`)) / 100).toFixed(1)} ms per connection`,
+    );
+  }
 } finally {
   await sb.stop();
 }

@@ -68,8 +68,12 @@ export function pauseSpec(pod: Pod, network: string, labels: Record<string, stri
       NetworkMode: network,
       IpcMode: 'shareable',
       // The pod's resolver: Service names in its namespace first, like the kubelet's resolv.conf.
+      // ndots:1, not the kubelet's 5: Docker's DNS forwards every name it does not know upstream,
+      // so each search-list miss of `svc.ns.svc` cost 150-250 ms (CoreDNS answers them at once).
+      // A name with a dot is tried as written first, and `svc.ns`, `svc.ns.svc` and the full name
+      // are network aliases.
       DnsSearch: [`${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN],
-      DnsOptions: ['ndots:5'],
+      DnsOptions: ['ndots:1'],
       ExtraHosts: extraHosts,
     },
     NetworkingConfig: { EndpointsConfig: { [network]: aliases.length > 0 ? { Aliases: aliases } : {} } },

@@ -65,6 +65,11 @@ test('a busybox httpd pod is reachable by podIP, and through its Service by clus
 
   const lookup = await run(h, 'client', 'c', ['nslookup', 'web.default.svc.cluster.local']);
   assert.match(lookup.stdout, new RegExp(`Address: ${ip.replaceAll('.', '\\.')}`));
+  // A name with a dot is tried as written first: every search-list miss goes to Docker's upstream
+  // DNS, which made `web.default.svc` cost ~400 ms per lookup with ndots:5.
+  const resolv = await run(h, 'client', 'c', ['cat', '/etc/resolv.conf']);
+  assert.match(resolv.stdout, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+  assert.match(resolv.stdout, /^options ndots:1$/m);
 });
 
 test('a headless Service and its StatefulSet-style pod names resolve; service env links reach pods', async () => {

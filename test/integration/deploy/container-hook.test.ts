@@ -1,20 +1,11 @@
 // Hooks that run in a container of the app ({container: {app, workload, command}}): output shown,
 // a failure stops the pipeline with the command's last lines.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createProject, deployment, type Project, type Sandbox, startSandbox } from './fixture.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const docker = dockerAvailable();
-if (!docker && process.env.CI === 'true') throw new Error('Docker Engine is required for the deploy suite in CI');
+const docker = await requireDocker('the deploy suite');
 
 const config = (command: string) => `version: v1
 name: hooked

@@ -1,7 +1,6 @@
 // kloop deploy / purge against the sandbox: real pods in Docker, real kubectl to check and to
 // play the other tools (a foreign object, another field manager).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,18 +16,9 @@ import {
   type Sandbox,
   startSandbox,
 } from './fixture.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const docker = dockerAvailable();
-if (!docker && process.env.CI === 'true') throw new Error('Docker Engine is required for the deploy suite in CI');
+const docker = await requireDocker('the deploy suite');
 
 const kloopYaml = `version: v1
 name: shop

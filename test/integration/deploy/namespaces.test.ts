@@ -1,20 +1,11 @@
 // Namespaces the apps need but nobody renders: deploy creates them (recorded in the inventory
 // first), a full purge deletes them, and a namespace that existed before is never touched.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { configMap, createProject, type Project, type Sandbox, startSandbox } from './fixture.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const docker = dockerAvailable();
-if (!docker && process.env.CI === 'true') throw new Error('Docker Engine is required for the deploy suite in CI');
+const docker = await requireDocker('the deploy suite');
 
 describe('namespaces kloop creates', { skip: docker ? false : 'Docker is not available' }, () => {
   let sandbox: Sandbox;

@@ -1,26 +1,16 @@
 // The hybrid suites' shared setup: a sandbox with the two-service fixture (front calls back over
 // HTTP) deployed, a copy of the fixture project to run kloop in, and kloop as a user runs it.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { eventually, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 export const bin = path.join(repoRoot, 'src/cli/bin.ts');
 const fixture = path.join(repoRoot, 'test/fixtures/hybrid/shop');
 
-export async function requireDocker(suite: string): Promise<boolean> {
-  try {
-    await promisify(execFile)('docker', ['info', '--format', '{{.ServerVersion}}']);
-    return true;
-  } catch {
-    if (process.env.CI === 'true' || process.env.CI === '1')
-      throw new Error(`Docker is required for ${suite} (CI=true)`);
-    return false;
-  }
-}
+export { requireDocker } from '../../helpers/docker.ts';
 
 export interface Shop {
   sandbox: Sandbox;

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImages } from '../../src/build/build.ts';
-import { computeTag } from '../../src/build/tag.ts';
-import { makeProject } from '../../test/unit/build/project.ts';
+import { buildImages } from '../../src/images/build.ts';
+import { computeTag } from '../../src/images/tag.ts';
+import { makeProject } from '../../test/unit/images/project.ts';
 
 const FILES = Number(process.argv[2] ?? 10_000);
 const BYTES = Number(process.argv[3] ?? 1000);

@@ -13,7 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createDialer } from '../../src/dev/kube-ws.ts';
+import { createDialer } from '../../src/kube/streams.ts';
 import { PortForwarder } from '../../src/dev/port-forward.ts';
 import { resolveCredentials } from '../../src/kube/credentials.ts';
 import { type Running, startKloop, startShop } from '../../test/integration/hybrid/helpers.ts';

@@ -1,7 +1,7 @@
 // kloop build [image...]: builds images tagged by their inputs, skipping unchanged ones.
 // -o json prints {"images": {"<name>": {ref, tag, digest?, skipped}}} on stdout; everything
 // human goes to stderr.
-import { buildImages } from '../build/build.ts';
+import { buildImages } from '../images/build.ts';
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { UsageError } from '../errors.ts';

@@ -3,7 +3,7 @@
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { deployProject, openConnection } from '../deploy/deploy.ts';
-import { createDialer } from '../dev/kube-ws.ts';
+import { createDialer } from '../kube/streams.ts';
 import { DevSession } from '../dev/session.ts';
 import { attachView } from '../dev/view.ts';
 import { resolveCredentials } from '../kube/credentials.ts';

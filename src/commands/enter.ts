@@ -3,9 +3,9 @@
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
-import { createDialer, wsExec } from '../dev/kube-ws.ts';
+import { createDialer, wsExec } from '../kube/streams.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
-import { PodTracker } from '../dev/pod-tracker.ts';
+import { PodTracker } from '../kube/pod-tracker.ts';
 import { KloopError } from '../errors.ts';
 
 // bash when the image has it, else sh: "the shell the container has"

@@ -3,7 +3,7 @@
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
-import { createDialer } from '../dev/kube-ws.ts';
+import { createDialer } from '../kube/streams.ts';
 import { hybridPublisher } from '../hybrid/published.ts';
 import { KloopError } from '../errors.ts';
 import { Intercept, type InterceptState, parseHeader, parsePortSpec } from '../hybrid/intercept.ts';

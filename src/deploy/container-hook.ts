@@ -2,8 +2,8 @@
 // database migration after deploy: the newest ready pod of the workload, exec'd over the API.
 import type { Project } from '../config/project.ts';
 import type { ContainerHook, HookName } from '../config/schema.ts';
-import { createDialer, wsExec } from '../dev/kube-ws.ts';
-import { chooseContainer, choosePod, describeNoPod, podSelector, type TargetSpec } from '../dev/pods.ts';
+import { createDialer, wsExec } from '../kube/streams.ts';
+import { chooseContainer, choosePod, describeNoPod, podSelector, type TargetSpec } from '../kube/pods.ts';
 import { KloopError } from '../errors.ts';
 import { connect } from '../kube/client.ts';
 import { resolveCredentials } from '../kube/credentials.ts';

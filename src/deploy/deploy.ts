@@ -1,7 +1,7 @@
 // kloop deploy: build (its own before/afterBuild hooks) → beforeRender → render → afterRender →
 // beforeDeploy → per app (dependencies first, independent apps in parallel) apply + prune + wait →
 // afterDeploy. Dependency projects deploy, as whole projects, before this project's apps.
-import { buildImages } from '../build/build.ts';
+import { buildImages } from '../images/build.ts';
 import type { GlobalOptions } from '../cli/options.ts';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';

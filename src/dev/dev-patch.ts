@@ -7,7 +7,7 @@ import path from 'node:path';
 import { KloopError } from '../errors.ts';
 import { ApiError, type KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { type TargetSpec, workloadPath } from './pods.ts';
+import { type TargetSpec, workloadPath } from '../kube/pods.ts';
 import { RESTART_MARK } from './reload.ts';
 
 export const PATCH_ANNOTATION = 'kloop.dev/dev-original';

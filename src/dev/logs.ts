@@ -3,7 +3,7 @@
 // replacement pod is followed from its start. Lines are handed on one at a time and overlong
 // lines are cut, so memory stays bounded whatever the volume.
 import type { KubeClient } from '../kube/client.ts';
-import type { PodRef } from './exec.ts';
+import type { PodRef } from '../kube/exec.ts';
 
 export interface LogLine {
   target: string;

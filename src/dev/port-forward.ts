@@ -1,12 +1,12 @@
 // A port-forward that outlives pods: it listens on 127.0.0.1:<local> for the whole session and
 // opens one port-forward WebSocket per accepted connection to whatever pod the target has now.
-// Both ends of every connection are closed explicitly (kube-ws.ts), so no local client hangs on
+// Both ends of every connection are closed explicitly (kube/streams.ts), so no local client hangs on
 // a pod that went away.
 import net from 'node:net';
 import { KloopError } from '../errors.ts';
 import type WebSocket from 'ws';
-import type { PodRef } from './exec.ts';
-import { type Dialer, wsForward } from './kube-ws.ts';
+import type { PodRef } from '../kube/exec.ts';
+import { type Dialer, wsForward } from '../kube/streams.ts';
 import type { PortStatus } from './store.ts';
 
 export function parsePort(spec: number | string): { local: number; remote: number } {

@@ -1,8 +1,8 @@
 // Hot reload after a sync batch: `onSync: restart` signals the restart loop kloop wrapped around the
 // container's command (see dev-patch.ts), `onSync: { exec }` runs a command in the container.
 // Batches arriving while a reload runs are folded into one more reload afterwards.
-import { execConnector, type PodRef } from './exec.ts';
-import type { Dialer } from './kube-ws.ts';
+import { execConnector, type PodRef } from '../kube/exec.ts';
+import type { Dialer } from '../kube/streams.ts';
 import type { ReloadStatus } from './store.ts';
 
 /** The name the restart loop runs under (`sh -c <loop> kloop-restart ...`): visible in /proc/1/cmdline. */

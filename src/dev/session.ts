@@ -9,7 +9,7 @@ import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { readHybrids } from '../hybrid/published.ts';
 import { applyDevPatch, type DevOverrides, restoreDevPatches } from './dev-patch.ts';
-import type { Dialer } from './kube-ws.ts';
+import type { Dialer } from '../kube/streams.ts';
 import type { LogLine } from './logs.ts';
 import { createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
 import { TargetSession } from './target-session.ts';

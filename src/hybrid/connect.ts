@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ResolvedDevTarget } from '../config/project.ts';
-import type { Dialer } from '../dev/kube-ws.ts';
-import { PodTracker } from '../dev/pod-tracker.ts';
+import type { Dialer } from '../kube/streams.ts';
+import { PodTracker } from '../kube/pod-tracker.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';

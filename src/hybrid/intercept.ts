@@ -4,8 +4,8 @@
 // Service's selector to the agent. stop() undoes it in reverse; a crash is undone by the next run.
 import { hostname } from 'node:os';
 import type { ResolvedDevTarget } from '../config/project.ts';
-import type { Dialer } from '../dev/kube-ws.ts';
-import { PodTracker } from '../dev/pod-tracker.ts';
+import type { Dialer } from '../kube/streams.ts';
+import { PodTracker } from '../kube/pod-tracker.ts';
 import { KloopError } from '../errors.ts';
 import { ApiError, type KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';

@@ -5,7 +5,7 @@
 // the caller hanging.
 import net from 'node:net';
 import type WebSocket from 'ws';
-import { type Dialer, wsForward } from '../dev/kube-ws.ts';
+import { type Dialer, wsForward } from '../kube/streams.ts';
 import type { ClusterView, ServiceInfo, ServicePort } from './cluster-view.ts';
 
 export interface ForwardedPort {

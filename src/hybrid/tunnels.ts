@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { type Duplex, duplexPair } from 'node:stream';
 import type WebSocket from 'ws';
-import { type Dialer, wsForward } from '../dev/kube-ws.ts';
+import { type Dialer, wsForward } from '../kube/streams.ts';
 import { TUNNEL_HELLO, TUNNEL_OK } from './agent.ts';
 
 export interface TunnelStatus {

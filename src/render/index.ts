@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
-import { imageTag } from '../build/tag.ts';
+import { imageTag } from '../images/tag.ts';
 import { version } from '../cli/version.ts';
 import { renderRawApp } from './app.ts';
 import { readValidation, writeValidation } from './cache.ts';

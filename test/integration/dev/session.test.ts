@@ -11,7 +11,7 @@ import { applyDevPatch, readPatchRecords, restoreDevPatches } from '../../../src
 import type { LogLine } from '../../../src/dev/logs.ts';
 import { createStore, newTarget } from '../../../src/dev/store.ts';
 import { TargetSession } from '../../../src/dev/target-session.ts';
-import { createDialer, type Dialer } from '../../../src/dev/kube-ws.ts';
+import { createDialer, type Dialer } from '../../../src/kube/streams.ts';
 import { connect, type KubeClient } from '../../../src/kube/client.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
 import { dockerAvailable } from './container.ts';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { imageTag } from '../../../src/build/tag.ts';
+import { imageTag } from '../../../src/images/tag.ts';
 import { KloopError } from '../../../src/errors.ts';
 import { render } from '../../../src/render/index.ts';
 import { spawnCounts, which } from '../../../src/render/tools.ts';

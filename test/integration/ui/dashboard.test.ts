@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import type { ResolvedDevTarget } from '../../../src/config/project.ts';
 import { applyRestartPatch } from '../../../src/dev/dev-patch.ts';
-import { createDialer, type Dialer } from '../../../src/dev/kube-ws.ts';
+import { createDialer, type Dialer } from '../../../src/kube/streams.ts';
 import { LogFollower } from '../../../src/dev/logs.ts';
 import { Reloader } from '../../../src/dev/reload.ts';
 import { createStore, newTarget, type SessionStore, type TargetState } from '../../../src/dev/store.ts';

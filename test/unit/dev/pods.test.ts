@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chooseContainer, choosePod, selectorString, workloadPath } from '../../../src/dev/pods.ts';
+import { chooseContainer, choosePod, selectorString, workloadPath } from '../../../src/kube/pods.ts';
 import type { KubeObject } from '../../../src/kube/types.ts';
 
 function pod(

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
-import { createDialer } from '../../../src/dev/kube-ws.ts';
+import { createDialer } from '../../../src/kube/streams.ts';
 import { PortForwarder } from '../../../src/dev/port-forward.ts';
 import type { PortStatus } from '../../../src/dev/store.ts';
 

@@ -8,7 +8,7 @@ import {
   ociBuildArgs,
   ociPushArgs,
   toDockerEngineArgs,
-} from '../../../src/build/builders.ts';
+} from '../../../src/images/builders.ts';
 import type { ResolvedImage } from '../../../src/config/project.ts';
 
 const image: ResolvedImage = {

@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { computeTag } from '../../../src/build/tag.ts';
-import { walkContext } from '../../../src/build/context.ts';
-import { ignoreFileFor, loadDockerignore } from '../../../src/build/dockerignore.ts';
-import { makeProject, tempDir } from '../../unit/build/project.ts';
+import { computeTag } from '../../../src/images/tag.ts';
+import { walkContext } from '../../../src/images/context.ts';
+import { ignoreFileFor, loadDockerignore } from '../../../src/images/dockerignore.ts';
+import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, testRepos } from './docker.ts';
 
 const available = dockerAvailable();

@@ -1,7 +1,7 @@
 // Processes in a pod's container over the exec API: the Connector that sync, reload and
-// `kloop enter` use (the WebSocket itself is in kube-ws.ts).
-import { type Dialer, wsExec } from './kube-ws.ts';
-import type { Connector } from './sync/process.ts';
+// `kloop enter` use (the WebSocket itself is in streams.ts).
+import { type Dialer, wsExec } from './streams.ts';
+import type { Connector } from '../dev/sync/process.ts';
 
 export interface PodRef {
   namespace: string;

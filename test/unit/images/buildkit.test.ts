@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { dockerUsesBuildKit } from '../../../src/build/buildkit.ts';
-import { ignoreFileFor } from '../../../src/build/dockerignore.ts';
-import { computeTag } from '../../../src/build/tag.ts';
+import { dockerUsesBuildKit } from '../../../src/images/buildkit.ts';
+import { ignoreFileFor } from '../../../src/images/dockerignore.ts';
+import { computeTag } from '../../../src/images/tag.ts';
 import { makeProject, tempDir } from './project.ts';
 
 const tmp = tempDir('kloop-buildkit-');

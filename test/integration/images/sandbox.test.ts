@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '../../unit/build/project.ts';
+import { tempDir } from '../../unit/images/project.ts';
 import { dockerAvailable, testRepos } from './docker.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSy
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { computeTag, imageTag } from '../../../src/build/tag.ts';
+import { computeTag, imageTag } from '../../../src/images/tag.ts';
 import { KloopError } from '../../../src/errors.ts';
 import { makeProject, tempDir } from './project.ts';
 

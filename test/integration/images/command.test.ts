@@ -6,7 +6,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '../../unit/build/project.ts';
+import { tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, imageExists, testRepos } from './docker.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../src/cli/bin.ts');

@@ -8,8 +8,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import WebSocket from 'ws';
 import { KloopError } from '../errors.ts';
-import type { Credentials } from '../kube/credentials.ts';
-import type { ExitStatus, RemoteProcess } from './sync/process.ts';
+import type { Credentials } from './credentials.ts';
+import type { ExitStatus, RemoteProcess } from '../dev/sync/process.ts';
 
 export interface Dialer {
   /**

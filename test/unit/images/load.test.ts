@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCommand, planLoad, pushDigest } from '../../../src/build/load.ts';
+import { loadCommand, planLoad, pushDigest } from '../../../src/images/load.ts';
 import { parseParallel } from '../../../src/commands/build.ts';
 import { UsageError } from '../../../src/errors.ts';
 

@@ -1,9 +1,9 @@
 // Keeps track of the pod a dev target uses: a watch on the target's pods picks the newest ready
 // one and reports every change (first pod, replacement, no pod while one restarts), so the
 // reconcilers that depend on the pod can follow it.
-import type { KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
-import { type Watcher, watchCollection } from '../kube/watch.ts';
+import type { KubeClient } from './client.ts';
+import type { KubeObject } from './types.ts';
+import { type Watcher, watchCollection } from './watch.ts';
 import type { PodRef } from './exec.ts';
 import { chooseContainer, choosePod, describeNoPod, podSelector, type TargetSpec } from './pods.ts';
 

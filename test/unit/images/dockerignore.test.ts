@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DockerIgnore, parseDockerignore } from '../../../src/build/dockerignore.ts';
+import { DockerIgnore, parseDockerignore } from '../../../src/images/dockerignore.ts';
 
 const ig = (text: string) => new DockerIgnore(parseDockerignore(text));
 

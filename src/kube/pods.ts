@@ -2,8 +2,8 @@
 // labelSelector), the newest ready pod it selects, the named container. Empty and ambiguous
 // matches are errors that list what was found.
 import { KloopError } from '../errors.ts';
-import { ApiError, type KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
+import { ApiError, type KubeClient } from './client.ts';
+import type { KubeObject } from './types.ts';
 
 const WORKLOADS: Record<string, { path: string; kind: string }> = {
   deployment: { path: '/apis/apps/v1/namespaces/{ns}/deployments/{name}', kind: 'Deployment' },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { buildImages } from '../../../src/build/build.ts';
+import { buildImages } from '../../../src/images/build.ts';
 import { KloopError } from '../../../src/errors.ts';
 import { makeProject, tempDir } from './project.ts';
 

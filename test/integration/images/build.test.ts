@@ -5,9 +5,9 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildImages } from '../../../src/build/build.ts';
+import { buildImages } from '../../../src/images/build.ts';
 import { KloopError } from '../../../src/errors.ts';
-import { makeProject, tempDir } from '../../unit/build/project.ts';
+import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, imageExists, testRepos } from './docker.ts';
 
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
@@ -156,7 +156,7 @@ describe('kloop build with Docker Engine', { skip: available.ok ? false : availa
       `FROM busybox:1.36\nARG TEST_LABEL\nLABEL kloop-test=$TEST_LABEL\nRUN echo boom-${repos.prefix} >&2 && exit 3\n`,
     );
     const p = project();
-    const ref = `${repos.prefix}/app:${(await import('../../../src/build/tag.ts')).computeTag(p, 'app').tag}`;
+    const ref = `${repos.prefix}/app:${(await import('../../../src/images/tag.ts')).computeTag(p, 'app').tag}`;
     await assert.rejects(build(p), (e: unknown) => {
       assert.ok(e instanceof KloopError);
       assert.match(e.message, /image "app" failed to build at step 4\/4: RUN echo boom/);
@@ -192,7 +192,7 @@ describe('kloop build with Docker Engine', { skip: available.ok ? false : availa
       /image "bad" failed to build at step 2\/2: RUN exit 1/,
     );
     assert.ok(
-      imageExists(`${repos.prefix}/good:${(await import('../../../src/build/tag.ts')).computeTag(p, 'good').tag}`),
+      imageExists(`${repos.prefix}/good:${(await import('../../../src/images/tag.ts')).computeTag(p, 'good').tag}`),
     );
   });
 

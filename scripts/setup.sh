@@ -48,6 +48,17 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/kloop-dockerd.log"; exit 1; }
 fi
 
+# The remote-cluster path: Debian's Distribution registry (tests start their own on a free
+# 127.0.0.1 port; no service is left running), buildah and podman as builders (rootful, overlay
+# storage in /var/lib/containers), and htpasswd for the registry's basic auth.
+if ! command -v docker-registry >/dev/null || ! command -v buildah >/dev/null || ! command -v podman >/dev/null ||
+  ! command -v htpasswd >/dev/null; then
+  log "installing docker-registry, buildah, podman and apache2-utils from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    docker-registry buildah podman apache2-utils >/dev/null
+fi
+
 # npm dependencies under Node 24 (engine-strict keeps the lockfile honest).
 if ! [ -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing npm dependencies"
@@ -56,4 +67,11 @@ fi
 
 # Base images for examples and tests (no registry is reachable, so they are built locally).
 bash "$root/sandbox/images/build.sh"
+# buildah and podman keep their own image store (shared by both when rootful): give them the same
+# base image, copied from Docker, since no public registry is reachable either.
+if [ "$(buildah inspect --type image --format '{{.FromImageID}}' busybox:1.36 2>/dev/null)" != \
+  "$(docker image inspect --format '{{.Id}}' busybox:1.36 | sed 's/^sha256://')" ]; then
+  log "copying busybox:1.36 from Docker into the buildah/podman store"
+  buildah pull --quiet docker-daemon:busybox:1.36 >/dev/null
+fi
 log "ready: node $(node --version), $(helm version --short), kubectl $(kubectl version --client -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).clientVersion.gitVersion))'), $(docker version --format 'docker {{.Server.Version}}')"

@@ -1,6 +1,8 @@
 // promote against each forge: the GitOps repository is served over smart HTTP by the real
 // `git http-backend` behind token authentication, next to a double of the forge's PR API that
-// answers with the documented status codes and bodies. Request bodies are asserted.
+// answers with the documented status codes and bodies. Request bodies are asserted. Every git,
+// docker, helm and kubectl process kloop starts is recorded (argv and environment) by wrappers first
+// on PATH: the token must never be on a command line, where `ps` shows it to every local user.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { gitlabApi } from '../../helpers/forges/gitlab.ts';
 import type { Handler, Recorded, TestServer } from '../../helpers/forges/server.ts';
 import { startServer } from '../../helpers/forges/server.ts';
 import { PrStore } from '../../helpers/forges/store.ts';
+import { type SpiedCall, type Spy, spyTools } from '../../helpers/spy-tools.ts';
 import { git, makeShop, type Shop } from './shop.ts';
 
 interface ForgeCase {
@@ -148,10 +151,12 @@ for (const fc of cases) {
     let shop: Shop;
     let store: PrStore;
     let traceDir: string;
+    let spy: Spy;
     const outputs: string[] = [];
     const kloop = async (args: string[], extra: Record<string, string> = {}) => {
       const trace = path.join(traceDir, `trace-${outputs.length}`);
       const r = await shop.kloop(args, {
+        PATH: spy.path,
         [fc.tokenVariable]: token,
         GIT_TRACE: trace,
         GIT_TRACE_CURL: trace,
@@ -164,6 +169,7 @@ for (const fc of cases) {
 
     before(async () => {
       traceDir = mkdtempSync(path.join(tmpdir(), 'kloop-trace-'));
+      spy = spyTools(SPIED);
       let root = '';
       let api: Handler = () => undefined;
       server = await startServer([
@@ -182,6 +188,7 @@ for (const fc of cases) {
     after(async () => {
       await server.close();
       shop.cleanup();
+      spy.cleanup();
       rmSync(traceDir, { recursive: true, force: true });
     });
 
@@ -248,7 +255,35 @@ for (const fc of cases) {
       assert.ok(all.length > 1000 && /git-receive-pack|info\/refs/.test(all), 'the trace was captured');
       for (const secret of [token, ...encoded]) assert.ok(!all.includes(secret), `found ${secret.slice(0, 8)}...`);
     });
+
+    it('no token on any command line, nor in the environment of anything but git', () => {
+      assertNoTokenLeak(spy.calls(), [token, ...encoded], fc.tokenVariable);
+    });
   });
+}
+
+/** the tools promote may start; each is recorded through a wrapper first on PATH */
+const SPIED = ['git', 'docker', 'helm', 'kubectl'];
+
+/**
+ * No secret in any argv; in the environment only git's (GIT_CONFIG_VALUE_n carries the header) and
+ * the variable the user set the token in, which every child inherits from kloop as it was given.
+ */
+function assertNoTokenLeak(calls: SpiedCall[], secrets: string[], userVariable?: string): void {
+  const pushes = calls.filter((c) => c.tool === 'git' && c.argv.includes('push'));
+  assert.ok(pushes.length > 0, `git push ran through the recording wrapper (${calls.length} calls recorded)`);
+  const carries = (v: string) => secrets.some((s) => v.includes(s));
+  assert.ok(
+    pushes.some((c) => Object.values(c.env).some(carries)),
+    'the push carried its credential in its environment (the recording sees environments)',
+  );
+  for (const c of calls) {
+    const shown = `${c.tool} ${c.argv.join(' ')}`.slice(0, 200);
+    assert.ok(!c.argv.some(carries), `a token on the command line of: ${shown}`);
+    if (c.tool === 'git') continue;
+    for (const [key, value] of Object.entries(c.env))
+      if (key !== userVariable) assert.ok(!carries(value), `a token in ${key} in the environment of: ${shown}`);
+  }
 }
 
 function readFileOr(file: string): string {
@@ -306,6 +341,7 @@ describe('credentials written into gitops.repo', () => {
     let root = '';
     const server = await startServer([gitHttpBackend({ projectRoot: () => root, token: () => token })]);
     const traceDir = mkdtempSync(path.join(tmpdir(), 'kloop-trace-'));
+    const spy = spyTools(SPIED);
     const shop = makeShop({
       fleetPath: 'srv/acme/fleet.git',
       repo: () => `${server.url.replace('//', `//bot:${token}@`)}/acme/fleet.git`,
@@ -313,7 +349,11 @@ describe('credentials written into gitops.repo', () => {
     try {
       root = path.join(shop.dir, 'srv');
       const trace = path.join(traceDir, 'trace');
-      const r = await shop.kloop(['promote', '--env', 'staging'], { GIT_TRACE: trace, GIT_TRACE_CURL: trace });
+      const r = await shop.kloop(['promote', '--env', 'staging'], {
+        PATH: spy.path,
+        GIT_TRACE: trace,
+        GIT_TRACE_CURL: trace,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.ok(shop.revParse(BRANCH), 'pushed');
       assert.match(r.stderr, /kloop does not know the forge at 127\.0\.0\.1; set gitops\.provider/);
@@ -323,10 +363,13 @@ describe('credentials written into gitops.repo', () => {
       );
       const all = r.stdout + r.stderr + readFileOr(trace);
       assert.ok(all.includes('git-receive-pack'), 'trace captured');
-      for (const secret of [token, Buffer.from(`bot:${token}`).toString('base64')]) assert.ok(!all.includes(secret));
+      const secrets = [token, Buffer.from(`bot:${token}`).toString('base64')];
+      for (const secret of secrets) assert.ok(!all.includes(secret));
+      assertNoTokenLeak(spy.calls(), secrets);
     } finally {
       await server.close();
       shop.cleanup();
+      spy.cleanup();
       rmSync(traceDir, { recursive: true, force: true });
     }
   });

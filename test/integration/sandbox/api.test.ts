@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
+import { expectTools } from '../../helpers/tools.ts';
 
 let sb: Sandbox;
 before(async () => {
+  expectTools({ kubectl: true });
   sb = await startSandbox({ env: { KLOOP_SANDBOX_WATCH_HISTORY: '40' } });
 });
 after(() => sb?.stop());

@@ -5,8 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { run } from '../../helpers/sandbox.ts';
+import { expectTools } from '../../helpers/tools.ts';
+
+before(() => expectTools({ kubectl: true }));
 
 const cli = resolve(import.meta.dirname, '../../../sandbox/cli.ts');
 const dir = mkdtempSync(join(tmpdir(), 'kloop-sandbox-cli-'));

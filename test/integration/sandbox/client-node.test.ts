@@ -6,10 +6,12 @@ import { PassThrough, Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Status, Watch } from '@kubernetes/client-node';
 import { type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
+import { expectTools } from '../../helpers/tools.ts';
 
 let sb: Sandbox;
 let kc: KubeConfig;
 before(async () => {
+  expectTools({ kubectl: true });
   sb = await startSandbox();
   kc = new KubeConfig();
   kc.loadFromFile(sb.kubeconfig);

@@ -5,10 +5,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
+import { expectTools } from '../../helpers/tools.ts';
 
 let sb: Sandbox;
 let chart: string;
 before(async () => {
+  expectTools({ kubectl: true, helm: true });
   sb = await startSandbox();
   chart = join(sb.dir, 'chart');
   mkdirSync(join(chart, 'templates'), { recursive: true });

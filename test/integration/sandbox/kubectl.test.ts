@@ -6,9 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
+import { expectTools } from '../../helpers/tools.ts';
 
 let sb: Sandbox;
 before(async () => {
+  expectTools({ kubectl: true });
   sb = await startSandbox();
 });
 after(() => sb?.stop());

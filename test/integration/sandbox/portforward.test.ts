@@ -6,9 +6,11 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
+import { expectTools } from '../../helpers/tools.ts';
 
 let sb: Sandbox;
 before(async () => {
+  expectTools({ kubectl: true });
   sb = await startSandbox();
 });
 after(() => sb?.stop());

@@ -161,6 +161,11 @@ export function buildProgram(): Command {
     .option('--ui', 'serve the browser dashboard')
     .option('--ui-port <port>', 'serve the dashboard on this port of 127.0.0.1 (--ui alone: a free one)')
     .option('--skip-deploy', 'attach to what is already deployed')
+    .option('--print-launch', 'with --debug: print the VS Code attach entries instead of writing .vscode/launch.json')
+    .addHelpText(
+      'after',
+      "\n--debug (global) on dev: each target runs under its runtime's debugger (node, python, go, jvm; dotnet over kloop enter), the debug port is forwarded and .vscode/launch.json gets an attach entry per target.",
+    )
     .action(run(lazy('dev')));
 
   program

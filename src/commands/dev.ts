@@ -17,6 +17,8 @@ export interface DevCommandOptions {
   /** --ui-port, as typed */
   uiPort?: string;
   skipDeploy?: boolean;
+  /** --print-launch: with --debug, print the launch.json entries instead of writing them */
+  printLaunch?: boolean;
 }
 
 export async function run(
@@ -54,6 +56,11 @@ export async function run(
       view?.notice(m);
       dashboard?.notice(m);
     },
+    // On `kloop dev`, --debug also means: processes under their debuggers (CONTRACT.md).
+    debug: globals.debug,
+    ...(opts.printLaunch
+      ? { printLaunch: (entries) => write(JSON.stringify({ configurations: entries }, null, json ? undefined : 2)) }
+      : {}),
   });
   view = attachView(session.store, { json, color: loggerOptions().color && globals.color, write });
   if (opts.ui || uiPort)

@@ -128,6 +128,30 @@ export const devTargetSchema = z
       .describe('what the session changes in the container while it runs; restored on exit, after a crash, by purge'),
     ports: z.array(portSpec).optional().describe('port-forwards, "local:remote"'),
     open: z.string().optional().describe('URL opened once the target is ready'),
+    debug: z
+      .strictObject({
+        runtime: z
+          .enum(['node', 'python', 'go', 'jvm', 'dotnet'])
+          .optional()
+          .describe("default: detected from the container's command and environment"),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe(
+            'debugger port in the container, forwarded to the same local port (node 9229, python 5678, go 2345, jvm 5005)',
+          ),
+        wait: z
+          .boolean()
+          .optional()
+          .describe('start paused until a debugger attaches (--inspect-brk, --wait-for-client, suspend=y)'),
+      })
+      .optional()
+      .describe(
+        'kloop dev --debug: the process starts under its debugger, the port is forwarded, .vscode/launch.json gets an attach entry',
+      ),
   })
   .refine((t) => !(t.workload && t.labelSelector), { message: 'use workload or labelSelector, not both' });
 

@@ -8,7 +8,10 @@ import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { readHybrids } from '../hybrid/published.ts';
+import type { DebugPlan } from './debug.ts';
+import { launchTarget, planTargetDebug, runsUnderDebugger, withDebug, withDebugPort } from './debug-target.ts';
 import { applyDevPatch, type DevOverrides, restoreDevPatches } from './dev-patch.ts';
+import { launchConfiguration, launchName, writeLaunch } from './launch.ts';
 import type { Dialer } from '../kube/streams.ts';
 import type { LogLine } from './logs.ts';
 import { createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
@@ -25,6 +28,10 @@ export interface DevSessionOptions {
   onLog: (line: LogLine) => void;
   onNotice?: (message: string) => void;
   tailLines?: number;
+  /** kloop dev --debug: every selected target's process runs under its debugger */
+  debug?: boolean;
+  /** with debug: print the launch.json entries instead of writing .vscode/launch.json */
+  printLaunch?: (entries: Record<string, unknown>[]) => void;
 }
 
 export function selectTargets(project: Project, names: readonly string[]): string[] {
@@ -53,6 +60,7 @@ export class DevSession {
   private rebuilding: Promise<void> = Promise.resolve();
   private stopping = false;
   private lockFile: string | undefined;
+  private readonly debugPlans = new Map<string, DebugPlan>();
 
   constructor(options: DevSessionOptions) {
     this.o = options;
@@ -82,17 +90,21 @@ export class DevSession {
 
     const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
     await this.deployRecorded(apps);
+    if (this.o.debug) await this.planDebuggers();
     await this.applyPatches(this.names);
     this.store.update('deployed', (s) => {
       for (const t of Object.values(s.targets)) t.phase = 'waiting-for-pod';
     });
 
     for (const n of this.names) {
+      const t = project.dev[n]!;
+      const plan = this.debugPlans.get(n);
       const session = new TargetSession({
         client,
         dialer: this.o.dialer,
         root: project.root,
-        target: project.dev[n]!,
+        target: plan ? { ...t, ports: withDebugPort(t.ports, plan) } : t,
+        ...(plan ? { acceptPod: (pod) => runsUnderDebugger(pod, t.container, plan) } : {}),
         store: this.store,
         onLog: this.o.onLog,
         onRebuild: (target, paths) => this.rebuild(target, paths),
@@ -127,10 +139,40 @@ export class DevSession {
     this.lockFile = file;
   }
 
+  // The plans come from the workload as deployed, once: a rebuild patches again with the same plan.
+  private async planDebuggers(): Promise<void> {
+    const { project } = this.o;
+    for (const n of this.names) {
+      const t = project.dev[n]!;
+      const plan = await planTargetDebug(this.o.client, t);
+      this.debugPlans.set(n, plan);
+      for (const note of plan.notes) this.o.onNotice?.(`${n}: ${note}`);
+      this.store.update(`${n}: debug ${plan.runtime}`, (s) => {
+        const target = s.targets[n];
+        if (target)
+          target.debug = {
+            runtime: plan.runtime,
+            ...(plan.port ? { port: plan.port } : {}),
+            wait: plan.wait,
+            attach: launchName({ target: n, plan }),
+          };
+      });
+    }
+    const targets = [...this.debugPlans].map(([n, plan]) => launchTarget(project.root, project.dev[n]!, plan));
+    if (this.o.printLaunch) this.o.printLaunch(targets.map((t) => launchConfiguration(project.root, t)));
+    else {
+      const file = await writeLaunch(project.root, targets);
+      this.o.onNotice?.(
+        `debugger attach entries in ${path.relative(process.cwd(), file) || file}: ${targets.map((t) => `"${launchName(t)}"`).join(', ')}`,
+      );
+    }
+  }
+
   private async applyPatches(names: readonly string[]): Promise<void> {
     for (const n of names) {
       const t = this.o.project.dev[n]!;
-      const overrides: DevOverrides = { ...t.patch, ...(t.onSync === 'restart' ? { restartLoop: true } : {}) };
+      const base: DevOverrides = { ...t.patch, ...(t.onSync === 'restart' ? { restartLoop: true } : {}) };
+      const overrides = withDebug(base, this.debugPlans.get(n));
       if (Object.keys(overrides).length > 0) await applyDevPatch(this.o.client, this.o.project.stateDir, t, overrides);
     }
   }

@@ -53,6 +53,8 @@ export interface TargetState {
   logs: { state: 'off' | 'following' | 'reconnecting'; lines: number };
   /** every pod the target's selector matches, newest first */
   pods?: PodSummary[];
+  /** kloop dev --debug: the runtime's debugger, its forwarded port and the launch.json entry to attach with */
+  debug?: { runtime: string; port?: number; wait: boolean; attach: string };
 }
 
 export interface HybridState {

@@ -31,6 +31,8 @@ export interface TargetSessionOptions {
   podTimeoutMs?: number;
   /** lines of log history for the first pod */
   tailLines?: number;
+  /** pods the session may use (e.g. only those already under the debugger) */
+  acceptPod?: (pod: KubeObject) => boolean;
 }
 
 export class TargetSession {
@@ -57,7 +59,9 @@ export class TargetSession {
       });
     };
     // With the restart loop patched in, pods of the old template (still rolling out) are no use.
-    if (t.onSync === 'restart') this.tracker.accept = (pod) => hasRestartLoop(pod, t.container);
+    const restartLoop = t.onSync === 'restart' ? (pod: KubeObject) => hasRestartLoop(pod, t.container) : undefined;
+    const extra = options.acceptPod;
+    if (restartLoop || extra) this.tracker.accept = (pod) => (restartLoop?.(pod) ?? true) && (extra?.(pod) ?? true);
     this.logs = new LogFollower(options.client, t.name, options.onLog, (state, lines) =>
       this.update(`logs ${state}`, (s) => {
         s.logs = { state, lines };

@@ -25,6 +25,17 @@ export function summarize(t: TargetState): string {
     parts.push(`sync ${s.to} ${what}`);
   }
   for (const p of t.ports) parts.push(`127.0.0.1:${p.local}→${p.remote} ${p.state}${p.error ? ` (${p.error})` : ''}`);
+  if (t.debug) {
+    const where =
+      t.debug.runtime === 'node' && t.debug.port
+        ? `ws://127.0.0.1:${t.debug.port}`
+        : t.debug.port
+          ? `127.0.0.1:${t.debug.port}`
+          : 'over kloop enter';
+    parts.push(
+      `${t.debug.runtime} debugger ${where}${t.debug.wait ? ' (waiting)' : ''}: attach with "${t.debug.attach}"`,
+    );
+  }
   if (t.reload?.at) {
     const when = t.reload.at.slice(11, 19);
     parts.push(

@@ -15,8 +15,8 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-export function startDev(dir: string, kubeconfig: string, namespace = 'default'): Running {
-  const child = spawn(process.execPath, [bin, 'dev', '-o', 'json', '-n', namespace], {
+export function startDev(dir: string, kubeconfig: string, namespace = 'default', extra: string[] = []): Running {
+  const child = spawn(process.execPath, [bin, 'dev', '-o', 'json', '-n', namespace, ...extra], {
     cwd: dir,
     env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
     stdio: ['ignore', 'pipe', 'pipe'],

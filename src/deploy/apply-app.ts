@@ -1,13 +1,15 @@
-// Deploying one app's rendered objects: compare with the inventory (skip when nothing changed and
-// everything still exists), record the inventory first, apply (namespaces and CRDs first), prune
-// what left the config, then wait for readiness.
+// Deploying one app's rendered objects: compare with the inventory (when nothing changed, apply only
+// the objects that drifted in the cluster since the last deploy), record the inventory first, apply
+// (namespaces and CRDs first), prune what left the config, then wait for readiness.
 import pLimit from 'p-limit';
 import { KloopError } from '../errors.ts';
 import { applyObject } from '../kube/apply.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { deleteEntry } from '../kube/delete.ts';
 import type { RestMapper } from '../kube/discovery.ts';
+import { changedBy, type DriftKind, driftOf, recordLive } from '../kube/drift.ts';
 import { type Inventory, type InventoryEntry, objectHash, pendingEntries, planInventory } from '../kube/inventory.ts';
+import { readiness } from '../kube/readiness.ts';
 import { describeRef, type KubeObject, refKey, refOf } from '../kube/types.ts';
 import { failureLines, formatDuration, waitForGone, waitForReady } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
@@ -20,8 +22,8 @@ export interface ClusterSession {
   inventory: Inventory;
   project: string;
   environment: string;
-  /** uids of the project's live objects per kind and namespace, listed once per deploy */
-  existing: Map<string, Promise<Set<string>>>;
+  /** the project's live objects per kind and namespace, by uid, listed once per deploy */
+  existing: Map<string, Promise<Map<string, KubeObject>>>;
 }
 
 export interface AppDeployOptions {
@@ -36,6 +38,8 @@ export interface AppResult {
   status: 'applied' | 'unchanged' | 'removed';
   applied: string[];
   unchanged: string[];
+  /** objects re-applied because they were changed or deleted in the cluster since the last deploy */
+  drifted: string[];
   pruned: string[];
   /** objects found in the inventory whose name now belongs to an object kloop did not apply */
   leftAlone: string[];
@@ -49,32 +53,70 @@ const name = (e: InventoryEntry | KubeObject) =>
   describeRef('metadata' in e ? refOf(e as KubeObject) : (e as InventoryEntry));
 
 /**
- * Whether every recorded object still exists, matched by uid. One LIST per kind and namespace for
- * the whole deploy (all apps of the project share it), so a no-op of 20 apps costs a few requests.
+ * The project's live objects of one kind and namespace, by uid: one LIST per kind and namespace
+ * for the whole deploy (all apps of the project share it), so a no-op of 20 apps costs a few requests.
  */
-async function allExist(session: ClusterSession, entries: InventoryEntry[]): Promise<boolean> {
-  const results = await Promise.all(
-    entries.map(async (e) => {
-      const resource = await session.mapper.resolve(e);
-      const namespace = resource.namespaced ? e.namespace : undefined;
-      const key = `${resource.group}/${resource.resource}/${namespace ?? ''}`;
-      let list = session.existing.get(key);
-      if (!list) {
-        list = session.client
-          .request<{ items?: KubeObject[] }>({
-            path: session.mapper.path(resource, namespace),
-            query: { labelSelector: projectSelector(session.project, session.environment) },
-          })
-          .then(
-            (l) =>
-              new Set((l.items ?? []).filter((o) => !o.metadata.deletionTimestamp).map((o) => o.metadata.uid ?? '')),
-          );
-        session.existing.set(key, list);
-      }
-      return Boolean(e.uid && (await list).has(e.uid));
+async function liveObjects(session: ClusterSession, entry: InventoryEntry): Promise<Map<string, KubeObject>> {
+  const resource = await session.mapper.resolve(entry);
+  const namespace = resource.namespaced ? entry.namespace : undefined;
+  const key = `${resource.group}/${resource.resource}/${namespace ?? ''}`;
+  let list = session.existing.get(key);
+  if (!list) {
+    // items of a LIST carry no apiVersion and kind on a real cluster
+    const apiVersion = entry.group ? `${entry.group}/${entry.version}` : entry.version;
+    list = session.client
+      .request<{ items?: KubeObject[] }>({
+        path: session.mapper.path(resource, namespace),
+        query: { labelSelector: projectSelector(session.project, session.environment) },
+      })
+      .then(
+        (l) =>
+          new Map(
+            (l.items ?? [])
+              .filter((o) => !o.metadata.deletionTimestamp)
+              .map((o) => [o.metadata.uid ?? '', { ...o, apiVersion, kind: entry.kind }]),
+          ),
+      );
+    session.existing.set(key, list);
+  }
+  return list;
+}
+
+interface Drifted {
+  object: KubeObject;
+  kind: DriftKind;
+  by: string[];
+}
+
+/** The unchanged objects the cluster no longer holds as kloop applied them, and the live ones. */
+async function findDrift(
+  session: ClusterSession,
+  unchanged: readonly InventoryEntry[],
+  objects: ReadonlyMap<string, KubeObject>,
+): Promise<{ drifted: Drifted[]; live: Map<string, KubeObject> }> {
+  const drifted: Drifted[] = [];
+  const live = new Map<string, KubeObject>();
+  await Promise.all(
+    unchanged.map(async (e) => {
+      const object = objects.get(refKey(e))!;
+      const found = (await liveObjects(session, e)).get(e.uid ?? '');
+      if (found) live.set(refKey(e), found);
+      const kind = driftOf(e, found, object);
+      if (kind) drifted.push({ object, kind, by: kind === 'changed' && found ? changedBy(found) : [] });
     }),
   );
-  return results.every(Boolean);
+  return { drifted, live };
+}
+
+function driftLine(app: string, drifted: readonly Drifted[]): string {
+  const n = drifted.length;
+  return `${app}: ${n} object${n === 1 ? '' : 's'} changed in the cluster since the last deploy; re-applied`;
+}
+
+function driftDetail(d: Drifted): string {
+  if (d.kind === 'deleted') return `${name(d.object)}: deleted; created again`;
+  if (d.kind === 'unrecorded') return `${name(d.object)}: no live state recorded yet; applied to record it`;
+  return `${name(d.object)}: changed${d.by.length ? ` by ${d.by.join(', ')}` : ''}; kloop's fields restored`;
 }
 
 /** Deletes recorded objects (never one kloop did not apply) and waits until they are gone. */
@@ -112,33 +154,67 @@ export async function deployApp(
 ): Promise<AppResult> {
   const { client, mapper, inventory, progress } = { ...session, progress: options.progress };
   const objects = rendered.map((o) => withKloopLabels(o as KubeObject, session.project, app, session.environment));
+  const byKey = new Map(objects.map((o) => [refKey(refOf(o)), o]));
   const desired: InventoryEntry[] = objects.map((o) => ({ ...refOf(o), hash: objectHash(o) }));
   const recorded = inventory.entries(app);
   const plan = planInventory(recorded, desired);
-  const result: AppResult = { status: 'applied', applied: [], unchanged: [], pruned: [], leftAlone: [] };
+  const result: AppResult = {
+    status: 'applied',
+    applied: [],
+    unchanged: [],
+    drifted: [],
+    pruned: [],
+    leftAlone: [],
+  };
 
-  if (plan.changed.length === 0 && plan.prune.length === 0 && (await allExist(session, plan.unchanged))) {
+  // Unchanged inputs: apply only what the cluster no longer holds as kloop applied it.
+  let toApply = objects;
+  let drift: Drifted[] = [];
+  let live = new Map<string, KubeObject>();
+  if (plan.changed.length === 0 && plan.prune.length === 0) {
+    ({ drifted: drift, live } = await findDrift(session, plan.unchanged, byKey));
+    const again = new Set(drift.map((d) => d.object));
+    toApply = objects.filter((o) => again.has(o));
+  }
+  // kloop applied these before: re-applying them takes its fields back from whoever changed them
+  const forced = new Set(drift.map((d) => d.object));
+  const reported = drift.filter((d) => d.kind !== 'unrecorded');
+
+  if (toApply.length === 0) {
     result.status = 'unchanged';
     result.unchanged = objects.map(name);
     progress.update(app, 'unchanged', `${objects.length} objects as applied before; apply skipped`);
   } else {
+    if (reported.length) {
+      log.warn(driftLine(app, reported));
+      for (const d of reported) log.info(`  ${driftDetail(d)}`);
+      result.drifted = reported.map((d) => name(d.object));
+    }
     progress.update(
       app,
       'applying',
-      `${objects.length} objects${plan.prune.length ? `, pruning ${plan.prune.length}` : ''}`,
+      `${toApply.length} objects${plan.prune.length ? `, pruning ${plan.prune.length}` : ''}`,
     );
     // Recorded before anything is applied: a crash from here on leaves purge a complete list.
-    const known = new Map([...plan.unchanged, ...plan.changed].map((e) => [refKey(e), e]));
+    // An object about to be created again has no uid yet.
+    const recreated = new Set(drift.filter((d) => d.kind === 'deleted').map((d) => refKey(refOf(d.object))));
+    const known = new Map(
+      [...plan.unchanged, ...plan.changed].map((e) => [
+        refKey(e),
+        recreated.has(refKey(e)) ? { ...e, uid: undefined } : e,
+      ]),
+    );
     await inventory.save(app, pendingEntries(recorded, [...known.values()]));
 
-    const uids = new Map<string, string>();
+    const applied = new Map<string, InventoryEntry>();
     const apply = async (obj: KubeObject) => {
-      const live = await applyObject(client, mapper, obj, { force: options.force });
-      if (live.metadata?.uid) uids.set(refKey(refOf(obj)), live.metadata.uid);
+      const key = refKey(refOf(obj));
+      const returned = await applyObject(client, mapper, obj, { force: options.force || forced.has(obj) });
+      if (returned.metadata?.uid) applied.set(key, recordLive(known.get(key)!, returned, obj));
       result.applied.push(name(obj));
     };
-    const first = objects.filter(isFirst);
-    const rest = objects.filter((o) => !isFirst(o));
+    const first = toApply.filter(isFirst);
+    const rest = toApply.filter((o) => !isFirst(o));
     await Promise.all(first.map(apply));
     const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
     if (crds.length) {
@@ -175,15 +251,23 @@ export async function deployApp(
     }
     await inventory.save(
       app,
-      desired.map((e) => ({ ...e, uid: uids.get(refKey(e)) ?? known.get(refKey(e))?.uid })),
+      desired.map((e) => applied.get(refKey(e)) ?? known.get(refKey(e)) ?? e),
     );
+    result.unchanged = objects.filter((o) => !toApply.includes(o)).map(name);
   }
 
   if (options.wait) {
+    // Objects not applied now are ready already when their live state says so: no watch needed.
+    const reapplied = new Set(toApply);
+    const pending = objects.filter((o) => {
+      if (reapplied.has(o)) return true;
+      const current = live.get(refKey(refOf(o)));
+      return !current || !readiness(current).ready;
+    });
     if (result.status !== 'unchanged') progress.update(app, 'rolling out', 'waiting for readiness');
-    const failures = await waitForReady(client, mapper, objects, {
+    const failures = await waitForReady(client, mapper, pending, {
       timeoutMs: options.timeoutMs,
-      settleMs: result.status === 'unchanged' ? 0 : undefined,
+      settleMs: pending.some((o) => reapplied.has(o)) ? undefined : 0,
       onProgress: (ref, message, ready) => {
         if (!ready) progress.update(app, 'rolling out', `${describeRef(ref)}: ${message}`);
       },

@@ -13,7 +13,7 @@ import { parseDuration } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
 import { render } from '../render/index.ts';
 import type { ImageInfo } from '../render/types.ts';
-import { type AppResult, deployApp, pruneEntries } from './apply-app.ts';
+import { type AppResult, type ClusterSession, deployApp, pruneEntries } from './apply-app.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
 import { CREATED_NAMESPACES, ensureNamespaces } from './namespaces.ts';
@@ -133,7 +133,7 @@ export async function deployProject(
       dependencies: {},
     };
     const progress = createProgress(appNames);
-    const existing = new Map<string, Promise<Set<string>>>();
+    const existing: ClusterSession['existing'] = new Map();
     const byName = new Map(rendered.apps.map((a) => [a.name, a]));
     await ensureNamespaces(
       { ...connection, inventory, project: project.name, environment, existing },
@@ -184,7 +184,7 @@ export async function deployProject(
           parseDuration(options.timeout ?? DEFAULT_TIMEOUT, '--timeout'),
         );
         await inventory.save(app, []);
-        summary.apps[app] = { status: 'removed', applied: [], unchanged: [], ...pruned };
+        summary.apps[app] = { status: 'removed', applied: [], unchanged: [], drifted: [], ...pruned };
         progress.update(app, 'purged', `${pruned.pruned.length} objects deleted`);
       }
     }

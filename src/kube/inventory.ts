@@ -13,6 +13,10 @@ export interface InventoryEntry extends ObjectRef {
   uid?: string;
   /** hash of the body kloop applied */
   hash: string;
+  /** the object's resourceVersion when kloop last applied it (see drift.ts) */
+  rv?: string;
+  /** hash of the live object at the paths kloop applied, taken from the apply's response */
+  live?: string;
 }
 
 export interface InventoryPlan {
@@ -50,7 +54,7 @@ export function planInventory(recorded: readonly InventoryEntry[], desired: read
   const changed: InventoryEntry[] = [];
   for (const e of desired) {
     const old = before.get(refKey(e));
-    if (old && old.hash === e.hash && old.uid) unchanged.push({ ...e, uid: old.uid });
+    if (old && old.hash === e.hash && old.uid) unchanged.push({ ...e, uid: old.uid, rv: old.rv, live: old.live });
     else changed.push(old?.uid && old.version === e.version ? { ...e, uid: old.uid } : e);
   }
   const prune = recorded.filter((e) => !wanted.has(refKey(e)));

@@ -41,6 +41,12 @@ if ! command -v dockerd >/dev/null || ! command -v busybox >/dev/null || ! comma
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static chromium >/dev/null
 fi
+# zsh and fish: the completion tests run the generated scripts in the real shells.
+if ! command -v zsh >/dev/null || ! command -v fish >/dev/null; then
+  log "installing zsh and fish from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish >/dev/null
+fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   (setsid dockerd >/var/log/kloop-dockerd.log 2>&1 &)

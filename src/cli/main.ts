@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // kloop's command line: argument parsing only. Each command calls one function in src/commands/.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { KloopError, UsageError } from '../errors.ts';
 import { configureLogger } from '../log/logger.ts';
 import { printError } from './print-error.ts';
@@ -38,6 +38,7 @@ const modules = {
   purge: () => import('../commands/purge.ts'),
   diff: () => import('../commands/diff.ts'),
   promote: () => import('../commands/promote.ts'),
+  completion: () => import('../commands/completion.ts'),
 } as const;
 
 function lazy(module: keyof typeof modules, fn = 'run'): Action {
@@ -237,6 +238,19 @@ export function buildProgram(): Command {
     .option('--dry-run', 'show what would change; push nothing')
     .option('--allow-dirty', 'allow uncommitted changes (marked in the metadata)')
     .action(run(lazy('promote')));
+
+  program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'the shell to complete for').choices(['bash', 'zsh', 'fish', 'powershell']))
+    .description('print a shell completion script (commands, flags, and app, image, target, environment names)')
+    .action(run(lazy('completion')));
+
+  // what the completion scripts call at TAB time for names from kloop.yaml and the cluster
+  program
+    .command('__complete', { hidden: true })
+    .argument('<kind>')
+    .argument('[prefix]')
+    .action(run(lazy('completion', 'complete')));
 
   program.exitOverride();
   for (const sub of program.commands) {

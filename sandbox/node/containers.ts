@@ -1,16 +1,10 @@
 // One container of a pod through its Docker instances: image check, create and start, exit
 // watching, probes, and the kubelet's restart rules with CrashLoopBackOff back-off.
 
-import {
-  containerSpec,
-  defaultPullPolicy,
-  dockerName,
-  fullImageName,
-  LABEL_POD_UID,
-  LABEL_ROLE,
-  uniqueSuffix,
-} from './container-spec.ts';
+import { containerSpec, dockerName, fullImageName, LABEL_POD_UID, LABEL_ROLE, uniqueSuffix } from './container-spec.ts';
+import type { ImageInspect } from './docker/engine.ts';
 import { ConfigError, containerEnv } from './env.ts';
+import { type PullBackoff, pullCredentials, pullDecision, pullWithCredentials } from './images.ts';
 import type { WorkerContext } from './pod-worker.ts';
 import { startProbes } from './probes.ts';
 import { kubeTime } from './status.ts';
@@ -49,6 +43,8 @@ export interface ContainerRecord {
   done: boolean;
   /** the last failure reported as an event, so a failure that persists is reported once */
   lastFailure?: string;
+  /** pull back-off for the image that failed to pull */
+  pullBackoff?: PullBackoff & { image: string };
   probes?: { stop(): void };
 }
 
@@ -147,27 +143,19 @@ async function startInstance(
 ): Promise<void> {
   const { engine } = w.ctx;
   const image = r.container.image ?? '';
-  const policy = r.container.imagePullPolicy ?? defaultPullPolicy(image);
   const found = image ? await engine.inspectImage(image) : undefined;
-  if (!found) {
-    if (policy === 'Always') {
-      failure(
-        w,
-        pod,
-        r,
-        'ImagePullBackOff',
-        `Back-off pulling image "${image}": the sandbox has no registry to pull from; build or load the image into the local Docker (docker build / docker load)`,
-      );
-    } else {
-      failure(
-        w,
-        pod,
-        r,
-        'ErrImageNeverPull',
-        `Container image "${image}" is not present in the local Docker and the sandbox cannot pull images; build or load it (docker build / docker load)`,
-      );
-    }
+  const decision = pullDecision(r.container.imagePullPolicy, image, found);
+  if (decision.kind === 'never') {
+    failure(w, pod, r, 'ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
     return;
+  }
+  let inspected: ImageInspect;
+  let pulledMessage = `Container image "${image}" already present on machine`;
+  if (decision.kind === 'present') inspected = decision.image;
+  else {
+    const pulled = await pull(w, pod, r, image);
+    if (!pulled) return;
+    ({ image: inspected, message: pulledMessage } = pulled);
   }
   const podView = { ...pod, status: { ...pod.status, podIP: w.podIP, hostIP: w.ctx.hostIP } } as Pod;
   let env: Map<string, string>;
@@ -208,11 +196,11 @@ async function startInstance(
   }
   r.id = id;
   r.restartAt = undefined;
-  r.imageID = `docker://${found.Id}`;
+  r.imageID = imageID(image, inspected);
   r.ready = false;
   r.started = false;
   r.lastFailure = undefined;
-  w.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, r);
+  w.event(pod, 'Normal', 'Pulled', pulledMessage, r);
   w.event(pod, 'Normal', 'Created', `Created container ${r.container.name}`, r);
   try {
     await engine.startContainer(id);
@@ -238,6 +226,75 @@ async function startInstance(
   w.event(pod, 'Normal', 'Started', `Started container ${r.container.name}`, r);
   watchExit(w, r, id);
   if (!r.init) attachProbes(w, pod, r, id);
+}
+
+/**
+ * One pull attempt, or the back-off after a failed one: ErrImagePull on failure, ImagePullBackOff
+ * while waiting to retry (10 s doubling to 5 min, or the sandbox's back-off setting).
+ */
+async function pull(
+  w: PodHandle,
+  pod: Pod,
+  r: ContainerRecord,
+  image: string,
+): Promise<{ image: ImageInspect; message: string } | undefined> {
+  const previous = r.pullBackoff?.image === image ? r.pullBackoff : undefined;
+  if (previous && Date.now() < previous.retryAt) {
+    // ErrImagePull stays until the kubelet's next look, then the back-off shows
+    if (Date.now() < previous.backoffAt) return undefined;
+    if (r.state.waiting?.reason !== 'ImagePullBackOff') {
+      w.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, r);
+      w.event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', r);
+    }
+    r.state = {
+      waiting: {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${image}": ErrImagePull: ${previous.error}`,
+      },
+    };
+    return undefined;
+  }
+  const { auths, missing } = pullCredentials(w.ctx.store, pod, image);
+  if (missing.length) {
+    w.event(
+      pod,
+      'Warning',
+      'FailedToRetrieveImagePullSecret',
+      `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`,
+    );
+  }
+  w.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, r);
+  const started = Date.now();
+  let error = await pullWithCredentials(w.ctx.engine, image, auths);
+  const inspected = error ? undefined : await w.ctx.engine.inspectImage(image);
+  if (!error && !inspected) error = `the image "${image}" is not in the local Docker after its pull`;
+  if (error || !inspected) {
+    const { initialMs, maxMs } = w.ctx.backoff;
+    const delayMs = previous ? Math.min(previous.delayMs * 2, maxMs) : initialMs;
+    const now = Date.now();
+    const backoffAt = now + Math.min(delayMs / 2, 2000);
+    r.pullBackoff = { image, backoffAt, retryAt: now + delayMs, delayMs, error: error ?? '' };
+    for (const at of [backoffAt, now + delayMs]) setTimeout(() => w.wake(), at - now).unref();
+    w.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${error}`, r);
+    w.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull', r);
+    r.state = { waiting: { reason: 'ErrImagePull', message: error ?? '' } };
+    return undefined;
+  }
+  r.pullBackoff = undefined;
+  const seconds = `${((Date.now() - started) / 1000).toFixed(3)}s`;
+  return {
+    image: inspected,
+    message: `Successfully pulled image "${image}" in ${seconds} (${seconds} including waiting). Image size: ${inspected.Size ?? 0} bytes.`,
+  };
+}
+
+/** As the kubelet on Docker reports it: the repository digest when the image came from a registry. */
+function imageID(image: string, inspected: ImageInspect): string {
+  const repository = fullImageName(image)
+    .replace(/@.*$/, '')
+    .replace(/:[^/:]+$/, '');
+  const digest = inspected.RepoDigests?.find((d) => fullImageName(d).startsWith(`${repository}@`));
+  return digest ? `docker-pullable://${digest}` : `docker://${inspected.Id}`;
 }
 
 function watchExit(w: PodHandle, r: ContainerRecord, id: string): void {

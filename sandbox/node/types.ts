@@ -123,6 +123,7 @@ export interface PodSpec {
   subdomain?: string;
   hostAliases?: Array<{ ip: string; hostnames?: string[] }>;
   serviceAccountName?: string;
+  imagePullSecrets?: Array<{ name?: string }>;
   securityContext?: { runAsUser?: number; runAsGroup?: number };
 }
 

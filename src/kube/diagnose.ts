@@ -16,6 +16,26 @@ export interface PodProblem {
 
 const IMAGE_FATAL = new Set(['ErrImageNeverPull', 'InvalidImageName']);
 const IMAGE_RETRY = new Set(['ImagePullBackOff', 'ErrImagePull']);
+// Pull errors that waiting will not fix: the registry has no such image, refuses the
+// credentials, or does not exist. Timeouts, 5xx and rate limits may heal and wait for the timeout.
+const PULL_DENIED = /unauthorized|authentication required|no basic auth credentials|denied|forbidden/i;
+const PULL_MISSING = /manifest unknown|not found|name unknown|does not exist|no such host|invalid reference/i;
+
+/** Whether a problem is about an image that is not there or cannot be pulled. */
+export function isImageProblem(p: PodProblem): boolean {
+  return IMAGE_FATAL.has(p.reason) || IMAGE_RETRY.has(p.reason);
+}
+
+function pullHint(image: string, message: string): string {
+  const registry = /^([^/]+[.:][^/]*|localhost)\//.exec(image)?.[1] ?? 'docker.io';
+  if (PULL_DENIED.test(message))
+    return ` — the registry ${registry} refused the pull: give the pod an imagePullSecret (a kubernetes.io/dockerconfigjson Secret for ${registry}) or check its credentials`;
+  if (/no such host/i.test(message))
+    return ` — the cluster's nodes cannot resolve the registry ${registry}: push to a registry they reach, or fix the reference`;
+  if (PULL_MISSING.test(message))
+    return ` — ${registry} has no such image: push it (kloop build pushes when the kube context does not share the local Docker engine) or fix the reference`;
+  return '';
+}
 const CONFIG_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 interface ContainerStatus {
@@ -42,13 +62,15 @@ function containerProblems(pod: KubeObject, status: ContainerStatus, init: boole
       reason === 'ErrImageNeverPull'
         ? 'the image is not in the node’s local image store and the pull policy is Never'
         : 'the image could not be pulled';
+    const text = waitingState?.message ?? '';
+    const definitive = IMAGE_RETRY.has(reason) && (PULL_DENIED.test(text) || PULL_MISSING.test(text));
     return [
       {
         pod: podName,
         container: status.name,
         reason,
-        message: `${label}: image "${status.image ?? '?'}" not available (${reason}): ${waitingState?.message ?? hint}`,
-        fatal: IMAGE_FATAL.has(reason),
+        message: `${label}: image "${status.image ?? '?'}" not available (${reason}): ${text || hint}${definitive ? pullHint(status.image ?? '', text) : ''}`,
+        fatal: IMAGE_FATAL.has(reason) || definitive,
       },
     ];
   }

@@ -3,7 +3,7 @@
 // crashing containers' last log lines and probe-failure events.
 import { KloopError } from '../errors.ts';
 import { isNotFound, type KubeClient } from './client.ts';
-import { diagnosePod, formatLogTail, type PodProblem, probeEventMessages } from './diagnose.ts';
+import { diagnosePod, formatLogTail, isImageProblem, type PodProblem, probeEventMessages } from './diagnose.ts';
 import type { RestMapper } from './discovery.ts';
 import { hasPods, hasReadinessRule, readiness } from './readiness.ts';
 import { describeRef, type KubeObject, type ObjectRef, refOf } from './types.ts';
@@ -140,7 +140,7 @@ async function waitOne(
       // A Job retries failed pods: only its Complete/Failed conditions count, and images that will never come.
       const problems = (isPod ? [current] : [...pods.values()])
         .flatMap(diagnosePod)
-        .filter((p) => !isJob || p.reason === 'ErrImageNeverPull' || p.reason === 'InvalidImageName');
+        .filter((p) => !isJob || (p.fatal && isImageProblem(p)));
       if (state.ready && problems.length === 0) {
         if (settleMs === 0) return finish(undefined);
         stable ??= setTimeout(() => finish(undefined), settleMs);

@@ -3,7 +3,7 @@
 // temp dir, optionally behind htpasswd basic auth. Its access log is kept, so a test can show that
 // nothing was uploaded. stop() ends it and removes the dir (also at process exit).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,16 +72,21 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     join(dir, 'config.yml'),
     `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${auth}`,
   );
-  const child = spawn(bin, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A file, not a pipe: tests block the event loop (execFileSync), and a registry blocked on a
+  // full pipe stops answering.
+  const logFile = join(dir, 'registry.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(bin, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
   const entry = { child, dir };
   live.add(entry);
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
+  const readLog = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const deadline = Date.now() + 15_000;
@@ -89,7 +94,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     if (child.exitCode !== null) {
       live.delete(entry);
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`docker-registry exited at start:\n${output}`);
+      throw new Error(`docker-registry exited at start:\n${readLog()}`);
     }
     try {
       const res = await fetch(`http://${host}/v2/`);
@@ -99,7 +104,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`docker-registry did not answer on ${host}:\n${output}`);
+      throw new Error(`docker-registry did not answer on ${host}:\n${readLog()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -107,9 +112,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   return {
     host,
     url: `http://${host}`,
-    log: () => output,
+    log: readLog,
     requests: () =>
-      [...output.matchAll(/"(GET|HEAD|POST|PUT|PATCH|DELETE) ([^ "]+) HTTP\/[\d.]+"/g)].map((m) => `${m[1]} ${m[2]}`),
+      [...readLog().matchAll(/"(GET|HEAD|POST|PUT|PATCH|DELETE) ([^ "]+) HTTP\/[\d.]+"/g)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      ),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

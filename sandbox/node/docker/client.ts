@@ -21,8 +21,14 @@ export interface DockerClient {
   socketPath: string;
   /** JSON request; resolves with the parsed body (or undefined for empty bodies). */
   call<T = unknown>(method: string, path: string, body?: unknown, query?: Query): Promise<T>;
-  /** A request whose response body is returned as a stream (logs, wait). */
-  stream(method: string, path: string, query?: Query, body?: unknown): Promise<http.IncomingMessage>;
+  /** A request whose response body is returned as a stream (logs, wait, image pulls). */
+  stream(
+    method: string,
+    path: string,
+    query?: Query,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<http.IncomingMessage>;
   /** A request upgraded to a raw bidirectional connection (exec start, attach). */
   hijack(method: string, path: string, body?: unknown, query?: Query): Promise<Socket>;
 }
@@ -98,9 +104,16 @@ export function createDockerClient(
     return err;
   }
 
-  async function stream(method: string, path: string, query?: Query, body?: unknown, timeoutMs = 0) {
+  async function stream(
+    method: string,
+    path: string,
+    query?: Query,
+    body?: unknown,
+    timeoutMs = 0,
+    headers: Record<string, string> = {},
+  ) {
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = request(method, path, query, body);
+      const req = request(method, path, query, body, headers);
       req.on('error', (err) => reject(connectError(err)));
       // A daemon that stops answering must not hang a pod's sync loop for good. A timer rather
       // than a socket timeout, which would stay on the pooled socket for later requests.
@@ -132,7 +145,7 @@ export function createDockerClient(
       const type = String(res.headers['content-type'] ?? '');
       return (type.includes('json') ? JSON.parse(text) : text) as T;
     },
-    stream,
+    stream: (method, path, query, body, headers) => stream(method, path, query, body, 0, headers),
     async hijack(method: string, path: string, body?: unknown, query?: Query): Promise<Socket> {
       return await new Promise<Socket>((resolve, reject) => {
         const req = request(method, path, query, body, { Connection: 'Upgrade', Upgrade: 'tcp' });

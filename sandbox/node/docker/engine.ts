@@ -24,6 +24,7 @@ export interface ContainerInspect {
 export interface ImageInspect {
   Id: string;
   RepoDigests?: string[];
+  Size?: number;
 }
 
 export interface NetworkInspect {
@@ -55,6 +56,15 @@ export interface ContainerSpec {
   Labels: Record<string, string>;
   HostConfig: Record<string, unknown>;
   NetworkingConfig?: { EndpointsConfig: Record<string, unknown> };
+}
+
+/** `repo:tag` / `repo@sha256:…` → the Engine's fromImage and tag parameters (tag defaults to latest). */
+export function splitReference(image: string): { repository: string; reference: string } {
+  const at = image.indexOf('@');
+  if (at >= 0) return { repository: image.slice(0, at), reference: image.slice(at + 1) };
+  const colon = image.lastIndexOf(':');
+  if (colon > image.lastIndexOf('/')) return { repository: image.slice(0, colon), reference: image.slice(colon + 1) };
+  return { repository: image, reference: 'latest' };
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -108,6 +118,42 @@ export function createEngine(client: DockerClient) {
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
+      }
+    },
+
+    /**
+     * Pulls `image` (a tag or digest reference) as `docker pull` does; `auth` is the registry
+     * credential (X-Registry-Auth). Failures come back as the daemon's message, as a kubelet on
+     * Docker reports them.
+     */
+    async pullImage(image: string, auth?: Record<string, string>): Promise<void> {
+      const { repository, reference } = splitReference(image);
+      const headers: Record<string, string> = {};
+      // base64url with padding: the Engine's decoder wants it
+      if (auth)
+        headers['X-Registry-Auth'] = Buffer.from(JSON.stringify(auth))
+          .toString('base64')
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_');
+      const res = await client.stream(
+        'POST',
+        '/images/create',
+        { fromImage: repository, tag: reference },
+        undefined,
+        headers,
+      );
+      // Errors after the pull started arrive as {"error": ...} lines in a 200 stream.
+      let text = '';
+      for await (const chunk of res) text += chunk;
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        let message: { error?: string } = {};
+        try {
+          message = JSON.parse(line) as { error?: string };
+        } catch {
+          continue;
+        }
+        if (message.error) throw new DockerError(500, message.error);
       }
     },
 

@@ -39,6 +39,34 @@ describe('pod diagnosis', () => {
     assert.equal(q?.fatal, false);
   });
 
+  it('a pull the registry refuses or cannot serve fails at once with a hint; a transient one waits', () => {
+    const waiting = (reason: string, message: string) =>
+      diagnosePod(
+        pod({
+          containerStatuses: [
+            { name: 'web', image: '127.0.0.1:5000/shop/web:1', state: { waiting: { reason, message } } },
+          ],
+        }),
+      )[0]!;
+    const denied = waiting(
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = Error response from daemon: unauthorized: authentication required',
+    );
+    assert.equal(denied.fatal, true);
+    assert.match(
+      denied.message,
+      /\(ErrImagePull\): .*unauthorized.* — the registry 127\.0\.0\.1:5000 refused the pull: give the pod an imagePullSecret/,
+    );
+    const missing = waiting(
+      'ImagePullBackOff',
+      'Back-off pulling image "127.0.0.1:5000/shop/web:1": ErrImagePull: manifest for 127.0.0.1:5000/shop/web:1 not found: manifest unknown',
+    );
+    assert.equal(missing.fatal, true);
+    assert.match(missing.message, /127\.0\.0\.1:5000 has no such image: push it/);
+    const flaky = waiting('ErrImagePull', 'Get "https://127.0.0.1:5000/v2/": net/http: TLS handshake timeout');
+    assert.equal(flaky.fatal, false);
+  });
+
   it('a crash loop asks for the previous instance’s log lines', () => {
     const [p] = diagnosePod(
       pod({

@@ -34,8 +34,9 @@ export class ApiError extends Error implements ApiErrorShape {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
     };
+    // errors that are not a Status in Go (a plain error turned into a 500) carry no reason
+    if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;
     status.code = this.code;
     return status;

@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../contract.ts';
 import type { MemoryStore } from '../store/store.ts';
 import { selectorToString } from '../store/selectors.ts';
-import { decodeObject, mediaType, readBody } from './body.ts';
+import { decodeObject, mediaType, parseYamlBody, readBody } from './body.ts';
+import { decodeApplied, decodeBody, decodePatched, directiveOf, patchValue } from './field-validation.ts';
 import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
 import { APPLY, applyConfiguration, applyPatch } from './patching.ts';
 import { apiVersionOf, type ResourceInfo } from './resources.ts';
@@ -123,6 +124,7 @@ export async function handleResource(
     if (method === 'POST') {
       const body = decodeObject(mediaType(req), await readBody(req)) as KubeObject;
       checkKind(info, body);
+      await decodeBody(info, body, directiveOf(query), res);
       body.metadata ??= {};
       if (info.namespaced) {
         if (body.metadata.namespace && namespace && body.metadata.namespace !== namespace) {
@@ -173,6 +175,7 @@ export async function handleResource(
       if (subresource === 'scale')
         return sendJson(res, 200, toScale(scaleTo(store, info, current(), body, req, query, dryRun)));
       checkKind(info, body);
+      await decodeBody(info, body, directiveOf(query), res);
       const updated = store.update(info, body, {
         fieldManager: defaultManager(req, query),
         dryRun,
@@ -186,6 +189,7 @@ export async function handleResource(
       const manager = query.get('fieldManager') ?? undefined;
       const status = subresource === 'status' ? ('status' as const) : undefined;
       if (type === APPLY) {
+        if (!subresource) await decodeApplied(info, parseYamlBody(body) as KubeObject, namespace, name);
         const existing = store.get(info, namespace, name);
         const merged = applyConfiguration(info, existing, body, manager, query.get('force') === 'true', status);
         merged.metadata.name = name;
@@ -207,6 +211,8 @@ export async function handleResource(
         return sendJson(res, 200, toScale(scaleTo(store, info, existing, patched, req, query, dryRun)));
       }
       const patched = applyPatch(info, existing, type, body);
+      if (!subresource)
+        await decodePatched(info, existing, patched, patchValue(type, body, patched), directiveOf(query), res);
       patched.metadata ??= {};
       patched.metadata.name = name;
       if (info.namespaced) patched.metadata.namespace = namespace;

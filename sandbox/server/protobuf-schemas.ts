@@ -18,7 +18,9 @@ export type Type =
   | 'quantity'
   | Schema
   | { map: 'string' | 'bytes' | 'quantity' }
-  | { repeated: Type };
+  | { repeated: Type }
+  /** an embedded Go struct (`json:",inline"`): its fields appear in the parent's JSON */
+  | { inline: Schema };
 export type Schema = { [field: number]: [string, Type] };
 
 const time: Type = 'time';
@@ -220,6 +222,146 @@ kinds['batch/v1/CronJob'] = {
       6: ['successfulJobsHistoryLimit', 'int0'],
       7: ['failedJobsHistoryLimit', 'int0'],
       8: ['timeZone', 'string'],
+    },
+  ],
+  3: ['status', 'skip'],
+};
+
+// rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
+const policyRule: Schema = {
+  1: ['verbs', { repeated: 'string' }],
+  2: ['apiGroups', { repeated: 'string' }],
+  3: ['resources', { repeated: 'string' }],
+  4: ['resourceNames', { repeated: 'string' }],
+  5: ['nonResourceURLs', { repeated: 'string' }],
+};
+const subject: Schema = {
+  1: ['kind', 'string'],
+  2: ['apiGroup', 'string'],
+  3: ['name', 'string'],
+  4: ['namespace', 'string'],
+};
+const roleRef: Schema = { 1: ['apiGroup', 'string'], 2: ['kind', 'string'], 3: ['name', 'string'] };
+kinds['rbac.authorization.k8s.io/v1/Role'] = { 1: ['metadata', objectMeta], 2: ['rules', { repeated: policyRule }] };
+kinds['rbac.authorization.k8s.io/v1/ClusterRole'] = {
+  1: ['metadata', objectMeta],
+  2: ['rules', { repeated: policyRule }],
+  3: ['aggregationRule', { 1: ['clusterRoleSelectors', { repeated: labelSelector }] }],
+};
+kinds['rbac.authorization.k8s.io/v1/RoleBinding'] = {
+  1: ['metadata', objectMeta],
+  2: ['subjects', { repeated: subject }],
+  3: ['roleRef', roleRef],
+};
+kinds['rbac.authorization.k8s.io/v1/ClusterRoleBinding'] = kinds['rbac.authorization.k8s.io/v1/RoleBinding'];
+
+// v1 ResourceQuota (kubectl create quota)
+kinds['v1/ResourceQuota'] = {
+  1: ['metadata', objectMeta],
+  2: [
+    'spec',
+    {
+      1: ['hard', { map: 'quantity' }],
+      2: ['scopes', { repeated: 'string' }],
+      3: [
+        'scopeSelector',
+        {
+          1: [
+            'matchExpressions',
+            {
+              repeated: {
+                1: ['scopeName', 'string'],
+                2: ['operator', 'string'],
+                3: ['values', { repeated: 'string' }],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  ],
+  3: ['status', 'skip'],
+};
+
+// policy/v1 PodDisruptionBudget (kubectl create pdb)
+kinds['policy/v1/PodDisruptionBudget'] = {
+  1: ['metadata', objectMeta],
+  2: [
+    'spec',
+    { 1: ['minAvailable', 'intOrString'], 2: ['selector', labelSelector], 3: ['maxUnavailable', 'intOrString'] },
+  ],
+  3: ['status', 'skip'],
+};
+
+// scheduling.k8s.io/v1 PriorityClass (kubectl create priorityclass); value 0 is a value
+kinds['scheduling.k8s.io/v1/PriorityClass'] = {
+  1: ['metadata', objectMeta],
+  2: ['value', 'int0'],
+  3: ['globalDefault', 'bool'],
+  4: ['description', 'string'],
+  5: ['preemptionPolicy', 'string'],
+};
+
+// networking.k8s.io/v1 Ingress (kubectl create ingress)
+const ingressBackend: Schema = {
+  3: ['resource', { 1: ['apiGroup', 'string'], 2: ['kind', 'string'], 3: ['name', 'string'] }],
+  4: ['service', { 1: ['name', 'string'], 2: ['port', { 1: ['name', 'string'], 2: ['number', 'int'] }] }],
+};
+kinds['networking.k8s.io/v1/Ingress'] = {
+  1: ['metadata', objectMeta],
+  2: [
+    'spec',
+    {
+      1: ['defaultBackend', ingressBackend],
+      2: ['tls', { repeated: { 1: ['hosts', { repeated: 'string' }], 2: ['secretName', 'string'] } }],
+      3: [
+        'rules',
+        {
+          repeated: {
+            1: ['host', 'string'],
+            2: [
+              'ingressRuleValue',
+              {
+                inline: {
+                  1: [
+                    'http',
+                    {
+                      1: [
+                        'paths',
+                        {
+                          repeated: {
+                            1: ['path', 'string'],
+                            2: ['backend', ingressBackend],
+                            3: ['pathType', 'string'],
+                          },
+                        },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      ],
+      4: ['ingressClassName', 'string'],
+    },
+  ],
+  3: ['status', 'skip'],
+};
+
+// authentication.k8s.io/v1 TokenRequest (kubectl create token), numbers as kubectl 1.32 sends them
+kinds['authentication.k8s.io/v1/TokenRequest'] = {
+  1: ['metadata', objectMeta],
+  2: [
+    'spec',
+    {
+      1: ['audiences', { repeated: 'string' }],
+      3: [
+        'boundObjectRef',
+        { 1: ['kind', 'string'], 2: ['apiVersion', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'] },
+      ],
+      4: ['expirationSeconds', 'int0'],
     },
   ],
   3: ['status', 'skip'],

@@ -79,6 +79,10 @@ function decodeWith(buf: Buffer, schema: Schema, path: string): Record<string, u
       continue;
     }
     const [name, type] = spec;
+    if (typeof type === 'object' && 'inline' in type) {
+      Object.assign(out, decodeWith(occurrences.at(-1)!.value as Buffer, type.inline, path));
+      continue;
+    }
     const value = decodeType(occurrences, type, `${path}.${name}`);
     if (type === 'int0' ? value === undefined : isZero(value)) continue;
     out[name] = value;

@@ -55,6 +55,8 @@ export interface TargetState {
   pods?: PodSummary[];
   /** kloop dev --debug: the runtime's debugger, its forwarded port and the launch.json entry to attach with */
   debug?: { runtime: string; port?: number; wait: boolean; attach: string };
+  /** the Flux / Argo CD object that reconciles the target's workload, and what the session did about it */
+  gitops?: { owner: string; state: 'paused' | 'not-paused' | 'reverted'; note?: string };
 }
 
 export interface HybridState {

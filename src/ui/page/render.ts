@@ -90,12 +90,27 @@ function reloadRow(t: TargetState): string {
   return `<dt>reload</dt><dd>${esc(r.kind)} ${badge(r.state)} ${when}${err}</dd>`;
 }
 
+function debugRow(t: TargetState): string {
+  const d = t.debug;
+  if (!d) return '';
+  const where = d.port
+    ? `<span class="mono">${d.runtime === 'node' ? 'ws://' : ''}127.0.0.1:${d.port}</span>`
+    : 'over kloop enter';
+  return `<dt>debug</dt><dd>${esc(d.runtime)} ${where}${d.wait ? ' (waiting for a debugger)' : ''} · attach with <span class="mono">${esc(d.attach)}</span></dd>`;
+}
+
+function gitopsRow(t: TargetState): string {
+  const g = t.gitops;
+  if (!g) return '';
+  return `<dt>gitops</dt><dd>${esc(g.owner)} ${badge(g.state === 'reverted' ? 'error' : g.state, g.state)}${g.note ? ` <span class="${g.state === 'reverted' ? 'reason' : 'muted'}">${esc(g.note)}</span>` : ''}</dd>`;
+}
+
 /** the card's information block */
 export function targetInfo(t: TargetView): string {
   const reason = t.phase === 'error' || t.error ? `<p class="reason" role="alert">${esc(t.error ?? 'error')}</p>` : '';
   return `${reason}<dl>
 <dt>state</dt><dd>${badge(t.phase, phaseLabel(t))} <span class="muted">${esc(t.namespace)}</span></dd>
-${podRows(t)}${syncRows(t)}${portRows(t)}${reloadRow(t)}
+${podRows(t)}${syncRows(t)}${portRows(t)}${debugRow(t)}${gitopsRow(t)}${reloadRow(t)}
 <dt>logs</dt><dd>${badge(t.logs.state)} ${t.logs.lines} lines</dd>
 </dl>`;
 }

@@ -60,7 +60,12 @@ const handle = (kind: OwnerHandle['owner']['kind'], object: KubeObject): OwnerHa
 });
 
 test('Flux Kustomization: the reconcile annotation on the object only; undo restores annotations exactly', () => {
-  for (const before of [undefined, { team: 'a' }, { 'kustomize.toolkit.fluxcd.io/reconcile': 'enabled' }]) {
+  const befores: Array<Record<string, string> | undefined> = [
+    undefined,
+    { team: 'a' },
+    { 'kustomize.toolkit.fluxcd.io/reconcile': 'enabled' },
+  ];
+  for (const before of befores) {
     const o = obj({}, before);
     const plan = pausePlan(
       handle('Kustomization', { apiVersion: 'v1', kind: 'K', metadata: {} }),

@@ -91,7 +91,11 @@ export function buildProgram(): Command {
   program
     .command('init')
     .description(
-      'write a starter kloop.yaml from what is found here (Dockerfiles, charts, kustomizations, devspace/skaffold configs)',
+      'write a kloop.yaml from what is found here, converting a devspace.yaml, skaffold.yaml or compose file',
+    )
+    .option(
+      '--from <file>',
+      'the devspace.yaml, skaffold.yaml or compose file to convert (default: the one found here)',
     )
     .option('--force', 'overwrite an existing kloop.yaml')
     .option('--name <name>', 'project name (default: the directory name)')

@@ -1,130 +1,22 @@
-// kloop init: writes a starter kloop.yaml from what is found in the directory and adds kloop's
-// local files (.kloop/, .env) to .gitignore.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// kloop init: writes a kloop.yaml from what is found in the directory (converting a devspace.yaml,
+// skaffold.yaml or compose file when there is one) and adds kloop's local files to .gitignore.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import type { GlobalOptions } from '../cli/options.ts';
-import { type Detected, detect } from '../config/detect.ts';
 import { installedSchemaPath } from '../config/json-schema.ts';
 import { loadConfig } from '../config/load.ts';
 import { KloopError } from '../errors.ts';
+import { toName } from '../init/draft.ts';
+import { initProject } from '../init/index.ts';
+import { noteLines } from '../init/write.ts';
 import { log } from '../log/logger.ts';
+
+export { toName };
 
 export interface InitOptions {
   force?: boolean;
   name?: string;
-}
-
-/** A DNS label from any string: lower case, digits and "-". */
-export function toName(s: string): string {
-  const n = s
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 53)
-    .replace(/-+$/, '');
-  return n || 'app';
-}
-
-function unique(name: string, taken: Set<string>): string {
-  let candidate = name;
-  for (let i = 2; taken.has(candidate); i++) candidate = `${name}-${i}`;
-  taken.add(candidate);
-  return candidate;
-}
-
-/** The repository part of an image reference (no tag, no digest); undefined when it uses variables. */
-function repository(image: string): string | undefined {
-  if (image.includes('$')) return undefined;
-  return image.replace(/@.*$/, '').replace(/:[^/]+$/, '');
-}
-
-export function starterConfig(project: string, found: Detected, schemaRef: string | undefined): string {
-  const images: Record<string, Record<string, string>> = {};
-  const imageNames = new Set<string>();
-  for (const f of found.foreignImages) {
-    const name = unique(toName(f.name), imageNames);
-    images[name] = {
-      image: repository(f.image) ?? `${project}/${name}`,
-      context: f.context,
-      ...(f.dockerfile ? { dockerfile: f.dockerfile } : {}),
-    };
-  }
-  const covered = new Set(Object.values(images).map((i) => i.dockerfile ?? join(i.context ?? '.', 'Dockerfile')));
-  for (const dockerfile of found.dockerfiles) {
-    if (covered.has(dockerfile)) continue;
-    const dir = dirname(dockerfile);
-    const file = basename(dockerfile);
-    const base = dir === '.' ? project : basename(dir);
-    const name = unique(
-      toName(file === 'Dockerfile' ? base : `${base}-${file.replace(/\.?Dockerfile\.?/, '')}`),
-      imageNames,
-    );
-    images[name] = {
-      image: `${project}/${name}`,
-      context: dir,
-      ...(file === 'Dockerfile' ? {} : { dockerfile }),
-    };
-  }
-
-  const apps: Record<string, Record<string, unknown>> = {};
-  const appNames = new Set<string>();
-  const appName = (dir: string) => {
-    const parts = dir
-      .split('/')
-      .filter(
-        (p) =>
-          ![
-            'deploy',
-            'charts',
-            'chart',
-            'k8s',
-            'kubernetes',
-            'manifests',
-            'helm',
-            'kustomize',
-            'overlays',
-            'base',
-          ].includes(p),
-      );
-    return unique(toName(parts.at(-1) ?? (dir === '.' ? project : basename(dir))), appNames);
-  };
-  for (const chart of found.charts) apps[appName(chart)] = { helm: { chart } };
-  // overlays win over the bases they build on; a base alone is still an app
-  const overlays = found.kustomizations.filter((k) => !/(^|\/)base$/.test(k));
-  for (const k of overlays.length ? overlays : found.kustomizations) apps[appName(k)] = { kustomize: k };
-  for (const dir of found.manifestDirs) apps[appName(dir)] = { manifests: [`${dir}/*.yaml`] };
-
-  const config: Record<string, unknown> = { version: 'v1', name: project, envFile: '.env' };
-  if (Object.keys(images).length) config.images = images;
-  if (Object.keys(apps).length) config.apps = apps;
-
-  const lines = [
-    ...(schemaRef ? [`# yaml-language-server: $schema=${schemaRef}`] : []),
-    '# Written by `kloop init`. Every key is described in docs/config.md of kloop.',
-    ...(found.foreignConfigs.length ? [`# Images carried over from ${found.foreignConfigs.join(' and ')}.`] : []),
-    stringify(config, { lineWidth: 0 }).trimEnd(),
-  ];
-  if (!Object.keys(apps).length) {
-    lines.push(
-      '# No Helm chart, kustomization or manifest directory was found. Add your apps, e.g.:',
-      '# apps:',
-      '#   web:',
-      '#     manifests: [deploy/*.yaml]',
-    );
-  }
-  const firstApp = Object.keys(apps)[0];
-  lines.push(
-    '',
-    '# A dev target syncs files into a running container and forwards ports, e.g.:',
-    '# dev:',
-    `#   ${firstApp ?? 'web'}:`,
-    `#     app: ${firstApp ?? 'web'}`,
-    `#     workload: deployment/${firstApp ?? 'web'}`,
-    '#     sync: [{ from: src, to: /app }]',
-    '#     ports: ["8080:8080"]',
-  );
-  return `${lines.join('\n')}\n`;
+  from?: string;
 }
 
 /** The schema relative to the project when kloop is installed in or near it, else its absolute path. */
@@ -160,30 +52,53 @@ export async function run(globals: GlobalOptions, options: InitOptions = {}): Pr
     throw new KloopError(`--name ${options.name} is not a valid project name`, {
       hint: `use lower case letters, digits and "-", e.g. ${project}`,
     });
-  const found = detect(root);
   const schema = installedSchemaPath();
-  const text = starterConfig(project, found, schema ? schemaRef(root, schema) : undefined);
-  // the starter must load: a failure here is a bug in init, reported with the generated text
+  const result = await initProject(root, project, globals, {
+    from: options.from,
+    name: options.name,
+    schemaRef: schema ? schemaRef(root, schema) : undefined,
+  });
+  // the result must load: a failure here is a bug in init, reported with the generated text
   try {
-    loadConfig(text, file, { ...globals, env: undefined, vars: {} });
+    loadConfig(result.text, file, { ...globals, env: undefined, vars: {} }, { env: {} });
   } catch (error) {
-    throw new KloopError(`kloop init produced a kloop.yaml that does not load: ${(error as Error).message}`, {
-      details: [...((error as KloopError).details ?? []), text],
-      hint: 'this is a bug in kloop init; please report it with the details above',
-    });
+    const details = [...((error as KloopError).details ?? [])];
+    const undefinedOnly = details.length === 0 && /undefined variable|required variable/.test((error as Error).message);
+    if (!undefinedOnly && !details.every((d) => /undefined variable|required variable/.test(d)))
+      throw new KloopError(`kloop init produced a kloop.yaml that does not load: ${(error as Error).message}`, {
+        details: [...details, result.text],
+        hint: 'this is a bug in kloop init; please report it with the details above',
+      });
   }
-  writeFileSync(file, text);
+  for (const f of Object.keys(result.files)) {
+    const abs = join(root, f);
+    if (existsSync(abs) && !options.force)
+      throw new KloopError(`${f} already exists`, { hint: 'pass --force to overwrite it' });
+  }
+  for (const [f, text] of Object.entries(result.files)) {
+    mkdirSync(dirname(join(root, f)), { recursive: true });
+    writeFileSync(join(root, f), text);
+  }
+  writeFileSync(file, result.text);
   const added = ensureGitignore(root, ['.kloop/', '.env']);
-  log.success(`wrote ${relative(dir, file) || file}`);
+  log.success(
+    `wrote ${relative(dir, file) || file}${Object.keys(result.files).length ? ` and ${Object.keys(result.files).join(', ')}` : ''}`,
+  );
+  const found = result.found;
   const summary: [string, string[]][] = [
+    ['converted', result.converted],
     ['Dockerfiles', found.dockerfiles],
     ['Helm charts', found.charts],
     ['kustomizations', found.kustomizations],
+    ['kustomize components (not apps)', found.components],
     ['manifest directories', found.manifestDirs],
-    ['other tools’ configs', found.foreignConfigs],
   ];
   for (const [what, list] of summary) if (list.length) log.info(`  ${what}: ${list.join(', ')}`);
   if (added.length) log.info(`  added to .gitignore: ${added.join(', ')}`);
+  if (result.notes.length) {
+    log.info(`not converted, or converted with a difference (also listed at the end of ${basename(file)}):`);
+    for (const line of noteLines(result.notes)) log.info(`  ${line}`);
+  }
   log.info('next: check it with `kloop print`, then `kloop doctor`');
   return 0;
 }

@@ -72,7 +72,7 @@ describe('kloop init', () => {
     assert.match(readFileSync(join(dir, '.gitignore'), 'utf8'), /^\.kloop\/\n\.env\n$/m);
   });
 
-  it('carries over images from skaffold.yaml and devspace.yaml', async () => {
+  it('converts devspace.yaml when skaffold.yaml is there too, and names the one it left', async () => {
     const dir = temp.make({
       'skaffold.yaml':
         'apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n    - image: gcr.io/acme/frontend:latest\n      context: web\n',
@@ -84,16 +84,21 @@ describe('kloop init', () => {
     const r = await kloop(dir, ['init', '--name', 'acme']);
     assert.equal(r.status, 0, r.stderr);
     const text = readFileSync(join(dir, 'kloop.yaml'), 'utf8');
-    assert.match(text, /# Images carried over from skaffold\.yaml and devspace\.yaml/);
+    assert.match(text, /# Converted from devspace\.yaml/);
     const config = parse(text);
-    assert.deepEqual(config.images.frontend, { image: 'gcr.io/acme/frontend', context: 'web' });
-    assert.deepEqual(config.images.backend, {
-      image: 'ghcr.io/acme/backend',
-      context: 'be',
-      dockerfile: 'be/Dockerfile',
+    // DevSpace builds with the context ./ unless the image says otherwise
+    assert.deepEqual(config.images, {
+      backend: { image: 'ghcr.io/acme/backend', context: '.', dockerfile: 'be/Dockerfile' },
     });
-    assert.equal(Object.keys(config.images).length, 2, 'the Dockerfiles are not listed twice');
+    assert.match(text, /^# - skaffold\.yaml: \(whole file\): not converted: .*--from skaffold\.yaml/m);
+    assert.match(r.stderr, /skaffold\.yaml: \(whole file\): not converted/);
     assert.match(text, /# No Helm chart, kustomization or manifest directory was found/);
+
+    const other = await kloop(dir, ['init', '--force', '--from', 'skaffold.yaml', '--name', 'acme']);
+    assert.equal(other.status, 0, other.stderr);
+    assert.deepEqual(parse(readFileSync(join(dir, 'kloop.yaml'), 'utf8')).images, {
+      frontend: { image: 'gcr.io/acme/frontend', context: 'web' },
+    });
   });
 
   it('rejects an invalid --name', async () => {

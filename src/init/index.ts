@@ -1,0 +1,139 @@
+// kloop init: scan the repository, convert a devspace.yaml / skaffold.yaml / compose file when
+// there is one, place dev targets on the rendered workloads, and return the files to write.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { GlobalOptions } from '../cli/options.ts';
+import { parseEnvFile } from '../config/env-file.ts';
+import { KloopError } from '../errors.ts';
+import { composeLeftoverReason, convertCompose } from './compose.ts';
+import { convertDevspace } from './devspace.ts';
+import { type Draft, emptyDraft, type Note } from './draft.ts';
+import { posix } from './paths.ts';
+import { CONFIG_FILES, type Scanned, scan, scannedIntoDraft } from './scan.ts';
+import { convertSkaffold } from './skaffold.ts';
+import type { Source } from './source.ts';
+import { assemble, baseConfig, configText, declareVariables } from './write.ts';
+import { renderDraft } from './workloads.ts';
+
+export type Tool = 'devspace' | 'skaffold' | 'compose';
+
+export interface InitResult {
+  text: string;
+  /** further files (values, env files), relative to the root */
+  files: Record<string, string>;
+  found: Scanned;
+  converted: string[];
+  notes: Note[];
+}
+
+function toolOf(file: string, docs: unknown[]): Tool | undefined {
+  const known = CONFIG_FILES.find((c) => c.file === basename(file));
+  if (known) return known.tool;
+  const first = (docs[0] ?? {}) as Record<string, unknown>;
+  if (typeof first.apiVersion === 'string' && first.apiVersion.startsWith('skaffold/')) return 'skaffold';
+  if (typeof first.version === 'string' && /^v\d+beta\d+$/.test(first.version)) return 'devspace';
+  if (first.services && typeof first.services === 'object') return 'compose';
+  return undefined;
+}
+
+function readDocs(abs: string, display: string): unknown[] {
+  const text = readFileSync(abs, 'utf8');
+  const docs = parseAllDocuments(text);
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const d of list) {
+    const e = d.errors[0];
+    if (e) {
+      const pos = e.linePos?.[0];
+      throw new KloopError(`${display}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`, {
+        hint: 'fix the YAML (the source tool would reject it too), then run kloop init again',
+      });
+    }
+  }
+  return list.map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
+}
+
+export async function initProject(
+  root: string,
+  project: string,
+  globals: GlobalOptions,
+  options: { from?: string; schemaRef?: string; name?: string },
+): Promise<InitResult> {
+  const found = scan(root);
+  const draft: Draft = emptyDraft();
+  const sources: Source[] = [];
+  let chosen: { tool: Tool; file: string }[];
+  if (options.from) {
+    const abs = resolve(globals.cwd, options.from);
+    if (!existsSync(abs)) throw new KloopError(`--from ${options.from}: no such file`);
+    chosen = [{ tool: 'devspace', file: posix(relative(root, abs)) }];
+  } else chosen = found.configs.slice(0, 1);
+  for (const c of found.configs.slice(chosen.length))
+    if (!chosen.some((x) => x.file === c.file))
+      draft.notes.push({
+        file: c.file,
+        path: '(whole file)',
+        reason: `not converted: kloop init converts one config; run \`kloop init --force --from ${c.file}\` to convert this one instead`,
+      });
+
+  let leftoverReason: string | undefined;
+  for (const c of chosen) {
+    const abs = resolve(root, c.file);
+    const docs = readDocs(abs, c.file);
+    const tool = options.from ? toolOf(c.file, docs) : c.tool;
+    if (!tool)
+      throw new KloopError(
+        `--from ${options.from}: not a devspace.yaml, skaffold.yaml or compose file kloop init knows`,
+        {
+          hint: 'DevSpace configs have version: v1beta10|v1beta11|v2beta1, Skaffold configs apiVersion: skaffold/..., compose files services:',
+        },
+      );
+    if (tool === 'devspace') sources.push(convertDevspace(root, c.file, docs[0] ?? {}, draft));
+    else if (tool === 'skaffold') sources.push(...convertSkaffold(root, c.file, docs, draft));
+    else {
+      sources.push(convertCompose(c.file, docs[0] ?? {}, draft, project));
+      leftoverReason = composeLeftoverReason;
+    }
+  }
+  if (options.name) draft.name = project;
+  const name = draft.name ?? project;
+  scannedIntoDraft(root, name, found, draft, draft.sources.length === 0);
+  for (const s of sources) draft.notes.push(...s.notes, ...s.leftovers(leftoverReason));
+
+  if (found.envFile) draft.envFile = found.envFile;
+  const envEntries = new Set<string>();
+  if (found.envFile) {
+    try {
+      for (const k of parseEnvFile(readFileSync(join(root, found.envFile), 'utf8'), found.envFile).keys())
+        envEntries.add(k);
+    } catch {
+      // an unreadable env file is reported by kloop print, not here
+    }
+  }
+  declareVariables(draft, envEntries, [draft.dev, draft.hooks.filter((h) => h.select).map((h) => h.select)]);
+
+  const needsPlacing = draft.dev.length > 0 || draft.hooks.some((h) => h.select);
+  let cluster: Awaited<ReturnType<typeof renderDraft>> | undefined;
+  if (needsPlacing && Object.keys(draft.apps).length) {
+    const placeholders = Object.fromEntries(
+      Object.entries(draft.vars)
+        .filter(([k, v]) => typeof v !== 'string' && v.default === undefined && !envEntries.has(k))
+        .map(([k]) => [k, `kloop-init-${k.toLowerCase().replace(/_/g, '-')}`]),
+    );
+    const probe = `${JSON.stringify(baseConfig(draft, name))}\n`;
+    cluster = await renderDraft(probe, join(root, 'kloop.yaml'), globals, placeholders);
+  }
+  const assembled = assemble(draft, name, cluster);
+  const files: Record<string, string> = {};
+  for (const [f, content] of Object.entries(draft.files)) {
+    const { stringify } = await import('yaml');
+    files[f] = typeof content === 'string' ? content : stringify(content, { lineWidth: 0 });
+  }
+  return {
+    text: configText(assembled, options.schemaRef, draft.sources),
+    files,
+    found,
+    converted: draft.sources,
+    notes: assembled.notes,
+  };
+}

@@ -7,15 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(tmpdir(), 'kloop-compile-cache'));
-const { main } = await import('./main.ts');
-const { printError } = await import('./print-error.ts');
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    printError(error, true);
-    process.exitCode = 1;
-  },
-);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // asked by scripts and editors many times a day: answered without loading the CLI
+  const { version } = await import('./version.ts');
+  process.stdout.write(`${version()}\n`);
+} else {
+  const { main } = await import('./main.ts');
+  const { printError } = await import('./print-error.ts');
+  main(args).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      printError(error, true);
+      process.exitCode = 1;
+    },
+  );
+}

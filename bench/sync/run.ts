@@ -5,6 +5,7 @@
 //   3. an initial sync of 10,000 files / 100 MB
 //   4. idle CPU and RSS of a `kloop dev` process with three targets
 import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -122,10 +123,15 @@ try {
 
   // 3. initial sync of INITIAL_FILES files / 100 MB into an empty directory
   const big = path.join(tmp, 'big');
+  // distinct random bytes per file, so the check below is by content (sha256), not by count
+  const expected = new Map<string, string>();
   for (let d = 0; d < INITIAL_FILES / 100; d++) {
     mkdirSync(path.join(big, `d${d}`), { recursive: true });
-    for (let f = 0; f < 100; f++)
-      writeFileSync(path.join(big, `d${d}`, `f${f}.bin`), Buffer.alloc(FILE_BYTES, (d * 100 + f) % 251));
+    for (let f = 0; f < 100; f++) {
+      const bytes = randomBytes(FILE_BYTES);
+      writeFileSync(path.join(big, `d${d}`, `f${f}.bin`), bytes);
+      expected.set(`d${d}/f${f}.bin`, createHash('sha256').update(bytes).digest('hex'));
+    }
   }
   const mb = (INITIAL_FILES * FILE_BYTES) / 1e6;
   const engine = new SyncEngine({
@@ -138,9 +144,26 @@ try {
   await engine.start();
   const initialKloop = performance.now() - t;
   await engine.stop();
-  const bigCount = Number(
-    (await kubectl('exec', pod, '-c', 'web', '--', 'sh', '-c', 'find /big -type f | wc -l')).stdout.trim(),
+  const arrived = new Map<string, string>();
+  const sums = await kubectl(
+    'exec',
+    pod,
+    '-c',
+    'web',
+    '--',
+    'sh',
+    '-c',
+    'cd /big && find . -type f -exec sha256sum {} +',
   );
+  for (const line of sums.stdout.split('\n')) {
+    const m = /^([0-9a-f]{64}) {2}\.\/(.*)$/.exec(line);
+    if (m) arrived.set(m[2]!, m[1]!);
+  }
+  const bigCount = [...expected].filter(([p, h]) => arrived.get(p) === h).length;
+  if (bigCount !== expected.size || arrived.size !== expected.size)
+    throw new Error(
+      `initial sync: ${bigCount} of ${expected.size} files arrived intact (${arrived.size} in the container)`,
+    );
   t = performance.now();
   await kubectl('cp', big, `default/${pod}:/big-cp`, '-c', 'web');
   const initialCp = performance.now() - t;
@@ -157,7 +180,7 @@ try {
   const transferred = again.status.lastBatch?.uploaded ?? -1;
   await again.stop();
   results.push(
-    `initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)} (${bigCount} files arrived) | kubectl cp ${ms(initialCp)}; kloop again on the unchanged tree ${ms(unchanged)} (${transferred} uploaded)`,
+    `initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)} (${bigCount} files arrived, each checked by sha256) | kubectl cp ${ms(initialCp)}; kloop again on the unchanged tree ${ms(unchanged)} (${transferred} uploaded)`,
   );
 
   // 4. idle CPU and RSS of kloop dev with three targets

@@ -39,6 +39,7 @@ const modules = {
   diff: () => import('../commands/diff.ts'),
   promote: () => import('../commands/promote.ts'),
   completion: () => import('../commands/completion.ts'),
+  status: () => import('../commands/status.ts'),
 } as const;
 
 function lazy(module: keyof typeof modules, fn = 'run'): Action {
@@ -242,6 +243,13 @@ export function buildProgram(): Command {
     .option('--dry-run', 'show what would change; push nothing')
     .option('--allow-dirty', 'allow uncommitted changes (marked in the metadata)')
     .action(run(lazy('promote')));
+
+  program
+    .command('status')
+    .description(
+      'what this project has deployed (when, images, commit, drift), running sessions and what they changed, readiness; exit 0 when all is ready',
+    )
+    .action(run(lazy('status')));
 
   program
     .command('completion')

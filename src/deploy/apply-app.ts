@@ -8,7 +8,14 @@ import type { KubeClient } from '../kube/client.ts';
 import { deleteEntry } from '../kube/delete.ts';
 import type { RestMapper } from '../kube/discovery.ts';
 import { changedBy, type DriftKind, driftOf, recordLive } from '../kube/drift.ts';
-import { type Inventory, type InventoryEntry, objectHash, pendingEntries, planInventory } from '../kube/inventory.ts';
+import {
+  type DeployRecord,
+  type Inventory,
+  type InventoryEntry,
+  objectHash,
+  pendingEntries,
+  planInventory,
+} from '../kube/inventory.ts';
 import { readiness } from '../kube/readiness.ts';
 import { describeRef, type KubeObject, refKey, refOf } from '../kube/types.ts';
 import { failureLines, formatDuration, waitForGone, waitForReady } from '../kube/wait.ts';
@@ -31,6 +38,8 @@ export interface AppDeployOptions {
   wait: boolean;
   timeoutMs: number;
   progress: Progress;
+  /** what this deploy is made from, recorded with the inventory when the app is applied */
+  record?: DeployRecord;
 }
 
 export interface AppResult {
@@ -82,14 +91,14 @@ async function liveObjects(session: ClusterSession, entry: InventoryEntry): Prom
   return list;
 }
 
-interface Drifted {
+export interface Drifted {
   object: KubeObject;
   kind: DriftKind;
   by: string[];
 }
 
 /** The unchanged objects the cluster no longer holds as kloop applied them, and the live ones. */
-async function findDrift(
+export async function findDrift(
   session: ClusterSession,
   unchanged: readonly InventoryEntry[],
   objects: ReadonlyMap<string, KubeObject>,
@@ -252,6 +261,7 @@ export async function deployApp(
     await inventory.save(
       app,
       desired.map((e) => applied.get(refKey(e)) ?? known.get(refKey(e)) ?? e),
+      options.record,
     );
     result.unchanged = objects.filter((o) => !toApply.includes(o)).map(name);
   }

@@ -4,15 +4,16 @@
 import { buildImages } from '../images/build.ts';
 import type { GlobalOptions } from '../cli/options.ts';
 import type { Project } from '../config/project.ts';
+import { userInfo, hostname } from 'node:os';
 import { KloopError } from '../errors.ts';
 import { connect, type KubeClient } from '../kube/client.ts';
 import { createRestMapper, type RestMapper } from '../kube/discovery.ts';
-import { openInventory } from '../kube/inventory.ts';
+import { type DeployRecord, openInventory } from '../kube/inventory.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { parseDuration } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
 import { render } from '../render/index.ts';
-import type { ImageInfo } from '../render/types.ts';
+import type { ImageInfo, ImageRewrite, RenderMetadata } from '../render/types.ts';
 import { type AppResult, type ClusterSession, deployApp, pruneEntries } from './apply-app.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
@@ -160,7 +161,13 @@ export async function deployProject(
           { ...connection, inventory, project: project.name, environment, existing },
           id,
           byName.get(id)!.objects as never,
-          { force: options.forceConflicts, wait: options.wait && app.wait !== false, timeoutMs: timeout, progress },
+          {
+            force: options.forceConflicts,
+            wait: options.wait && app.wait !== false,
+            timeoutMs: timeout,
+            progress,
+            record: deployRecord(rendered.metadata, byName.get(id)!.imageRewrites),
+          },
         );
       } catch (error) {
         progress.update(id, 'failed', error instanceof Error ? error.message : String(error));
@@ -210,4 +217,21 @@ function combineFailures(project: Project, failed: Map<string, unknown>, skipped
     details,
     hint: first instanceof KloopError ? first.hint : `see the error of ${firstId} above`,
   });
+}
+
+/** What `kloop status` shows of an app's last deploy: when, by whom, its images and the source commit. */
+function deployRecord(metadata: RenderMetadata, rewrites: readonly ImageRewrite[]): DeployRecord {
+  let user = '';
+  try {
+    user = userInfo().username;
+  } catch {}
+  return {
+    at: new Date().toISOString(),
+    by: `${user || 'unknown'}@${hostname()}`,
+    kloopVersion: metadata.kloop.version,
+    images: Object.fromEntries(rewrites.map((r) => [r.image, r.to])),
+    ...(metadata.drySha
+      ? { source: { commit: metadata.drySha, dirty: metadata.kloop.dirty === true, subject: metadata.subject } }
+      : {}),
+  };
 }

@@ -19,6 +19,19 @@ export interface InventoryEntry extends ObjectRef {
   live?: string;
 }
 
+/** What the last deploy that applied an app was made from (kloop status shows it). */
+export interface DeployRecord {
+  /** ISO time the apply finished */
+  at: string;
+  /** user@host that ran it */
+  by?: string;
+  kloopVersion?: string;
+  /** images: entries the app's objects use → the reference deployed */
+  images: Record<string, string>;
+  /** the project's git commit, and whether the tree had uncommitted changes */
+  source?: { commit?: string; dirty?: boolean; subject?: string };
+}
+
 export interface InventoryPlan {
   /** desired objects whose hash equals the recorded one */
   unchanged: InventoryEntry[];
@@ -75,12 +88,30 @@ export function inventoryName(project: string, environment: string): string {
 }
 
 const APP_PREFIX = 'app.';
+const DEPLOYED_PREFIX = 'deployed.';
 
-export function encodeInventory(apps: ReadonlyMap<string, readonly InventoryEntry[]>): Record<string, string> {
+export function encodeInventory(
+  apps: ReadonlyMap<string, readonly InventoryEntry[]>,
+  deployed: ReadonlyMap<string, DeployRecord> = new Map(),
+): Record<string, string> {
   const data: Record<string, string> = {};
   for (const [app, entries] of [...apps].sort(([a], [b]) => a.localeCompare(b)))
     data[`${APP_PREFIX}${app}`] = JSON.stringify(entries.map((e) => stable(e)));
+  for (const [app, record] of [...deployed].sort(([a], [b]) => a.localeCompare(b)))
+    if (apps.has(app)) data[`${DEPLOYED_PREFIX}${app}`] = JSON.stringify(stable(record));
   return data;
+}
+
+/** The deploy records of an inventory's data; a damaged one is skipped (it only informs). */
+export function decodeDeployRecords(data: Record<string, string> | undefined): Map<string, DeployRecord> {
+  const out = new Map<string, DeployRecord>();
+  for (const [key, value] of Object.entries(data ?? {})) {
+    if (!key.startsWith(DEPLOYED_PREFIX)) continue;
+    try {
+      out.set(key.slice(DEPLOYED_PREFIX.length), JSON.parse(value) as DeployRecord);
+    } catch {}
+  }
+  return out;
 }
 
 export function decodeInventory(
@@ -107,8 +138,10 @@ export interface Inventory {
   /** apps that have an inventory entry list */
   apps(): string[];
   entries(app: string): InventoryEntry[];
+  /** what the last deploy that applied the app was made from */
+  deployed(app: string): DeployRecord | undefined;
   /** Records an app's entries (empty list: forget the app) and writes the whole inventory. */
-  save(app: string, entries: InventoryEntry[]): Promise<void>;
+  save(app: string, entries: InventoryEntry[], deployed?: DeployRecord): Promise<void>;
   /** Deletes the inventory object (after a full purge). */
   remove(): Promise<void>;
 }
@@ -124,9 +157,11 @@ export async function openInventory(client: KubeClient, mapper: RestMapper, id: 
   const where = `configmap ${name} in namespace ${id.namespace}`;
   const path = `/api/v1/namespaces/${encodeURIComponent(id.namespace)}/configmaps/${encodeURIComponent(name)}`;
   let apps = new Map<string, InventoryEntry[]>();
+  let deployed = new Map<string, DeployRecord>();
   try {
     const cm = await client.request<KubeObject>({ path });
     apps = decodeInventory(cm.data, where);
+    deployed = decodeDeployRecords(cm.data);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -146,7 +181,7 @@ export async function openInventory(client: KubeClient, mapper: RestMapper, id: 
           'kloop.dev/inventory': 'true',
         },
       },
-      data: encodeInventory(apps),
+      data: encodeInventory(apps, deployed),
     };
     try {
       await applyObject(client, mapper, body, { force: true });
@@ -168,10 +203,13 @@ export async function openInventory(client: KubeClient, mapper: RestMapper, id: 
     name,
     apps: () => [...apps.keys()],
     entries: (app) => [...(apps.get(app) ?? [])],
-    save(app, entries) {
+    deployed: (app) => deployed.get(app),
+    save(app, entries, record) {
       chain = chain.then(async () => {
         if (entries.length) apps.set(app, entries);
         else apps.delete(app);
+        if (record) deployed.set(app, record);
+        if (!entries.length) deployed.delete(app);
         await write();
       });
       return chain;

@@ -1,0 +1,138 @@
+// Which sessions of the project run on this machine (dev, connect, intercept) and what kloop has
+// changed in the cluster outside an apply. The changes come from the change journal
+// (.kloop/journal/, one JSON record per change) and from the ledgers older sessions wrote
+// (.kloop/dev-patches.json, .kloop/intercepts.json), so nothing a session changed is missed.
+import { readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { readHybrids } from '../hybrid/published.ts';
+import { summarizeHybrid } from '../dev/view.ts';
+
+export interface SessionInfo {
+  kind: 'dev' | 'connect' | 'intercept';
+  pid: number;
+  /** one line: what it does */
+  summary: string;
+  /** the dashboard's address (without its token) when the dev session serves one */
+  dashboard?: string;
+}
+
+export interface ChangeInfo {
+  /** dev-patch, intercept, namespace, gitops-pause, ... */
+  kind: string;
+  /** what was changed, e.g. "deployment/web in shop: restart loop" */
+  describe: string;
+  app?: string;
+  target?: string;
+  at?: string;
+  owner?: { pid: number; host: string };
+  /** the process that made it still runs; false: it is left over and the next run or purge restores it */
+  ownerRunning: boolean;
+  /** changes that stay until purge (created namespaces) */
+  untilPurge?: boolean;
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const ownerRunning = (owner: { pid: number; host: string } | undefined) =>
+  !owner || owner.host !== hostname() ? true : alive(owner.pid);
+
+export function devSessionPid(stateDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(stateDir, 'dev-session.pid'), 'utf8').trim());
+    return alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function runningSessions(stateDir: string): SessionInfo[] {
+  const out: SessionInfo[] = [];
+  const dev = devSessionPid(stateDir);
+  if (dev) {
+    const board = readJson(path.join(stateDir, 'dashboard.json')) as { pid?: number; port?: number } | undefined;
+    out.push({
+      kind: 'dev',
+      pid: dev,
+      summary: `kloop dev (pid ${dev})`,
+      ...(board?.pid === dev && board.port ? { dashboard: `http://127.0.0.1:${board.port}/` } : {}),
+    });
+  }
+  for (const h of Object.values(readHybrids(stateDir)))
+    out.push({ kind: h.kind, pid: h.pid, summary: summarizeHybrid({ kind: h.kind, pid: h.pid, state: h.state }) });
+  return out;
+}
+
+interface JournalFile {
+  kind?: string;
+  key?: string;
+  describe?: string;
+  app?: string;
+  target?: string;
+  at?: string;
+  until?: string;
+  owner?: { pid: number; host: string };
+}
+
+export function recordedChanges(stateDir: string): ChangeInfo[] {
+  const out: ChangeInfo[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(path.join(stateDir, 'journal')).filter((f) => f.endsWith('.json'));
+  } catch {}
+  for (const f of files.sort()) {
+    const r = readJson(path.join(stateDir, 'journal', f)) as JournalFile | undefined;
+    if (!r?.kind) continue;
+    out.push({
+      kind: r.kind,
+      describe: r.describe ?? r.key ?? f,
+      ...(r.app ? { app: r.app } : {}),
+      ...(r.target ? { target: r.target } : {}),
+      ...(r.at ? { at: r.at } : {}),
+      ...(r.owner ? { owner: r.owner } : {}),
+      ownerRunning: ownerRunning(r.owner),
+      ...(r.until === 'purge' ? { untilPurge: true } : {}),
+    });
+  }
+  // ledgers of sessions from before the journal
+  const dev = devSessionPid(stateDir);
+  const patches = readJson(path.join(stateDir, 'dev-patches.json')) as
+    | { patches?: { namespace: string; workload: string; at?: string; original?: { container?: string } }[] }
+    | undefined;
+  for (const p of patches?.patches ?? [])
+    out.push({
+      kind: 'dev-patch',
+      describe: `${p.workload} in ${p.namespace}: dev patch of container ${p.original?.container ?? '?'}`,
+      ...(p.at ? { at: p.at } : {}),
+      ...(dev ? { owner: { pid: dev, host: hostname() } } : {}),
+      ownerRunning: dev !== undefined,
+    });
+  const intercepts = readJson(path.join(stateDir, 'intercepts.json')) as
+    | { intercepts?: { namespace: string; service: string; pid: number; host: string; at?: string }[] }
+    | undefined;
+  for (const i of intercepts?.intercepts ?? [])
+    out.push({
+      kind: 'intercept',
+      describe: `service/${i.service} in ${i.namespace}: traffic sent to a local process`,
+      ...(i.at ? { at: i.at } : {}),
+      owner: { pid: i.pid, host: i.host },
+      ownerRunning: ownerRunning({ pid: i.pid, host: i.host }),
+    });
+  return out;
+}

@@ -1,6 +1,6 @@
 // kloop init: writes a kloop.yaml from what is found in the directory (converting a devspace.yaml,
 // skaffold.yaml or compose file when there is one) and adds kloop's local files to .gitignore.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { GlobalOptions } from '../cli/options.ts';
 import { installedSchemaPath } from '../config/json-schema.ts';
@@ -56,28 +56,24 @@ export async function run(globals: GlobalOptions, options: InitOptions = {}): Pr
   const result = await initProject(root, project, globals, {
     from: options.from,
     name: options.name,
+    force: options.force,
     schemaRef: schema ? schemaRef(root, schema) : undefined,
   });
-  // the result must load: a failure here is a bug in init, reported with the generated text
+  // the result must load (values aside): a failure here is a bug in init, reported with the text
   try {
     loadConfig(result.text, file, { ...globals, env: undefined, vars: {} }, { env: {} });
   } catch (error) {
-    const details = [...((error as KloopError).details ?? [])];
-    const undefinedOnly = details.length === 0 && /undefined variable|required variable/.test((error as Error).message);
-    if (!undefinedOnly && !details.every((d) => /undefined variable|required variable/.test(d)))
+    const problems = [(error as Error).message, ...((error as KloopError).details ?? [])];
+    const onlyValues = problems.slice(1).length
+      ? problems.slice(1).every((d) => /undefined variable|required variable/.test(d))
+      : /undefined variable|required variable/.test(problems[0] ?? '');
+    if (!onlyValues) {
+      for (const f of Object.keys(result.files)) rmSync(join(root, f), { force: true });
       throw new KloopError(`kloop init produced a kloop.yaml that does not load: ${(error as Error).message}`, {
-        details: [...details, result.text],
+        details: [...problems.slice(1), result.text],
         hint: 'this is a bug in kloop init; please report it with the details above',
       });
-  }
-  for (const f of Object.keys(result.files)) {
-    const abs = join(root, f);
-    if (existsSync(abs) && !options.force)
-      throw new KloopError(`${f} already exists`, { hint: 'pass --force to overwrite it' });
-  }
-  for (const [f, text] of Object.entries(result.files)) {
-    mkdirSync(dirname(join(root, f)), { recursive: true });
-    writeFileSync(join(root, f), text);
+    }
   }
   writeFileSync(file, result.text);
   const added = ensureGitignore(root, ['.kloop/', '.env']);

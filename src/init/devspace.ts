@@ -1,9 +1,9 @@
 // devspace.yaml (v1beta10, v1beta11 and v2beta1 / DevSpace 6) → a kloop draft.
-import { dirname } from 'node:path';
+import { dirname, relative } from 'node:path';
 import type { HookName } from '../config/schema.ts';
 import { KloopError } from '../errors.ts';
 import { type DevIntent, type Draft, type PodSelector, repositoryOf, shellLine, toName, uniqueKey } from './draft.ts';
-import { exists, fromBase, isDir, manifestGlobs } from './paths.ts';
+import { exists, fromBase, isDir, manifestGlobs, posix } from './paths.ts';
 import { type Node, Source } from './source.ts';
 
 const V1 = /^v1beta([0-9]+)$/;
@@ -133,9 +133,13 @@ class Convert {
       if (custom.has('command')) {
         const argv = [custom.str('command') ?? '', ...(custom.strings('args') ?? [])];
         out.builder = 'custom';
-        out.custom = { command: `${shellLine(argv)} "$IMAGE"` };
+        // DevSpace runs it in the project directory and appends the image reference; kloop runs it
+        // in the context with IMAGE set
+        const up = posix(relative(context, '.'));
+        out.custom = { command: `${context === '.' ? '' : `cd ${up} && `}${shellLine(argv)} "$IMAGE"` };
         const onChange = custom.strings('onChange');
-        if (onChange?.length) (out.custom as Record<string, unknown>).inputs = onChange.map((p) => this.path(p));
+        if (onChange?.length)
+          (out.custom as Record<string, unknown>).inputs = onChange.map((p) => posix(relative(context, this.path(p))));
       }
       for (const k of ['kaniko', 'buildKit'])
         (this.v6 ? n : build).at(k).skip(`${k} builds are not converted: kloop builds with docker, buildah or podman`);
@@ -237,7 +241,9 @@ class Convert {
     if (imageName) sel.image = this.imageNames.get(imageName) ?? imageName;
     else if (imageSelector) {
       const m = /^image\(([^)]+)\)(:tag\([^)]+\))?$/.exec(imageSelector);
-      sel.image = m?.[1] ? (this.imageNames.get(m[1]) ?? m[1]) : repositoryOf(imageSelector);
+      const repo = repositoryOf(imageSelector);
+      const named = Object.entries(this.draft.images).find(([, i]) => i.image === repo)?.[0];
+      sel.image = m?.[1] ? (this.imageNames.get(m[1]) ?? m[1]) : (named ?? repo);
     }
     const labels = n.raw('labelSelector');
     if (labels && typeof labels === 'object')
@@ -522,13 +528,17 @@ class Convert {
       const name = uniqueKey(toName(key), this.draft.dependencies);
       const git = s.str('git');
       const path = s.str('path');
+      if (path && !isDir(this.root, this.path(path))) {
+        n.skip(`${path} does not exist here: clone it beside this project and add it under dependencies:`);
+        continue;
+      }
       if (path) this.draft.dependencies[name] = { path: this.path(path) };
       else if (git) {
         const ref = s.str('revision') ?? s.str('tag') ?? s.str('branch');
         const subPath = s.str('subPath');
         this.draft.dependencies[name] = { git, ...(ref ? { ref } : {}), ...(subPath ? { subPath } : {}) };
+        this.src.note(n.path, 'the dependency needs a kloop.yaml of its own: run `kloop init` in it too');
       } else continue;
-      this.src.note(n.path, `the dependency needs a kloop.yaml of its own: run \`kloop init\` in it too`);
       for (const k of ['cloneArgs', 'disableShallow']) s.at(k).take();
       for (const k of [
         'profile',

@@ -1,14 +1,14 @@
 // kloop init: scan the repository, convert a devspace.yaml / skaffold.yaml / compose file when
 // there is one, place dev targets on the rendered workloads, and return the files to write.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { GlobalOptions } from '../cli/options.ts';
 import { parseEnvFile } from '../config/env-file.ts';
 import { KloopError } from '../errors.ts';
 import { composeLeftoverReason, convertCompose } from './compose.ts';
 import { convertDevspace } from './devspace.ts';
-import { type Draft, emptyDraft, type Note } from './draft.ts';
+import { type Draft, emptyDraft, type Note, toName } from './draft.ts';
 import { posix } from './paths.ts';
 import { CONFIG_FILES, type Scanned, scan, scannedIntoDraft } from './scan.ts';
 import { convertSkaffold } from './skaffold.ts';
@@ -53,11 +53,15 @@ function readDocs(abs: string, display: string): unknown[] {
   return list.map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
 }
 
+/**
+ * Converts and writes the extra files (values, env files) the config names, so the config can be
+ * loaded and rendered; they are removed again when anything fails (nothing half-written).
+ */
 export async function initProject(
   root: string,
   project: string,
   globals: GlobalOptions,
-  options: { from?: string; schemaRef?: string; name?: string },
+  options: { from?: string; schemaRef?: string; name?: string; force?: boolean; depth?: number },
 ): Promise<InitResult> {
   const found = scan(root);
   const draft: Draft = emptyDraft();
@@ -99,6 +103,7 @@ export async function initProject(
   const name = draft.name ?? project;
   scannedIntoDraft(root, name, found, draft, draft.sources.length === 0);
   for (const s of sources) draft.notes.push(...s.notes, ...s.leftovers(leftoverReason));
+  const converted = await convertDependencies(root, globals, options, draft);
 
   if (found.envFile) draft.envFile = found.envFile;
   const envEntries = new Set<string>();
@@ -112,6 +117,36 @@ export async function initProject(
   }
   declareVariables(draft, envEntries, [draft.dev, draft.hooks.filter((h) => h.select).map((h) => h.select)]);
 
+  const files: Record<string, string> = { ...converted };
+  for (const [f, content] of Object.entries(draft.files))
+    files[f] = typeof content === 'string' ? content : stringify(content, { lineWidth: 0 });
+  const written: string[] = [];
+  try {
+    for (const f of Object.keys(files))
+      if (existsSync(join(root, f)) && !options.force)
+        throw new KloopError(`${f} already exists`, { hint: 'pass --force to overwrite it' });
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, f)), { recursive: true });
+      writeFileSync(join(root, f), text);
+      written.push(join(root, f));
+    }
+    return await finish(root, name, globals, options, draft, found, envEntries, files);
+  } catch (error) {
+    for (const f of written) rmSync(f, { force: true });
+    throw error;
+  }
+}
+
+async function finish(
+  root: string,
+  name: string,
+  globals: GlobalOptions,
+  options: { schemaRef?: string },
+  draft: Draft,
+  found: Scanned,
+  envEntries: Set<string>,
+  files: Record<string, string>,
+): Promise<InitResult> {
   const needsPlacing = draft.dev.length > 0 || draft.hooks.some((h) => h.select);
   let cluster: Awaited<ReturnType<typeof renderDraft>> | undefined;
   if (needsPlacing && Object.keys(draft.apps).length) {
@@ -124,11 +159,6 @@ export async function initProject(
     cluster = await renderDraft(probe, join(root, 'kloop.yaml'), globals, placeholders);
   }
   const assembled = assemble(draft, name, cluster);
-  const files: Record<string, string> = {};
-  for (const [f, content] of Object.entries(draft.files)) {
-    const { stringify } = await import('yaml');
-    files[f] = typeof content === 'string' ? content : stringify(content, { lineWidth: 0 });
-  }
   return {
     text: configText(assembled, options.schemaRef, draft.sources),
     files,
@@ -136,4 +166,56 @@ export async function initProject(
     converted: draft.sources,
     notes: assembled.notes,
   };
+}
+
+/**
+ * A path dependency needs a kloop.yaml of its own: one with a devspace.yaml, skaffold.yaml or compose
+ * file of its own is converted too (its files are returned, relative to root); one with nothing to
+ * convert is left out, with a note.
+ */
+async function convertDependencies(
+  root: string,
+  globals: GlobalOptions,
+  options: { schemaRef?: string; force?: boolean; depth?: number },
+  draft: Draft,
+): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const [name, dep] of Object.entries(draft.dependencies)) {
+    if (typeof dep.path !== 'string') continue;
+    const dir = resolve(root, dep.path);
+    if (existsSync(join(dir, 'kloop.yaml')) || existsSync(join(dir, 'kloop.yml'))) continue;
+    const hasConfig = CONFIG_FILES.some((c) => existsSync(join(dir, c.file)));
+    const inside = !relative(root, dir).startsWith('..');
+    if (!hasConfig || !inside || (options.depth ?? 0) >= 3) {
+      delete draft.dependencies[name];
+      draft.notes.push({
+        file: draft.sources[0] ?? dep.path,
+        path: `dependency ${name}`,
+        reason: `${dep.path} has no kloop.yaml${hasConfig ? ' and is outside this project' : ' and nothing kloop init converts'}: run \`kloop init\` there, then add it under dependencies:`,
+      });
+      continue;
+    }
+    const sub = await initProject(
+      dir,
+      toName(basename(dir)),
+      { ...globals, cwd: dir },
+      {
+        force: options.force,
+        depth: (options.depth ?? 0) + 1,
+        schemaRef:
+          options.schemaRef && !isAbsolute(options.schemaRef)
+            ? posix(join(relative(dir, root), options.schemaRef))
+            : options.schemaRef,
+      },
+    );
+    const prefix = posix(relative(root, dir));
+    files[`${prefix}/kloop.yaml`] = sub.text;
+    for (const [f, text] of Object.entries(sub.files)) files[`${prefix}/${f}`] = text;
+    draft.notes.push({
+      file: `${prefix}/kloop.yaml`,
+      path: `dependency ${name}`,
+      reason: `converted too (from ${sub.converted.join(', ')}); its own notes are at the end of that file`,
+    });
+  }
+  return files;
 }

@@ -12,6 +12,8 @@ export interface Scanned {
   charts: string[];
   /** kustomizations that are apps: not components, not bases of another kustomization */
   kustomizations: string[];
+  /** overlays of a base beside the one taken as the app (staging, prod ...) */
+  otherOverlays: string[];
   /** kustomize Components (kind: Component), never apps */
   components: string[];
   manifestDirs: string[];
@@ -20,6 +22,7 @@ export interface Scanned {
     chart: string;
     kustomize: string;
     releaseName?: string;
+    namespace?: string;
     values: string[];
     script: string;
     output: string;
@@ -77,6 +80,7 @@ export function scan(root: string): Scanned {
     charts: [],
     kustomizations: [],
     components: [],
+    otherOverlays: [],
     manifestDirs: [],
     helmIntoKustomize: [],
     configs: CONFIG_FILES.filter((c) => existsSync(join(root, c.file))),
@@ -129,9 +133,23 @@ export function scan(root: string): Scanned {
     found.charts = found.charts.filter((c) => c !== h.chart);
     found.components = found.components.filter((c) => c !== h.kustomize);
     // overlays built on the generated base cannot render without the script: the base is the app
-    found.kustomizations = found.kustomizations.filter(
-      (k) => k !== h.kustomize && !kustomizationRefs(root, k).includes(h.kustomize),
+    const built = found.kustomizations.filter(
+      (k) => k !== h.kustomize && kustomizationRefs(root, k).includes(h.kustomize),
     );
+    found.otherOverlays.push(...built);
+    found.kustomizations = found.kustomizations.filter((k) => k !== h.kustomize && !built.includes(k));
+  }
+  // overlays/dev, overlays/staging, overlays/prod of one base are one app: the inner loop takes the dev one
+  const groups = new Map<string, string[]>();
+  for (const k of found.kustomizations) {
+    const i = k.lastIndexOf('/overlays/');
+    if (i >= 0) groups.set(k.slice(0, i), [...(groups.get(k.slice(0, i)) ?? []), k]);
+  }
+  for (const list of groups.values()) {
+    if (list.length < 2) continue;
+    const keep = list.find((k) => /\/overlays\/(dev|local|development)$/.test(k)) ?? list[0];
+    found.otherOverlays.push(...list.filter((k) => k !== keep));
+    found.kustomizations = found.kustomizations.filter((k) => k === keep || !list.includes(k));
   }
   found.envFile = ['.env', '.env.template'].find((f) => existsSync(join(root, f)));
   return found;
@@ -161,9 +179,12 @@ function helmScripts(root: string, scripts: string[], kustomizations: string[]):
       const words = (m[1] ?? '').split(/\s+/).filter(Boolean);
       const positional: string[] = [];
       const values: string[] = [];
+      let namespace: string | undefined;
       for (let i = 0; i < words.length; i++) {
         const w = words[i] ?? '';
         if (w === '-f' || w === '--values') values.push(words[++i] ?? '');
+        else if (w === '-n' || w === '--namespace') namespace = words[++i];
+        else if (w.startsWith('--namespace=')) namespace = w.slice('--namespace='.length);
         else if (/^(-f|--values=)/.test(w)) values.push(w.replace(/^(-f|--values=)/, ''));
         else if (w.startsWith('-')) {
           if (
@@ -186,6 +207,7 @@ function helmScripts(root: string, scripts: string[], kustomizations: string[]):
         kustomize,
         ...(positional.length > 1 ? { releaseName: positional[0] } : {}),
         values: valueFiles,
+        ...(namespace && !namespace.includes('$') ? { namespace } : {}),
         script,
         output,
       });
@@ -212,7 +234,11 @@ export function appNameFor(dir: string, fallback: string): string {
     'base',
     '.',
   ]);
-  const parts = dir.split('/').filter((p) => !generic.has(p) && p !== '..');
+  const all = dir.split('/');
+  // deploy/redis/overlays/dev is the redis app (its dev overlay), not an app called dev
+  const overlay = all.lastIndexOf('overlays');
+  const named = overlay > 0 ? all.slice(0, overlay) : all;
+  const parts = named.filter((p) => !generic.has(p) && p !== '..');
   return toName(parts.at(-1) ?? fallback);
 }
 
@@ -252,7 +278,11 @@ export function scannedIntoDraft(
     const helm: Record<string, unknown> = { chart: h.chart };
     if (h.releaseName) helm.releaseName = h.releaseName;
     if (h.values.length) helm.values = h.values;
-    add(h.kustomize, { helm, kustomize: h.kustomize });
+    draft.apps[uniqueKey(appNameFor(h.chart, project), draft.apps)] = {
+      ...(h.namespace ? { namespace: h.namespace } : {}),
+      helm,
+      kustomize: h.kustomize,
+    };
     draft.notes.push({
       file: h.script,
       path: `helm template → ${h.output}`,
@@ -265,6 +295,13 @@ export function scannedIntoDraft(
   for (const k of found.kustomizations) add(k, { kustomize: k });
   for (const dir of found.manifestDirs)
     add(dir, { manifests: manifestGlobs(root, dir).filter((g) => !g.endsWith('.json')) });
+  for (const o of found.otherOverlays)
+    draft.notes.push({
+      file: o,
+      path: 'overlay',
+      reason:
+        'an overlay of a base that is already an app: not an app of its own (point the app at it if you want it instead)',
+    });
   for (const c of found.components)
     draft.notes.push({
       file: c,

@@ -16,7 +16,8 @@ export function convertSkaffold(root: string, file: string, docs: unknown[], dra
   const appsOf = new Map<string, string[]>();
   const requiresOf = new Map<string, Node>();
   docs.forEach((doc, i) => {
-    const label = docs.length > 1 ? `config ${i + 1}: ` : '';
+    const meta = (doc as { metadata?: { name?: unknown } } | null)?.metadata;
+    const label = docs.length > 1 ? `config ${typeof meta?.name === 'string' ? meta.name : i + 1}: ` : '';
     const src = new Source(file, doc, label);
     sources.push(src);
     const top = src.root();
@@ -59,10 +60,13 @@ export function convertSkaffold(root: string, file: string, docs: unknown[], dra
       );
       if (path) {
         const dir = fromBase(base, path.endsWith('.yaml') || path.endsWith('.yml') ? dirname(path) : path);
+        if (!isDir(root, dir)) {
+          r.skip(`${path} does not exist here: clone it beside this project and add it under dependencies:`);
+          continue;
+        }
         const dep = uniqueKey(toName(configs[0] ?? basename(resolve(root, dir))), draft.dependencies);
         draft.dependencies[dep] = { path: dir };
         r.at('path').take();
-        r.note(`the dependency needs a kloop.yaml of its own: run \`kloop init\` in ${dir} too`);
       } else if (git.has('repo')) {
         const dep = uniqueKey(
           toName(configs[0] ?? basename(git.str('repo') ?? 'dep').replace(/\.git$/, '')),
@@ -158,7 +162,8 @@ class Convert {
         const paths = custom.at('dependencies').strings('paths');
         out.custom = {
           command: custom.str('buildCommand'),
-          ...(paths?.length ? { inputs: paths.map((p) => fromBase(context, p)) } : {}),
+          // inputs are globs inside the context, as skaffold's dependency paths are
+          ...(paths?.length ? { inputs: paths } : {}),
         };
         custom.at('dependencies').at('ignore').skip('kloop hashes the inputs globs; ignored paths are not converted');
       }
@@ -335,6 +340,8 @@ class Convert {
 
   deploy(deploy: Node, config: string): void {
     const kubectl = deploy.at('kubectl');
+    // `kubectl: {}` only says "apply with kubectl", which is what kloop does
+    if (kubectl.isMap && Object.keys(kubectl.value as object).length === 0) kubectl.take();
     const namespace = kubectl.str('defaultNamespace');
     const raw = (kubectl.strings('manifests') ?? []).map((p) => this.path(p));
     if (raw.length) this.app(config, { ...(namespace ? { namespace } : {}), manifests: raw });

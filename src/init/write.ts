@@ -68,7 +68,7 @@ export function assemble(draft: Draft, project: string, cluster: Cluster | strin
   for (const d of draft.dev) {
     const where = cluster ? place(cluster, d.select) : 'no apps to place it on';
     const name = uniqueKey(
-      d.name ?? (typeof where === 'string' ? 'dev' : (where.workload?.split('/')[1] ?? where.app)),
+      d.name ?? (typeof where === 'string' ? (d.select.image ?? 'dev') : (where.workload?.split('/')[1] ?? where.app)),
       {
         ...dev,
         ...suggestions,
@@ -90,6 +90,19 @@ export function assemble(draft: Draft, project: string, cluster: Cluster | strin
       continue;
     }
     const { portMap: _, ...placed } = where;
+    // two source entries on the same container (a sync and a port-forward) are one kloop target
+    const same = Object.values(dev).find(
+      (t) =>
+        t.app === placed.app &&
+        t.workload === placed.workload &&
+        t.container === placed.container &&
+        JSON.stringify(t.labelSelector) === JSON.stringify(placed.labelSelector),
+    );
+    if (same) {
+      for (const [k, v] of Object.entries(body))
+        same[k] = Array.isArray(v) && Array.isArray(same[k]) ? [...(same[k] as unknown[]), ...v] : (same[k] ?? v);
+      continue;
+    }
     dev[name] = { ...placed, ...body };
   }
   if (Object.keys(dev).length) config.dev = dev;

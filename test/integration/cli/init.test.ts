@@ -45,7 +45,7 @@ describe('kloop init', () => {
     });
     assert.deepEqual(config.apps, {
       api: { helm: { chart: 'deploy/charts/api' } },
-      dev: { kustomize: 'deploy/worker/overlays/dev' },
+      worker: { kustomize: 'deploy/worker/overlays/dev' },
       redis: { manifests: ['deploy/redis/*.yaml'] },
     });
     // the written file is accepted by the loader, through the real CLI

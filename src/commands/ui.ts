@@ -8,7 +8,8 @@ import { KloopError, UsageError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { openInBrowser } from '../ui/open.ts';
 import { ACTIONS } from '../ui/server.ts';
-import { type DashboardRecord, dashboardFile, processAlive, readDashboardRecord } from '../ui/session-file.ts';
+import { alive } from '../process.ts';
+import { type DashboardRecord, dashboardFile, readDashboardRecord } from '../ui/session-file.ts';
 
 export interface UiCommandOptions {
   /** false with --no-open */
@@ -23,7 +24,7 @@ async function findSession(globals: GlobalOptions): Promise<DashboardRecord> {
   const record = await readDashboardRecord(stateDir);
   if (!record)
     throw new KloopError(`no dev session with a dashboard is running for ${configFile}`, { hint: START_HINT });
-  if (!processAlive(record.pid))
+  if (!alive(record.pid))
     throw new KloopError(
       `the dev session that served the dashboard (pid ${record.pid}, started ${record.startedAt}) is no longer running`,
       { hint: `${START_HINT}; ${dashboardFile(stateDir)} is left over from it` },

@@ -139,6 +139,7 @@ export async function deployProject(
     await ensureNamespaces(
       { ...connection, inventory, project: project.name, environment, existing },
       rendered.apps.flatMap((a) => a.objects as never as KubeObject[]),
+      project.stateDir,
     );
     const result = await walk(graph, subset, async (id) => {
       if (id.startsWith(DEP)) {

@@ -1,12 +1,14 @@
 // Namespaces that rendered objects live in but no app renders: kloop creates them (as helm's
-// --create-namespace and DevSpace do), records them in the inventory before creating them, and a
-// full purge deletes them after every app — only those kloop created (checked by uid), and only
-// when nothing kloop did not apply has moved in (deleting a namespace deletes all it holds).
+// --create-namespace and DevSpace do), records them in the change journal and the inventory (the
+// cluster's copy, for a purge run from another clone) before creating them, and a full purge
+// deletes them after every app — only those kloop created (checked by uid), and only when nothing
+// kloop did not apply has moved in (deleting a namespace deletes all it holds).
 // The namespace holding the inventory is created by the inventory itself and never deleted.
 import { applyObject } from '../kube/apply.ts';
-import { isNotFound, type KubeClient } from '../kube/client.ts';
-import type { RestMapper } from '../kube/discovery.ts';
+import { isNotFound } from '../kube/client.ts';
+import type { InventoryEntry } from '../kube/inventory.ts';
 import { objectHash } from '../kube/inventory.ts';
+import { type RecordInput, record } from '../kube/journal.ts';
 import { type KubeObject, refOf } from '../kube/types.ts';
 import { log } from '../log/logger.ts';
 import type { ClusterSession } from './apply-app.ts';
@@ -24,7 +26,43 @@ export function neededNamespaces(objects: readonly KubeObject[]): string[] {
   return [...new Set(used)].sort();
 }
 
-export async function ensureNamespaces(session: ClusterSession, objects: readonly KubeObject[]): Promise<string[]> {
+/** The journal's kind for created namespaces. */
+export const NAMESPACE = 'namespace';
+
+/**
+ * The journal record of a namespace kloop created: deleted by a full purge (by uid; without one,
+ * only while it carries the project's label), unless something kloop did not apply moved in.
+ */
+export function namespaceRecord(
+  entry: Pick<InventoryEntry, 'name' | 'uid'>,
+  session: { project: string; environment: string; inventory: { name: string } },
+): RecordInput {
+  return {
+    kind: NAMESPACE,
+    environment: session.environment,
+    key: entry.name,
+    until: 'purge',
+    describe: `namespace ${entry.name}`,
+    changed: 'created',
+    undo: {
+      delete: [
+        {
+          path: `/api/v1/namespaces/${encodeURIComponent(entry.name)}`,
+          ...(entry.uid ? { uid: entry.uid } : { labels: { [LABEL_PROJECT]: session.project } }),
+          ifEmpty: true,
+          ignore: [`configmap/${session.inventory.name}`],
+        },
+      ],
+    },
+    data: { ref: { group: '', version: 'v1', kind: 'Namespace', name: entry.name } },
+  };
+}
+
+export async function ensureNamespaces(
+  session: ClusterSession,
+  objects: readonly KubeObject[],
+  stateDir: string,
+): Promise<string[]> {
   const created: string[] = [];
   for (const name of neededNamespaces(objects)) {
     if (name === session.inventory.namespace) continue;
@@ -41,46 +79,15 @@ export async function ensureNamespaces(session: ClusterSession, objects: readonl
     };
     const entry = { ...refOf(namespace), hash: objectHash(namespace) };
     const others = session.inventory.entries(CREATED_NAMESPACES).filter((e) => e.name !== name);
+    const journal = { client: session.client, stateDir };
+    await record(journal, namespaceRecord(entry, session));
     await session.inventory.save(CREATED_NAMESPACES, [...others, entry]);
     const live = await applyObject(session.client, session.mapper, namespace, { force: false });
-    await session.inventory.save(CREATED_NAMESPACES, [...others, { ...entry, uid: live.metadata?.uid }]);
+    const uid = live.metadata?.uid;
+    await record(journal, namespaceRecord({ name, uid }, session));
+    await session.inventory.save(CREATED_NAMESPACES, [...others, { ...entry, uid }]);
     log.step(`created namespace ${name} (kloop purge removes it)`);
     created.push(name);
   }
   return created;
-}
-
-// Objects every namespace has, or that follow from others (and go with them).
-const AUTOMATIC = new Set(['/events', 'events.k8s.io/events', '/endpoints', 'discovery.k8s.io/endpointslices']);
-const isAutomatic = (kind: string, name: string) =>
-  (kind === 'ServiceAccount' && name === 'default') || (kind === 'ConfigMap' && name === 'kube-root-ca.crt');
-
-/** Up to `max` objects in the namespace that are not kloop's (its inventory excepted). */
-export async function foreignObjects(
-  client: KubeClient,
-  mapper: RestMapper,
-  namespace: string,
-  inventoryName: string,
-  max = 3,
-): Promise<string[]> {
-  const seen = new Set<string>();
-  const found: string[] = [];
-  for (const r of await mapper.all()) {
-    const key = `${r.group}/${r.resource}`;
-    if (!r.namespaced || AUTOMATIC.has(key) || seen.has(key)) continue;
-    seen.add(key);
-    let items: KubeObject[] = [];
-    try {
-      items = (await client.request<{ items?: KubeObject[] }>({ path: mapper.path(r, namespace) })).items ?? [];
-    } catch {
-      continue; // not listable (e.g. a subresource-only kind): nothing to keep the namespace for
-    }
-    for (const o of items) {
-      const name = o.metadata.name ?? '';
-      if (isAutomatic(r.kind, name) || (r.kind === 'ConfigMap' && name === inventoryName)) continue;
-      found.push(`${r.kind.toLowerCase()}/${name}`);
-      if (found.length >= max) return found;
-    }
-  }
-  return found;
 }

@@ -12,10 +12,10 @@ import { log } from '../log/logger.ts';
 import { type Connection, openConnection, projectGraph } from './deploy.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
-import { restoreDevPatches } from '../dev/dev-patch.ts';
-import { restoreIntercepts } from '../hybrid/intercept-state.ts';
+import type { ObjectRef } from '../kube/types.ts';
+import { record, restore, type RestoreContext } from '../kube/journal.ts';
 import { runHooks } from './hooks.ts';
-import { CREATED_NAMESPACES, foreignObjects } from './namespaces.ts';
+import { CREATED_NAMESPACES, NAMESPACE, namespaceRecord } from './namespaces.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';
 
@@ -51,10 +51,12 @@ export async function purgeProject(
   await runHooks(project, 'beforePurge');
   const connection = shared ?? (await openConnection(project));
   const { client, mapper } = connection;
-  // A crashed dev session's patches and intercepts are undone first, so nothing kloop changed outlives the purge.
-  await restoreDevPatches(client, project.stateDir);
-  await restoreIntercepts(client, project.stateDir);
+  // What sessions changed in the purged apps (dev patches, intercepts, ...) is undone first, so
+  // nothing kloop changed outlives the purge; other apps' changes stay.
+  const journal: RestoreContext = { client, mapper, stateDir: project.stateDir, onNotice: (m) => log.warn(m) };
   const environment = environmentName(project);
+  if (options.apps.length === 0) await restore(journal, { all: true, until: 'session' });
+  for (const app of options.apps) await restore(journal, { app, until: 'session' });
   const summary: PurgeSummary = { project: project.name, environment, apps: {}, dependencies: {} };
   try {
     const inventory = await openInventory(client, mapper, {
@@ -122,18 +124,12 @@ export async function purgeProject(
       throw new KloopError(`purge of ${id} failed: ${(error as Error).message}`, { cause: error });
     }
     if (all) {
-      // Namespaces kloop created for the apps go last, once nothing of the project is in them.
-      const gone = [];
-      for (const entry of inventory.entries(CREATED_NAMESPACES)) {
-        const others = await foreignObjects(client, mapper, entry.name, inventory.name);
-        if (others.length) {
-          log.warn(
-            `namespace ${entry.name} (created by kloop) is kept: it holds objects kloop did not apply (${others.join(', ')}); delete it yourself when they are no longer needed`,
-          );
-          continue;
-        }
-        if ((await deleteEntry(client, mapper, entry, project.name)) === 'deleted') gone.push(entry);
-      }
+      // Namespaces kloop created for the apps go last, once nothing of the project is in them. The
+      // inventory's list covers a deploy from another clone; the journal undoes them all.
+      for (const entry of inventory.entries(CREATED_NAMESPACES))
+        await record(journal, namespaceRecord(entry, { project: project.name, environment, inventory }));
+      const deleted = await restore(journal, { all: true, kind: NAMESPACE, environment });
+      const gone = deleted.map((r) => (r.data as { ref: ObjectRef }).ref);
       const stuck = await waitForGone(client, mapper, gone, timeoutMs);
       if (stuck.length) log.warn(`namespaces still terminating: ${stuck.map((r) => describeRef(r)).join(', ')}`);
       await inventory.remove();

@@ -1,17 +1,25 @@
-// Dev patches: what a session changes in a workload (today: the restart loop `onSync: restart`
-// wraps around the container's command). The original is recorded twice before anything is
-// patched, in an annotation on the workload and in .kloop/dev-patches.json, so Ctrl-C, a crash,
+// Dev patches: what a session changes in a workload (overrides, and the restart loop `onSync:
+// restart` wraps around the container's command). The original is recorded twice before anything
+// is patched: in the change journal (kube/journal.ts, with the undo plan) and in an annotation on
+// the workload (so a patch whose record was lost is still recognised), so Ctrl-C, a crash,
 // `kill -9` (undone by the next `kloop dev`) and purge can all put it back.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { KloopError } from '../errors.ts';
-import { ApiError, type KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
+import {
+  annotationPath,
+  ensureAnnotations,
+  FIELD_MANAGER,
+  type PatchOp,
+  record,
+  removeField,
+} from '../kube/journal.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type TargetSpec, workloadPath } from '../kube/pods.ts';
 import { RESTART_MARK } from './reload.ts';
 
 export const PATCH_ANNOTATION = 'kloop.dev/dev-original';
-const STATE_FILE = 'dev-patches.json';
+/** The journal's kind for dev patches. */
+export const DEV_PATCH = 'dev-patch';
 
 // PID 1 of the container: runs the original command as a child and restarts it on SIGHUP, so
 // synced files are picked up without a new pod. Any other exit of the child ends the container
@@ -56,41 +64,12 @@ export interface Original {
   workingDir?: string;
 }
 
-export interface PatchRecord {
-  namespace: string;
-  workload: string;
-  original: Original;
-  at: string;
-}
-
-function statePath(stateDir: string): string {
-  return path.join(stateDir, STATE_FILE);
-}
-
-export async function readPatchRecords(stateDir: string): Promise<PatchRecord[]> {
-  try {
-    const data = JSON.parse(await readFile(statePath(stateDir), 'utf8')) as { patches?: PatchRecord[] };
-    return data.patches ?? [];
-  } catch {
-    return [];
-  }
-}
-
-async function writePatchRecords(stateDir: string, patches: PatchRecord[]): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const tmp = `${statePath(stateDir)}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ patches }, null, 2)}\n`);
-  await rename(tmp, statePath(stateDir));
-}
-
-const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-
 async function patchWorkload(client: KubeClient, apiPath: string, ops: unknown[]): Promise<void> {
   await client.request({
     method: 'PATCH',
     path: apiPath,
     // same field manager as deploy, so a later server-side apply takes the field back without a conflict
-    query: { fieldManager: 'kloop' },
+    query: { fieldManager: FIELD_MANAGER },
     contentType: 'application/json-patch+json',
     body: ops,
   });
@@ -119,14 +98,15 @@ type Container = { name: string } & Omit<Original, 'container'>;
 const FIELDS = ['image', 'command', 'args', 'env', 'workingDir'] as const;
 
 /** JSON-patch ops that make the container's fields equal `want` (absent = removed). */
-function fieldOps(base: string, current: Container, want: Omit<Original, 'container'>): unknown[] {
-  const ops: unknown[] = [];
+function fieldOps(base: string, current: Omit<Original, 'container'>, want: Omit<Original, 'container'>): PatchOp[] {
+  const ops: PatchOp[] = [];
   for (const f of FIELDS) {
     const now = current[f];
     const next = want[f];
     if (JSON.stringify(now) === JSON.stringify(next)) continue;
-    if (next === undefined) ops.push({ op: 'remove', path: `${base}/${f}` });
-    else ops.push({ op: now === undefined ? 'add' : 'replace', path: `${base}/${f}`, value: next });
+    if (next !== undefined) ops.push({ op: 'add', path: `${base}/${f}`, value: next });
+    // undo plans run later, on whatever is there then: removing must not fail on an absent field
+    else ops.push(...removeField(`${base}/${f}`));
   }
   return ops;
 }
@@ -138,7 +118,7 @@ function fieldOps(base: string, current: Container, want: Omit<Original, 'contai
 export async function applyDevPatch(
   client: KubeClient,
   stateDir: string,
-  target: TargetSpec,
+  target: TargetSpec & { app?: string },
   overrides: DevOverrides,
 ): Promise<void> {
   if (!target.workload) {
@@ -177,17 +157,44 @@ export async function applyDevPatch(
   }
   const base = `/spec/template/spec/containers/${i}`;
   const changes = fieldOps(base, c, want);
+  if (changes.length === 0 && !annotation) return;
+
+  const marker = JSON.stringify(original);
+  const { container: _, ...originalFields } = original;
+  await record(
+    { client, stateDir },
+    {
+      kind: DEV_PATCH,
+      key: `${target.namespace}/${target.workload}`,
+      app: target.app,
+      target: target.name,
+      describe: `${target.workload} in ${target.namespace}`,
+      changed: 'patched',
+      // guarded by the annotation this patch sets: once something else took the workload back
+      // (a redeploy that dropped it, a newer patch of another original) the undo leaves it alone
+      undo: {
+        patches: [
+          {
+            path: apiPath,
+            ops: [
+              { op: 'test', path: annotationPath(PATCH_ANNOTATION), value: marker },
+              { op: 'test', path: `${base}/name`, value: c.name },
+              ...fieldOps(base, want, originalFields),
+              { op: 'remove', path: annotationPath(PATCH_ANNOTATION) },
+            ],
+          },
+        ],
+      },
+      data: { original },
+    },
+  );
   if (changes.length === 0) return;
 
-  const records = (await readPatchRecords(stateDir)).filter(
-    (r) => !(r.namespace === target.namespace && r.workload === target.workload),
-  );
-  records.push({ namespace: target.namespace, workload: target.workload, original, at: new Date().toISOString() });
-  await writePatchRecords(stateDir, records);
-
-  const ops: unknown[] = [{ op: 'test', path: `${base}/name`, value: c.name }];
-  if (!obj.metadata.annotations) ops.push({ op: 'add', path: '/metadata/annotations', value: {} });
-  ops.push({ op: 'add', path: `/metadata/annotations/${pointer(PATCH_ANNOTATION)}`, value: JSON.stringify(original) });
+  const ops: PatchOp[] = [
+    { op: 'test', path: `${base}/name`, value: c.name },
+    ...ensureAnnotations(obj),
+    { op: 'add', path: annotationPath(PATCH_ANNOTATION), value: marker },
+  ];
   await patchWorkload(client, apiPath, [...ops, ...changes]);
 }
 
@@ -200,70 +207,10 @@ function mergeEnv(env: EnvVar[] | undefined, overrides: Record<string, string> |
 }
 
 /** onSync: restart: the restart loop around the container's command. */
-export function applyRestartPatch(client: KubeClient, stateDir: string, target: TargetSpec): Promise<void> {
-  return applyDevPatch(client, stateDir, target, { restartLoop: true });
-}
-
-/** Puts back what one record changed; false when the workload is gone (nothing to restore). */
-async function restoreOne(client: KubeClient, record: PatchRecord): Promise<boolean> {
-  const { path: apiPath } = workloadPath(record.workload, record.namespace);
-  let obj: KubeObject;
-  try {
-    obj = await client.request<KubeObject>({ path: apiPath });
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 404) return false;
-    throw error;
-  }
-  // Without the annotation the workload is not patched (a redeploy put the manifest back).
-  const annotation = obj.metadata.annotations?.[PATCH_ANNOTATION];
-  if (!annotation) return true;
-  const original = JSON.parse(annotation) as Original;
-  const containers: Container[] = obj.spec?.template?.spec?.containers ?? [];
-  const i = containers.findIndex((c) => c.name === original.container);
-  const ops: unknown[] = [];
-  if (i >= 0) {
-    const base = `/spec/template/spec/containers/${i}`;
-    const { container: _, ...fields } = original;
-    const changes = fieldOps(base, containers[i]!, fields);
-    if (changes.length) ops.push({ op: 'test', path: `${base}/name`, value: original.container }, ...changes);
-  }
-  ops.push({ op: 'remove', path: `/metadata/annotations/${pointer(PATCH_ANNOTATION)}` });
-  if (ops.length) await patchWorkload(client, apiPath, ops);
-  return true;
-}
-
-/**
- * Restores every recorded dev patch (all of them, or those in `namespace`), and forgets the
- * records. Called when a session ends, when the next session starts after a crash, and by purge.
- */
-export async function restoreDevPatches(
+export function applyRestartPatch(
   client: KubeClient,
   stateDir: string,
-  namespace?: string,
-): Promise<PatchRecord[]> {
-  const records = await readPatchRecords(stateDir);
-  const restored: PatchRecord[] = [];
-  const kept: PatchRecord[] = [];
-  for (const r of records) {
-    if (namespace && r.namespace !== namespace) {
-      kept.push(r);
-      continue;
-    }
-    try {
-      await restoreOne(client, r);
-      restored.push(r);
-    } catch (error) {
-      kept.push(r);
-      throw new KloopError(
-        `cannot restore the dev patch of ${r.workload} in ${r.namespace}: ${(error as Error).message}`,
-        {
-          hint: `it stays recorded in ${statePath(stateDir)}; the next kloop dev or purge tries again`,
-          cause: error,
-        },
-      );
-    } finally {
-      await writePatchRecords(stateDir, [...kept, ...records.slice(records.indexOf(r) + 1)]);
-    }
-  }
-  return restored;
+  target: TargetSpec & { app?: string },
+): Promise<void> {
+  return applyDevPatch(client, stateDir, target, { restartLoop: true });
 }

@@ -10,8 +10,10 @@ import type { KubeClient } from '../kube/client.ts';
 import { readHybrids } from '../hybrid/published.ts';
 import type { DebugPlan } from './debug.ts';
 import { launchTarget, planTargetDebug, runsUnderDebugger, withDebug, withDebugPort } from './debug-target.ts';
-import { applyDevPatch, type DevOverrides, restoreDevPatches } from './dev-patch.ts';
+import { applyDevPatch, type DevOverrides } from './dev-patch.ts';
 import { launchConfiguration, launchName, writeLaunch } from './launch.ts';
+import { restore, self } from '../kube/journal.ts';
+import { alive } from '../process.ts';
 import type { Dialer } from '../kube/streams.ts';
 import type { LogLine } from './logs.ts';
 import { createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
@@ -83,10 +85,10 @@ export class DevSession {
   async start(): Promise<void> {
     const { project, client } = this.o;
     await this.lock();
-    // A session that crashed or was killed left its patches recorded: undo them first.
-    const leftovers = await restoreDevPatches(client, project.stateDir);
+    // A session that crashed or was killed left its changes recorded: undo them first.
+    const leftovers = await restore({ client, stateDir: project.stateDir }, { orphans: true });
     for (const r of leftovers)
-      this.o.onNotice?.(`restored ${r.workload} in ${r.namespace} (left patched by an earlier session)`);
+      this.o.onNotice?.(`restored ${r.describe} (left ${r.changed ?? 'changed'} by an earlier session)`);
 
     const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
     await this.deployRecorded(apps);
@@ -281,8 +283,8 @@ export class DevSession {
     await this.rebuilding;
     // without the lock the patches are another session's: leave them alone
     if (this.lockFile) {
-      const restored = await restoreDevPatches(this.o.client, this.o.project.stateDir);
-      for (const r of restored) this.o.onNotice?.(`restored ${r.workload} in ${r.namespace}`);
+      const restored = await restore({ client: this.o.client, stateDir: this.o.project.stateDir }, { owner: self() });
+      for (const r of restored) this.o.onNotice?.(`restored ${r.describe}`);
     }
     if (this.lockFile) await rm(this.lockFile, { force: true });
     this.store.update('session stopped', (s) => {
@@ -304,13 +306,4 @@ function openBrowser(url: string, notice?: (m: string) => void): void {
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => notice?.(`open ${url} (${cmd} is not available)`));
   child.unref();
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

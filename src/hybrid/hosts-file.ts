@@ -4,21 +4,13 @@
 // place, not renamed over: in containers /etc/hosts is a bind mount.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { KloopError } from '../errors.ts';
+import { alive } from '../process.ts';
 
 const BEGIN = '# >>> kloop connect';
 const END = '# <<< kloop connect';
 
 export function hostsFilePath(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return env.KLOOP_HOSTS_FILE || '/etc/hosts';
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The text without the blocks whose owner is `pid` or no longer running (all blocks of dead owners). */

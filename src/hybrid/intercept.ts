@@ -2,7 +2,6 @@
 // process. Order matters for crash safety: record, create the agent (pod + ConfigMap + shadow
 // Service for the original pods), wait for it and for the first tunnel, and only then switch the
 // Service's selector to the agent. stop() undoes it in reverse; a crash is undone by the next run.
-import { hostname } from 'node:os';
 import type { ResolvedDevTarget } from '../config/project.ts';
 import type { Dialer } from '../kube/streams.ts';
 import { PodTracker } from '../kube/pod-tracker.ts';
@@ -12,15 +11,16 @@ import type { KubeObject } from '../kube/types.ts';
 import { type Watcher, watchCollection } from '../kube/watch.ts';
 import { agentObjects, CONTROL_PORT } from './agent-objects.ts';
 import { isReadyPod, type ServiceInfo, selects, serviceInfo } from './cluster-view.ts';
+import { INTERCEPT_LABEL, interceptRecord, ORIGINAL_ANNOTATION } from './intercept-state.ts';
 import {
-  addRecord,
-  forget,
-  INTERCEPT_LABEL,
-  type InterceptRecord,
-  ORIGINAL_ANNOTATION,
-  restoreIntercepts,
-  restoreOne,
-} from './intercept-state.ts';
+  annotationPath,
+  ensureAnnotations,
+  FIELD_MANAGER,
+  type JournalRecord,
+  record,
+  restore,
+  restoreRecord,
+} from '../kube/journal.ts';
 import { type TunnelStatus, TunnelPool } from './tunnels.ts';
 
 export const DEFAULT_AGENT_IMAGE = 'node:24-slim';
@@ -118,7 +118,7 @@ export function chooseService(
 export class Intercept {
   private readonly o: InterceptOptions;
   private readonly state: InterceptState;
-  private record: InterceptRecord | undefined;
+  private record: JournalRecord | undefined;
   private pool: TunnelPool | undefined;
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
@@ -165,8 +165,8 @@ export class Intercept {
   private async run(): Promise<void> {
     const { client, target } = this.o;
     const ns = encodeURIComponent(target.namespace);
-    for (const r of await restoreIntercepts(client, this.o.stateDir, { onlyOrphans: true }))
-      this.o.onNotice(`restored Service ${r.service} in ${r.namespace} (left intercepted by an earlier kloop)`);
+    for (const r of await restore({ client, stateDir: this.o.stateDir }, { orphans: true }))
+      this.o.onNotice(`restored ${r.describe} (left ${r.changed ?? 'changed'} by an earlier kloop)`);
 
     // the target's pod: its labels pick the Service, its container ports name the target ports
     const tracker = new PodTracker(client, target, () => {});
@@ -206,17 +206,18 @@ export class Intercept {
     });
     const { agent, shadow, interceptedPort } = objects;
 
-    this.record = {
-      namespace: target.namespace,
-      service: service.name,
-      originalSelector: service.selector,
-      agent,
-      shadow,
-      pid: process.pid,
-      host: hostname(),
-      at: new Date().toISOString(),
-    };
-    await addRecord(this.o.stateDir, this.record);
+    this.record = await record(
+      { client, stateDir: this.o.stateDir },
+      interceptRecord({
+        namespace: target.namespace,
+        service: service.name,
+        originalSelector: service.selector,
+        agent,
+        shadow,
+        app: target.app,
+        target: target.name,
+      }),
+    );
 
     await this.create(`/api/v1/namespaces/${ns}/configmaps`, objects.configMap);
     await this.create(`/api/v1/namespaces/${ns}/services`, objects.shadowService);
@@ -248,16 +249,12 @@ export class Intercept {
     await client.request({
       method: 'PATCH',
       path: `/api/v1/namespaces/${ns}/services/${encodeURIComponent(service.name)}`,
-      query: { fieldManager: 'kloop' },
+      query: { fieldManager: FIELD_MANAGER },
       contentType: 'application/json-patch+json',
       body: [
         { op: 'test', path: '/spec/selector', value: service.selector },
-        ...(svcObj.metadata.annotations ? [] : [{ op: 'add', path: '/metadata/annotations', value: {} }]),
-        {
-          op: 'add',
-          path: `/metadata/annotations/${ORIGINAL_ANNOTATION.replace(/\//g, '~1')}`,
-          value: JSON.stringify(service.selector),
-        },
+        ...ensureAnnotations(svcObj),
+        { op: 'add', path: annotationPath(ORIGINAL_ANNOTATION), value: JSON.stringify(service.selector) },
         { op: 'replace', path: '/spec/selector', value: { [INTERCEPT_LABEL]: service.name } },
       ],
     });
@@ -388,10 +385,7 @@ export class Intercept {
       this.serviceWatch?.stop();
       await this.recreating;
       await this.pool?.close();
-      if (this.record) {
-        await restoreOne(this.o.client, this.record);
-        await forget(this.o.stateDir, this.record);
-      }
+      if (this.record) await restoreRecord({ client: this.o.client, stateDir: this.o.stateDir }, this.record);
       this.state.phase = 'stopped';
       this.report('stopped');
     })();

@@ -3,6 +3,7 @@
 // process is gone (kill -9) is ignored and removed by the reader.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { alive } from '../process.ts';
 
 export type HybridKind = 'connect' | 'intercept';
 
@@ -34,15 +35,6 @@ export function hybridPublisher(stateDir: string, kind: HybridKind) {
       rmSync(file, { force: true });
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Every running connect/intercept of the project, keyed "<kind>-<pid>". */

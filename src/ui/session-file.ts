@@ -41,13 +41,3 @@ export async function removeDashboardRecord(stateDir: string, token: string): Pr
   if (current && current.token !== token) return;
   await rm(dashboardFile(stateDir), { force: true });
 }
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

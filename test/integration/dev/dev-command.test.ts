@@ -2,11 +2,12 @@
 // onSync: restart, Ctrl-C restoring the dev patch, and kill -9 followed by a clean restart.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { records } from '../../../src/kube/journal.ts';
 import { dockerAvailable } from './container.ts';
 import { bin, eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
@@ -239,11 +240,11 @@ describe('kloop dev on the sandbox', { skip: haveDocker ? false : 'Docker is not
     await until('the last session runs', last, running, 120_000);
     last.child.kill('SIGKILL');
     await last.exited;
-    const records = () => JSON.parse(readFileSync(path.join(dir, '.kloop/dev-patches.json'), 'utf8')).patches;
-    assert.equal(records().length, 1, 'the crashed session left its patch recorded');
+    const patches = async () => (await records(path.join(dir, '.kloop'))).filter((r) => r.kind === 'dev-patch');
+    assert.equal((await patches()).length, 1, 'the crashed session left its patch recorded');
     const purge = await runKloop(dir, sandbox.kubeconfig, ['purge']);
     assert.equal(purge.code, 0, purge.stderr);
-    assert.deepEqual(records(), []);
+    assert.deepEqual(await patches(), []);
     await assert.rejects(command(), 'the workload is gone');
   });
 });

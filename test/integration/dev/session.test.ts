@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedDevTarget } from '../../../src/config/project.ts';
-import { applyDevPatch, readPatchRecords, restoreDevPatches } from '../../../src/dev/dev-patch.ts';
+import { applyDevPatch, DEV_PATCH } from '../../../src/dev/dev-patch.ts';
+import { records, restore } from '../../../src/kube/journal.ts';
 import type { LogLine } from '../../../src/dev/logs.ts';
 import { createStore, newTarget } from '../../../src/dev/store.ts';
 import { TargetSession } from '../../../src/dev/target-session.ts';
@@ -189,6 +190,8 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
     assert.equal(store.get().targets.web!.ports[0]?.state, 'closed');
   });
 
+  const patchRecords = async (stateDir: string) => (await records(stateDir)).filter((r) => r.kind === DEV_PATCH);
+
   test('dev patch overrides are recorded before they apply and restored exactly', async () => {
     const stateDir = path.join(tmp, 'state');
     await sandbox.kubectlInput(webDeployment('patched'), 'apply', '-f', '-');
@@ -207,16 +210,16 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
     assert.equal(c.workingDir, '/tmp');
     const recorded = JSON.parse(patched.metadata.annotations['kloop.dev/dev-original']);
     assert.deepEqual(recorded.command, before.spec.template.spec.containers[0].command);
-    assert.equal((await readPatchRecords(stateDir)).length, 1);
+    assert.equal((await patchRecords(stateDir)).length, 1);
     // applying again (a session that did not end cleanly) keeps the true original
     await applyDevPatch(client, stateDir, target, { restartLoop: true, env: { MODE: 'dev' } });
     assert.deepEqual(JSON.parse((await get()).metadata.annotations['kloop.dev/dev-original']), recorded);
 
-    const restored = await restoreDevPatches(client, stateDir);
+    const restored = await restore({ client, stateDir }, { all: true });
     assert.equal(restored.length, 1);
     const after = await get();
     assert.deepEqual(after.spec.template.spec.containers[0], before.spec.template.spec.containers[0]);
     assert.equal(after.metadata.annotations?.['kloop.dev/dev-original'], undefined);
-    assert.deepEqual(await readPatchRecords(stateDir), []);
+    assert.deepEqual(await patchRecords(stateDir), []);
   });
 });

@@ -11,7 +11,7 @@ module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(tmpdir(), 'kl
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // asked by scripts and editors many times a day: answered without loading the CLI
-  const { version } = await import('./version.ts');
+  const { version } = await import('../version.ts');
   process.stdout.write(`${version()}\n`);
 } else {
   const { main } = await import('./main.ts');

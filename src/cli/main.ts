@@ -5,7 +5,7 @@ import { KloopError, UsageError } from '../errors.ts';
 import { configureLogger } from '../log/logger.ts';
 import { printError } from './print-error.ts';
 import type { GlobalOptions } from './options.ts';
-import { version } from './version.ts';
+import { version } from '../version.ts';
 
 function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');

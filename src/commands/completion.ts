@@ -1,7 +1,7 @@
 // kloop completion bash|zsh|fish|powershell: a completion script generated from the command line
 // definition itself; `kloop __complete <kind> [prefix]` (hidden) gives it kloop.yaml and cluster names.
 import type { GlobalOptions } from '../cli/options.ts';
-import { version } from '../cli/version.ts';
+import { version } from '../version.ts';
 import { bashScript, zshScript } from '../completion/bash-zsh.ts';
 import { fishScript } from '../completion/fish.ts';
 import { powershellScript } from '../completion/powershell.ts';

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
-import { runHooks } from '../deploy/hooks.ts';
+import { runHooks } from '../hooks/hooks.ts';
 import { UsageError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { render } from '../render/index.ts';

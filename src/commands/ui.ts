@@ -8,7 +8,7 @@ import { KloopError, UsageError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { openInBrowser } from '../ui/open.ts';
 import { ACTIONS } from '../ui/server.ts';
-import { alive } from '../process.ts';
+import { alive } from '../process/alive.ts';
 import { type DashboardRecord, dashboardFile, readDashboardRecord } from '../ui/session-file.ts';
 
 export interface UiCommandOptions {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { exec, tail } from '../images/exec.ts';
+import { exec, tail } from '../process/exec.ts';
 import type { GlobalOptions } from '../cli/options.ts';
 import { CONFIG_NAMES, loadProject } from '../config/load.ts';
 import type { Project, ResolvedDependency } from '../config/project.ts';

@@ -18,7 +18,7 @@ import { type AppResult, type ClusterSession, deployApp, pruneEntries } from './
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
 import { CREATED_NAMESPACES, ensureNamespaces } from './namespaces.ts';
-import { runHooks } from './hooks.ts';
+import { runHooks } from '../hooks/hooks.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';
 

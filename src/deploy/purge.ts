@@ -14,7 +14,7 @@ import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
 import type { ObjectRef } from '../kube/types.ts';
 import { record, restore, type RestoreContext } from '../kube/journal.ts';
-import { runHooks } from './hooks.ts';
+import { runHooks } from '../hooks/hooks.ts';
 import { CREATED_NAMESPACES, NAMESPACE, namespaceRecord } from './namespaces.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';

@@ -13,7 +13,7 @@ import { launchTarget, planTargetDebug, runsUnderDebugger, withDebug, withDebugP
 import { applyDevPatch, type DevOverrides } from './dev-patch.ts';
 import { launchConfiguration, launchName, writeLaunch } from './launch.ts';
 import { restore, self } from '../kube/journal.ts';
-import { alive } from '../process.ts';
+import { alive } from '../process/alive.ts';
 import type { Dialer } from '../kube/streams.ts';
 import type { LogLine } from './logs.ts';
 import { createStore, type HybridState, newTarget, type SessionStore } from './store.ts';

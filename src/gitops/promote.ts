@@ -7,7 +7,7 @@ import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { REDACTED, redact } from '../log/redact.ts';
 import { render } from '../render/index.ts';
-import { runHooks } from '../deploy/hooks.ts';
+import { runHooks } from '../hooks/hooks.ts';
 import {
   BranchMoved,
   branchHolds,

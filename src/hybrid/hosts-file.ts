@@ -4,7 +4,7 @@
 // place, not renamed over: in containers /etc/hosts is a bind mount.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { KloopError } from '../errors.ts';
-import { alive } from '../process.ts';
+import { alive } from '../process/alive.ts';
 
 const BEGIN = '# >>> kloop connect';
 const END = '# <<< kloop connect';

@@ -3,7 +3,7 @@
 // process is gone (kill -9) is ignored and removed by the reader.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { alive } from '../process.ts';
+import { alive } from '../process/alive.ts';
 
 export type HybridKind = 'connect' | 'intercept';
 

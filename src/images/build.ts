@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Project, ResolvedImage } from '../config/project.ts';
-import { projectEnv, runHooks } from '../deploy/hooks.ts';
+import { projectEnv, runHooks } from '../hooks/hooks.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import {
@@ -22,7 +22,7 @@ import {
   toDockerEngineArgs,
 } from './builders.ts';
 import { dockerUsesBuildKit } from './buildkit.ts';
-import { exec, plain, tail } from './exec.ts';
+import { exec, plain, tail } from '../process/exec.ts';
 import { type LoadPlan, loadImage, planLoad } from './load.ts';
 import { computeTag, findImage } from './tag.ts';
 

@@ -2,7 +2,7 @@
 // images as they are; kind and k3d keep their own image stores and need an import; anything else
 // pulls from a registry, so the image is pushed there with the user's docker credentials.
 import { KloopError } from '../errors.ts';
-import { exec, tail } from './exec.ts';
+import { exec, tail } from '../process/exec.ts';
 
 export type LoadSetting = 'auto' | 'none' | 'kind' | 'k3d' | 'minikube' | 'push';
 

@@ -27,7 +27,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { KloopError } from '../errors.ts';
-import { alive } from '../process.ts';
+import { alive } from '../process/alive.ts';
 import { FIELD_MANAGER } from './apply.ts';
 import { ApiError, isNotFound, type KubeClient } from './client.ts';
 import type { RestMapper } from './discovery.ts';

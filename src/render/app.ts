@@ -5,7 +5,7 @@ import { glob, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Project, ResolvedApp } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
-import { version } from '../cli/version.ts';
+import { version } from '../version.ts';
 import { readCache, writeCache } from './cache.ts';
 import { chartFiles, helmTemplate } from './helm.ts';
 import {

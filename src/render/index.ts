@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import { imageTag } from '../images/tag.ts';
-import { version } from '../cli/version.ts';
+import { version } from '../version.ts';
 import { renderRawApp } from './app.ts';
 import { readValidation, writeValidation } from './cache.ts';
 import { parseImageRef, usedImages, wireImages } from './images.ts';

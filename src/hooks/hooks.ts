@@ -4,7 +4,7 @@
 // The first failing command stops the hook.
 import type { Project } from '../config/project.ts';
 import type { HookName } from '../config/schema.ts';
-import { exec } from '../images/exec.ts';
+import { exec } from '../process/exec.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { describeContainerHook, runContainerHook } from './container-hook.ts';

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Variable } from '../../../src/config/project.ts';
-import { runHooks } from '../../../src/deploy/hooks.ts';
+import { runHooks } from '../../../src/hooks/hooks.ts';
 import { KloopError } from '../../../src/errors.ts';
-import { makeProject, tempDir } from './project.ts';
+import { makeProject, tempDir } from '../images/project.ts';
 
 const tmp = tempDir('kloop-hooks-');
 after(tmp.cleanup);

@@ -227,7 +227,7 @@ describe('the dashboard of a dev session on the sandbox', {
       target: workerTarget,
       store,
       onLog: (l) => dash.log(l),
-      podTimeoutMs: 20_000,
+      podTimeoutMs: 5_000,
     });
     // it never gets a ready pod: start() gives up after podTimeoutMs, the tracker keeps reporting
     workerStarted = worker.start().then(

@@ -1,20 +1,10 @@
-// Global flags every command accepts (CONTRACT.md), parsed once and handed to the command.
+// Global flags every command accepts (CONTRACT.md), parsed once and handed to the command. What
+// loading a project needs of them is config's LoadInput (-c, -e, --kube-context, -n, --var, cwd).
+import type { LoadInput } from '../config/project.ts';
 
-export interface GlobalOptions {
-  /** -c, --config: kloop.yaml path; default: searched upward from cwd */
-  config?: string;
-  /** -e, --env */
-  env?: string;
-  /** --kube-context */
-  kubeContext?: string;
-  /** -n, --namespace */
-  namespace?: string;
-  /** --var KEY=VALUE (repeatable), in order */
-  vars: Record<string, string>;
+export interface GlobalOptions extends LoadInput {
   /** -o, --output */
   output: 'text' | 'json';
   debug: boolean;
   color: boolean;
-  /** the working directory the command was started in */
-  cwd: string;
 }

@@ -38,7 +38,6 @@ export async function run(
     forceConflicts: Boolean(opts.forceConflicts),
     wait: opts.wait !== false,
     timeout: opts.timeout,
-    globals,
   });
   if (globals.output === 'json') {
     process.stdout.write(`${JSON.stringify(redactValue(summary), null, 2)}\n`);

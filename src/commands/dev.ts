@@ -44,7 +44,7 @@ export async function run(
       : async (apps) => {
           await deployProject(
             project,
-            { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true, globals },
+            { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true },
             connection,
           );
         },
@@ -67,7 +67,6 @@ export async function run(
     dashboard = await attachDashboard(session, {
       project,
       connection,
-      globals,
       port: uiPort,
       say: (m) => view?.notice(m),
     }).catch((error: unknown) => {

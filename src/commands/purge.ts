@@ -7,7 +7,7 @@ import { redactValue } from '../log/redact.ts';
 
 export async function run(globals: GlobalOptions, apps: string[] = []): Promise<number> {
   const project = await loadProject(globals);
-  const summary = await purgeProject(project, { apps, globals });
+  const summary = await purgeProject(project, { apps });
   if (globals.output === 'json') {
     process.stdout.write(`${JSON.stringify(redactValue(summary), null, 2)}\n`);
   } else {

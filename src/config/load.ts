@@ -2,13 +2,14 @@
 // check references, and resolve into the frozen Project. Every problem is reported at once.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { GlobalOptions } from '../cli/options.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { readEnvFile } from './env-file.ts';
 import { type Kubeconfig, readKubeconfig } from './kubeconfig.ts';
 import { ConfigError, didYouMean, type Problem } from './problems.ts';
-import type { Project } from './project.ts';
+import type { LoadInput, Project } from './project.ts';
+
+export type { LoadInput };
 import { resolveProject } from './resolve.ts';
 import { resolveVariables } from './resolve-vars.ts';
 import { type KloopConfig, varSpecSchema, type VarSpec } from './schema.ts';
@@ -53,27 +54,23 @@ export interface LoadOptions {
 }
 
 /** Loads and resolves the project for a command. */
-export async function loadProject(globals: GlobalOptions, options: LoadOptions = {}): Promise<Project> {
-  const file = findConfigFile(globals.cwd, globals.config);
+export async function loadProject(input: LoadInput, options: LoadOptions = {}): Promise<Project> {
+  const file = findConfigFile(input.cwd, input.config);
   const text = readFileSync(file, 'utf8');
-  return loadProjectFromText(text, file, globals, options);
+  return loadProjectFromText(text, file, input, options);
 }
 
 /** Loads a project from kloop.yaml text (for tests: no file needs to exist at `file`, but the root is its dir). */
-export function loadProjectFromText(
-  text: string,
-  file: string,
-  globals: GlobalOptions,
-  options: LoadOptions = {},
-): Project {
-  const { config, source, vars } = loadConfig(text, file, globals, options);
+export function loadProjectFromText(text: string, file: string, input: LoadInput, options: LoadOptions = {}): Project {
+  const { config, source, vars } = loadConfig(text, file, input, options);
   const env = options.env ?? process.env;
   const root = dirname(file);
   const project = resolveProject(config, {
     root,
     configFile: file,
     vars,
-    globals,
+    globals: input,
+    input,
     kubeconfig: options.kubeconfig ?? readKubeconfig(env),
     state: readState(join(root, '.kloop')),
     pathEnv: env.PATH,
@@ -83,8 +80,8 @@ export function loadProjectFromText(
 }
 
 /** Parses, substitutes and validates; throws a ConfigError listing every problem. */
-export function loadConfig(text: string, file: string, globals: GlobalOptions, options: LoadOptions = {}) {
-  const display = displayName(file, globals.cwd);
+export function loadConfig(text: string, file: string, input: LoadInput, options: LoadOptions = {}) {
+  const display = displayName(file, input.cwd);
   const root = dirname(file);
   const env = options.env ?? process.env;
   const { source, problems } = parseConfigSource(text, display);
@@ -112,8 +109,8 @@ export function loadConfig(text: string, file: string, globals: GlobalOptions, o
   }
 
   const envProblems: Problem[] = [];
-  const envFile = chooseEnvFile(source, top, globals.env, root);
-  const entries = envFile ? readEnvFile(envFile.path, displayName(envFile.path, globals.cwd)) : undefined;
+  const envFile = chooseEnvFile(source, top, input.env, root);
+  const entries = envFile ? readEnvFile(envFile.path, displayName(envFile.path, input.cwd)) : undefined;
   if (envFile && !entries && envFile.required) {
     envProblems.push({
       path: envFile.key,
@@ -124,7 +121,7 @@ export function loadConfig(text: string, file: string, globals: GlobalOptions, o
   const { vars, problems: varProblems } = resolveVariables({
     declared,
     ...(entries && envFile ? { envFile: { path: envFile.path, entries } } : {}),
-    flags: globals.vars,
+    flags: input.vars,
     process: env,
     ...(envFile ? { envFileName: envFile.rel } : {}),
   });

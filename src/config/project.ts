@@ -93,6 +93,20 @@ export interface Tools {
   readonly git: string;
 }
 
+/** What loading a project takes from its caller: the CLI passes its global flags. */
+export interface LoadInput {
+  /** the directory the command runs in (kloop.yaml is searched upward from it) */
+  cwd: string;
+  /** a kloop.yaml path or its directory; default: searched upward from cwd */
+  config?: string;
+  /** the environment to resolve */
+  env?: string;
+  kubeContext?: string;
+  namespace?: string;
+  /** --var KEY=VALUE, in order */
+  vars: Record<string, string>;
+}
+
 export interface Project {
   readonly name: string;
   /** absolute directory of kloop.yaml */
@@ -117,4 +131,6 @@ export interface Project {
   readonly tools: Tools;
   /** directory for kloop's own state and caches: <root>/.kloop */
   readonly stateDir: string;
+  /** what it was loaded with (dependency projects load with the same environment and flags) */
+  readonly input: Readonly<LoadInput>;
 }

@@ -1,9 +1,9 @@
 // A validated config + the chosen environment + CLI flags → the frozen Project every engine gets.
 import { isAbsolute, join, resolve } from 'node:path';
-import type { GlobalOptions } from '../cli/options.ts';
 import { findContext, type Kubeconfig } from './kubeconfig.ts';
 import type {
   ClusterTarget,
+  LoadInput,
   Project,
   ResolvedApp,
   ResolvedDevTarget,
@@ -21,7 +21,9 @@ export interface ResolveContext {
   root: string;
   configFile: string;
   vars: VariableSet;
-  globals: Pick<GlobalOptions, 'env' | 'kubeContext' | 'namespace'>;
+  globals: Pick<LoadInput, 'env' | 'kubeContext' | 'namespace'>;
+  /** the whole load input, kept on the project (default: the globals above, from its root) */
+  input?: LoadInput;
   kubeconfig: Kubeconfig;
   state: ProjectState;
   /** PATH used to find tools (default: process.env.PATH) */
@@ -160,6 +162,7 @@ export function resolveProject(config: KloopConfig, ctx: ResolveContext): Projec
       git: tool('git'),
     },
     stateDir: join(root, '.kloop'),
+    input: ctx.input ?? { cwd: root, vars: {}, ...ctx.globals },
   };
   return deepFreeze(project);
 }

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { exec, tail } from '../process/exec.ts';
-import type { GlobalOptions } from '../cli/options.ts';
 import { CONFIG_NAMES, loadProject } from '../config/load.ts';
 import type { Project, ResolvedDependency } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
@@ -79,12 +78,25 @@ export async function dependencyRoot(project: Project, dep: ResolvedDependency):
   return fetchGitDependency(project, { name: g.name, git: g.git, ref: g.ref ?? 'HEAD', subPath: g.subPath });
 }
 
-/** Loads a dependency as a project of its own, in the same environment, context and namespace flags. */
-export async function loadDependency(
-  project: Project,
-  dep: ResolvedDependency,
-  globals: GlobalOptions,
-): Promise<Project> {
+// Each dependency project is resolved once per run, however many engines ask for it.
+const loaded = new Map<string, Promise<Project>>();
+
+/**
+ * A dependency as a project of its own, loaded with the input its parent was loaded with (same
+ * environment, context, namespace and --var flags); resolved once per run.
+ */
+export function loadDependency(project: Project, dep: ResolvedDependency): Promise<Project> {
+  const key = JSON.stringify([project.configFile, dep.name, project.input]);
+  let p = loaded.get(key);
+  if (!p) {
+    p = load(project, dep);
+    loaded.set(key, p);
+    p.catch(() => loaded.delete(key));
+  }
+  return p;
+}
+
+async function load(project: Project, dep: ResolvedDependency): Promise<Project> {
   const root = await dependencyRoot(project, dep);
   const file = CONFIG_NAMES.map((n) => join(root, n)).find((f) => existsSync(f));
   if (!file)
@@ -92,6 +104,7 @@ export async function loadDependency(
       location: { file: project.configFile },
       hint: 'a dependency is another kloop project: its directory (or subPath) must hold a kloop.yaml',
     });
-  const env = globals.env && project.environment ? globals.env : undefined;
-  return loadProject({ ...globals, cwd: root, config: file, env });
+  const { input } = project;
+  const env = input.env && project.environment ? input.env : undefined;
+  return loadProject({ ...input, cwd: root, config: file, env });
 }

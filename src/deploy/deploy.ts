@@ -2,7 +2,6 @@
 // beforeDeploy → per app (dependencies first, independent apps in parallel) apply + prune + wait →
 // afterDeploy. Dependency projects deploy, as whole projects, before this project's apps.
 import { buildImages } from '../images/build.ts';
-import type { GlobalOptions } from '../cli/options.ts';
 import type { Project } from '../config/project.ts';
 import { userInfo, hostname } from 'node:os';
 import { KloopError } from '../errors.ts';
@@ -36,7 +35,6 @@ export interface DeployOptions {
   /** --timeout, overriding every app's timeout */
   timeout?: string;
   /** the command's global flags, for loading dependency projects */
-  globals: GlobalOptions;
 }
 
 export interface DeploySummary {
@@ -144,7 +142,7 @@ export async function deployProject(
     const result = await walk(graph, subset, async (id) => {
       if (id.startsWith(DEP)) {
         const dep = project.dependencies[id.slice(DEP.length)]!;
-        const depProject = await loadDependency(project, dep, options.globals);
+        const depProject = await loadDependency(project, dep);
         summary.dependencies[dep.name] = await deployProject(
           depProject,
           { ...options, apps: [], images: {} },

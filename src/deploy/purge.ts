@@ -1,7 +1,6 @@
 // kloop purge [app...]: deletes exactly what the inventory recorded (apps in reverse dependency
 // order, each waiting until its objects are gone), then dependency projects when purging all.
 // Objects kloop did not apply are never touched, whatever their labels.
-import type { GlobalOptions } from '../cli/options.ts';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import { deleteEntry } from '../kube/delete.ts';
@@ -21,7 +20,6 @@ import { createProgress } from './progress.ts';
 
 export interface PurgeOptions {
   apps: readonly string[];
-  globals: GlobalOptions;
   /** how long to wait for deleted objects to be gone; default 5m */
   timeoutMs?: number;
 }
@@ -134,7 +132,7 @@ export async function purgeProject(
       if (stuck.length) log.warn(`namespaces still terminating: ${stuck.map((r) => describeRef(r)).join(', ')}`);
       await inventory.remove();
       for (const dep of Object.values(project.dependencies).reverse()) {
-        const depProject = await loadDependency(project, dep, options.globals);
+        const depProject = await loadDependency(project, dep);
         summary.dependencies[dep.name] = await purgeProject(
           depProject,
           { ...options, apps: [] },

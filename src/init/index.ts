@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { GlobalOptions } from '../cli/options.ts';
+import type { LoadInput } from '../config/project.ts';
 import { parseEnvFile } from '../config/env-file.ts';
 import { KloopError } from '../errors.ts';
 import { composeLeftoverReason, convertCompose } from './compose.ts';
@@ -60,7 +60,7 @@ function readDocs(abs: string, display: string): unknown[] {
 export async function initProject(
   root: string,
   project: string,
-  globals: GlobalOptions,
+  globals: LoadInput,
   options: { from?: string; schemaRef?: string; name?: string; force?: boolean; depth?: number },
 ): Promise<InitResult> {
   const found = scan(root);
@@ -140,7 +140,7 @@ export async function initProject(
 async function finish(
   root: string,
   name: string,
-  globals: GlobalOptions,
+  globals: LoadInput,
   options: { schemaRef?: string },
   draft: Draft,
   found: Scanned,
@@ -175,7 +175,7 @@ async function finish(
  */
 async function convertDependencies(
   root: string,
-  globals: GlobalOptions,
+  globals: LoadInput,
   options: { schemaRef?: string; force?: boolean; depth?: number },
   draft: Draft,
 ): Promise<Record<string, string>> {

@@ -1,7 +1,7 @@
 // Placing dev targets and container hooks on workloads: the draft's apps are rendered once with
 // kloop's own render (placeholder values for variables without one), and each "pod picked by
 // image / labels / object name" of the source tool becomes app + workload (+ container).
-import type { GlobalOptions } from '../cli/options.ts';
+import type { LoadInput } from '../config/project.ts';
 import { loadProjectFromText } from '../config/load.ts';
 import { parseImageRef } from '../render/images.ts';
 import { render } from '../render/index.ts';
@@ -61,7 +61,7 @@ function podSpec(o: KubeObject): { labels: Record<string, string>; containers: C
 export async function renderDraft(
   text: string,
   file: string,
-  globals: GlobalOptions,
+  globals: LoadInput,
   placeholders: Record<string, string>,
 ): Promise<Cluster | string> {
   try {

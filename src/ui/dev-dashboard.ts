@@ -1,6 +1,5 @@
 // `kloop dev --ui`: a dashboard on the session's store, with the actions the session offers, its
 // URL printed, written to .kloop/ for `kloop ui`, and opened in the browser.
-import type { GlobalOptions } from '../cli/options.ts';
 import type { Project } from '../config/project.ts';
 import type { Connection } from '../deploy/deploy.ts';
 import { purgeProject } from '../deploy/purge.ts';
@@ -12,7 +11,6 @@ import { type Dashboard, type DashboardActions, startDashboard } from './server.
 export interface DevDashboardOptions {
   project: Project;
   connection: Connection;
-  globals: GlobalOptions;
   port?: number;
   /** session notices (the URL, "not opening a browser") */
   say: (message: string) => void;
@@ -40,7 +38,7 @@ export async function attachDashboard(session: DevSession, o: DevDashboardOption
     restart: (t) => session.restart(t),
     rebuild: (t) => session.rebuildNow(t),
     purge: async (t) => {
-      await purgeProject(o.project, { apps: [apps[t]!], globals: o.globals }, o.connection);
+      await purgeProject(o.project, { apps: [apps[t]!] }, o.connection);
     },
   };
   const dashboard = await startDashboard({

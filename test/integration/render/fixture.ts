@@ -116,5 +116,6 @@ export function makeProject(
       git: which('git') ?? 'git',
     },
     stateDir: abs('.kloop'),
+    input: { cwd: root, vars: {} },
   }) as Project;
 }

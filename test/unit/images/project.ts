@@ -25,6 +25,7 @@ export function makeProject(root: string, images: Record<string, ImageSpec>, ext
     name: 'test',
     root,
     configFile: join(root, 'kloop.yaml'),
+    input: { cwd: root, vars: {} },
     environments: {},
     vars: { own: new Map(), process: {} },
     kubeVersion: '1.32',

@@ -2,7 +2,7 @@
 // there is one, place dev targets on the rendered workloads, and return the files to write.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { LoadInput } from '../config/project.ts';
 import { parseEnvFile } from '../config/env-file.ts';
 import { KloopError } from '../errors.ts';
@@ -13,7 +13,7 @@ import { posix } from './paths.ts';
 import { CONFIG_FILES, type Scanned, scan, scannedIntoDraft } from './scan.ts';
 import { convertSkaffold } from './skaffold.ts';
 import type { Source } from './source.ts';
-import { assemble, baseConfig, configText, declareVariables } from './write.ts';
+import { assemble, baseConfig, configText, declareVariables, toYaml } from './write.ts';
 import { renderDraft } from './workloads.ts';
 
 export type Tool = 'devspace' | 'skaffold' | 'compose';
@@ -119,7 +119,7 @@ export async function initProject(
 
   const files: Record<string, string> = { ...converted };
   for (const [f, content] of Object.entries(draft.files))
-    files[f] = typeof content === 'string' ? content : stringify(content, { lineWidth: 0 });
+    files[f] = typeof content === 'string' ? content : toYaml(content);
   const written: string[] = [];
   try {
     for (const f of Object.keys(files))

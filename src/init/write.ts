@@ -5,6 +5,15 @@ import type { HookName } from '../config/schema.ts';
 import { type DevIntent, type Draft, type Note, type Obj, uniqueKey } from './draft.ts';
 import { type Cluster, place } from './workloads.ts';
 
+/**
+ * YAML as the cluster's reader and kloop's both read it: written with the YAML 1.1 rules, so a
+ * string such as "on", "y", "0777" or "3000:30" is quoted (a 1.1 reader would take it for a
+ * boolean or a number), and it reads back to the same values under 1.2.
+ */
+export function toYaml(value: unknown): string {
+  return stringify(value, { version: '1.1', lineWidth: 0 });
+}
+
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-[^}]*)?\}/g;
 
 /** `${X}` of a shell command that kloop would not define is left for the shell: `$${X}`. */
@@ -161,7 +170,7 @@ export function configText(a: Assembled, schemaRef: string | undefined, sources:
     ...(schemaRef ? [`# yaml-language-server: $schema=${schemaRef}`] : []),
     '# Written by `kloop init`. Every key is described in docs/config.md of kloop.',
     ...(sources.length ? [`# Converted from ${sources.join(' and ')}; see docs/migrating.md of kloop.`] : []),
-    stringify(a.config, { lineWidth: 0 }).trimEnd(),
+    toYaml(a.config).trimEnd(),
   ];
   if (!a.config.apps)
     parts.push(
@@ -173,7 +182,7 @@ export function configText(a: Assembled, schemaRef: string | undefined, sources:
     parts.push(
       '',
       comment(
-        `Dev targets kloop could not place on a workload; fill in app and workload, then uncomment:\n${stringify({ dev: a.suggestions }, { lineWidth: 0 })}`,
+        `Dev targets kloop could not place on a workload; fill in app and workload, then uncomment:\n${toYaml({ dev: a.suggestions })}`,
       ),
     );
   else if (!a.config.dev) {

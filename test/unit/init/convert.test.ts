@@ -39,8 +39,9 @@ describe('leftovers: every key not read is reported', () => {
   it('a devspace.yaml with unknown keys lists each of them (property)', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.stringMatching(/^x[a-z]{1,6}$/), { minLength: 1, maxLength: 4 }), (keys) => {
-        const doc: Record<string, unknown> = { version: 'v2beta1', images: { web: { image: 'r/web' } } };
-        for (const k of keys) (doc.images as Record<string, Record<string, unknown>>).web[k] = 1;
+        const web: Record<string, unknown> = { image: 'r/web' };
+        for (const k of keys) web[k] = 1;
+        const doc = { version: 'v2beta1', images: { web } };
         const src = convertDevspace('/nonexistent', 'devspace.yaml', doc, emptyDraft());
         const left = src.leftovers().map((n) => n.path);
         assert.deepEqual(left.sort(), keys.map((k) => `images.web.${k}`).sort());

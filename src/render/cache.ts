@@ -37,7 +37,11 @@ async function prune(dir: string): Promise<void> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.json') && n !== 'tools.json');
   // render and validation entries are pruned together, oldest first
   if (names.length <= KEEP) return;
-  const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n))).mtimeMs })));
+  // another app's prune (parallel renders) may have removed an entry since the listing
+  const stamped = await Promise.all(
+    names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => null))?.mtimeMs })),
+  );
+  const dated = stamped.filter((e): e is { n: string; t: number } => e.t !== undefined);
   dated.sort((a, b) => a.t - b.t);
   for (const { n } of dated.slice(0, dated.length - KEEP)) await rm(path.join(dir, n), { force: true });
 }

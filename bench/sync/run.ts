@@ -1,13 +1,15 @@
 // Sync benchmark on the sandbox, run by hand: `node bench/sync/run.ts [--quick]`.
-// Same run, same pod, against `kubectl cp` of the same change:
+// Same run, same pod, against `kubectl cp` of the same change, once on a quiet machine and once
+// with a CPU hog busy on every core (both sides under the same hog):
 //   1. single-file edit → served through the port-forward (p50/p95 of 40 edits)
-//   2. a 1,000-file burst until the container has all of it
-//   3. an initial sync of 10,000 files / 100 MB
-//   4. idle CPU and RSS of a `kloop dev` process with three targets
-import { execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+//   2. a 1,000-file burst until the container has all of it (quiet only)
+//   3. an initial sync of 10,000 files / 100 MB into an empty directory, checked by content: the
+//      md5 of every file in the container equals the local one, for kloop and for kubectl cp
+//   4. idle CPU and RSS of a `kloop dev` process with three targets (quiet only)
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -33,6 +35,9 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
+const startLoad = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const sandbox = await startSandbox();
 const tmp = mkdtempSync(path.join(tmpdir(), 'kloop-bench-sync-'));
 const env = { ...process.env, KUBECONFIG: sandbox.kubeconfig };
@@ -40,6 +45,7 @@ const kubectl = (...args: string[]) => run('kubectl', args, { env, maxBuffer: 64
 const client = await connect({ kubeconfig: sandbox.kubeconfig, namespace: 'default' });
 const dialer = createDialer(await resolveCredentials({ kubeconfig: sandbox.kubeconfig }));
 const results: string[] = [];
+const summary: string[] = [];
 try {
   await sandbox.kubectlInput(webDeployment('web'), 'apply', '-f', '-');
   const local = path.join(tmp, 'www');
@@ -78,27 +84,118 @@ try {
     }
   };
 
-  // 1. edit → served
-  const kloopLat: number[] = [];
-  const cpLat: number[] = [];
-  for (let i = 0; i < EDITS; i++) {
-    const body = `edit ${i} ${Date.now()}\n`;
-    let t = performance.now();
-    writeFileSync(path.join(local, 'index.html'), body);
-    await served('index.html', body);
-    kloopLat.push(performance.now() - t);
-    const cpBody = `cp ${i} ${Date.now()}\n`;
-    writeFileSync(path.join(tmp, 'cp.html'), cpBody);
-    t = performance.now();
-    await kubectl('cp', path.join(tmp, 'cp.html'), `default/${pod}:/www/cp.html`, '-c', 'web');
-    await served('cp.html', cpBody);
-    cpLat.push(performance.now() - t);
-    await delay(50);
+  // every file's md5, locally and in the container: the initial syncs are checked by content
+  const big = path.join(tmp, 'big');
+  for (let d = 0; d < INITIAL_FILES / 100; d++) {
+    mkdirSync(path.join(big, `d${d}`), { recursive: true });
+    for (let f = 0; f < 100; f++) {
+      const content = Buffer.alloc(FILE_BYTES, (d * 100 + f) % 251);
+      content.write(`d${d}/f${f}`); // no two files alike
+      writeFileSync(path.join(big, `d${d}`, `f${f}.bin`), content);
+    }
   }
-  results.push(
-    `edit→served (${EDITS} edits): kloop p50 ${ms(pct(kloopLat, 50))} p95 ${ms(pct(kloopLat, 95))} | kubectl cp p50 ${ms(pct(cpLat, 50))} p95 ${ms(pct(cpLat, 95))}`,
-  );
+  const localSums = new Map<string, string>();
+  for (let d = 0; d < INITIAL_FILES / 100; d++)
+    for (let f = 0; f < 100; f++) {
+      const rel = `d${d}/f${f}.bin`;
+      localSums.set(
+        rel,
+        createHash('md5')
+          .update(readFileSync(path.join(big, rel)))
+          .digest('hex'),
+      );
+    }
+  const sameContent = async (dir: string): Promise<string> => {
+    const out = (
+      await kubectl('exec', pod, '-c', 'web', '--', 'sh', '-c', `cd ${dir} && find . -type f -exec md5sum {} +`)
+    ).stdout;
+    const remote = new Map(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/))
+        .map(([sum, p]) => [p!.replace(/^\.\//, ''), sum!] as const),
+    );
+    let bad = 0;
+    for (const [p, sum] of localSums) if (remote.get(p) !== sum) bad++;
+    const extra = [...remote.keys()].filter((p) => !localSums.has(p)).length;
+    return bad === 0 && extra === 0
+      ? `identical (${remote.size} files hashed)`
+      : `DIFFERS (${bad} wrong or missing, ${extra} extra)`;
+  };
 
+  async function phase(label: string): Promise<void> {
+    let t = 0;
+    // 1. edit → served
+    const kloopLat: number[] = [];
+    const cpLat: number[] = [];
+    for (let i = 0; i < EDITS; i++) {
+      const body = `edit ${i} ${Date.now()}\n`;
+      t = performance.now();
+      writeFileSync(path.join(local, 'index.html'), body);
+      await served('index.html', body);
+      kloopLat.push(performance.now() - t);
+      const cpBody = `cp ${i} ${Date.now()}\n`;
+      writeFileSync(path.join(tmp, `cp-${label}.html`), cpBody);
+      t = performance.now();
+      await kubectl('cp', path.join(tmp, `cp-${label}.html`), `default/${pod}:/www/cp-${label}.html`, '-c', 'web');
+      await served(`cp-${label}.html`, cpBody);
+      cpLat.push(performance.now() - t);
+      await delay(50);
+    }
+    results.push(
+      `[${label}] edit→served (${EDITS} edits): kloop p50 ${ms(pct(kloopLat, 50))} p95 ${ms(pct(kloopLat, 95))} | kubectl cp p50 ${ms(pct(cpLat, 50))} p95 ${ms(pct(cpLat, 95))}`,
+    );
+    summary.push(
+      `[${label}] edit→served p50 ${ms(pct(kloopLat, 50))} (target ≤ 100 ms), p95 ${ms(pct(kloopLat, 95))} (target ≤ 250 ms); kloop/kubectl cp p50 = ${(pct(kloopLat, 50) / pct(cpLat, 50)).toFixed(2)}`,
+    );
+
+    // 3. initial sync of INITIAL_FILES files / 100 MB into an empty directory
+    const mb = (INITIAL_FILES * FILE_BYTES) / 1e6;
+    const engine = new SyncEngine({
+      from: big,
+      to: `/big-${label}`,
+      watch: false,
+      connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
+    });
+    t = performance.now();
+    await engine.start();
+    const initialKloop = performance.now() - t;
+    await engine.stop();
+    const bigCount = Number(
+      (await kubectl('exec', pod, '-c', 'web', '--', 'sh', '-c', `find /big-${label} -type f | wc -l`)).stdout.trim(),
+    );
+    t = performance.now();
+    await kubectl('cp', big, `default/${pod}:/big-cp-${label}`, '-c', 'web');
+    const initialCp = performance.now() - t;
+    // a second kloop run over the same tree: only the listing and the comparison
+    const again = new SyncEngine({
+      from: big,
+      to: `/big-${label}`,
+      watch: false,
+      connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
+    });
+    t = performance.now();
+    await again.start();
+    const unchanged = performance.now() - t;
+    const transferred = again.status.lastBatch?.uploaded ?? -1;
+    await again.stop();
+    const kloopSame = await sameContent(`/big-${label}`);
+    const cpSame = await sameContent(`/big-cp-${label}`);
+    results.push(
+      `[${label}] initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)} (${bigCount} files arrived; content ${kloopSame}) | kubectl cp ${ms(initialCp)} (content ${cpSame}); kloop again on the unchanged tree ${ms(unchanged)} (${transferred} uploaded)`,
+    );
+    summary.push(
+      `[${label}] initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)}, kubectl cp ${ms(initialCp)}, kloop/kubectl cp = ${(initialKloop / initialCp).toFixed(2)} (content: kloop ${kloopSame}, kubectl cp ${cpSame})`,
+    );
+  }
+
+  // a CPU hog: one busy process per core, for both sides alike
+  const startHog = (): ChildProcess[] =>
+    Array.from({ length: availableParallelism() }, () =>
+      spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }),
+    );
+  await phase('quiet');
   // 2. a burst of 1,000 files
   const countRemote = async (dir: string) =>
     Number((await kubectl('exec', pod, '-c', 'web', '--', 'sh', '-c', `ls ${dir} 2>/dev/null | wc -l`)).stdout.trim());
@@ -119,69 +216,20 @@ try {
   results.push(
     `${BURST}-file burst converged: kloop ${ms(burstKloop)} from the first write, ${ms(burstKloop - writing)} after the last (${burstCount} files in the container) | kubectl cp ${ms(burstCp)} (${await countRemote('/tmp-burst')} files)`,
   );
-  await session.stop();
 
-  // 3. initial sync of INITIAL_FILES files / 100 MB into an empty directory
-  const big = path.join(tmp, 'big');
-  // distinct random bytes per file, so the check below is by content (sha256), not by count
-  const expected = new Map<string, string>();
-  for (let d = 0; d < INITIAL_FILES / 100; d++) {
-    mkdirSync(path.join(big, `d${d}`), { recursive: true });
-    for (let f = 0; f < 100; f++) {
-      const bytes = randomBytes(FILE_BYTES);
-      writeFileSync(path.join(big, `d${d}`, `f${f}.bin`), bytes);
-      expected.set(`d${d}/f${f}.bin`, createHash('sha256').update(bytes).digest('hex'));
-    }
-  }
-  const mb = (INITIAL_FILES * FILE_BYTES) / 1e6;
-  const engine = new SyncEngine({
-    from: big,
-    to: '/big',
-    watch: false,
-    connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
-  });
-  t = performance.now();
-  await engine.start();
-  const initialKloop = performance.now() - t;
-  await engine.stop();
-  const arrived = new Map<string, string>();
-  const sums = await kubectl(
-    'exec',
-    pod,
-    '-c',
-    'web',
-    '--',
-    'sh',
-    '-c',
-    'cd /big && find . -type f -exec sha256sum {} +',
-  );
-  for (const line of sums.stdout.split('\n')) {
-    const m = /^([0-9a-f]{64}) {2}\.\/(.*)$/.exec(line);
-    if (m) arrived.set(m[2]!, m[1]!);
-  }
-  const bigCount = [...expected].filter(([p, h]) => arrived.get(p) === h).length;
-  if (bigCount !== expected.size || arrived.size !== expected.size)
-    throw new Error(
-      `initial sync: ${bigCount} of ${expected.size} files arrived intact (${arrived.size} in the container)`,
+  const hog = startHog();
+  try {
+    await delay(1000);
+    results.push(
+      `hog: ${hog.length} busy shell loops; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
     );
-  t = performance.now();
-  await kubectl('cp', big, `default/${pod}:/big-cp`, '-c', 'web');
-  const initialCp = performance.now() - t;
-  // a second kloop run over the same tree: only the listing and the comparison
-  const again = new SyncEngine({
-    from: big,
-    to: '/big',
-    watch: false,
-    connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
-  });
-  t = performance.now();
-  await again.start();
-  const unchanged = performance.now() - t;
-  const transferred = again.status.lastBatch?.uploaded ?? -1;
-  await again.stop();
-  results.push(
-    `initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)} (${bigCount} files arrived, each checked by sha256) | kubectl cp ${ms(initialCp)}; kloop again on the unchanged tree ${ms(unchanged)} (${transferred} uploaded)`,
-  );
+    await phase('hog');
+  } finally {
+    for (const h of hog) h.kill('SIGKILL');
+  }
+  await session.stop();
 
   // 4. idle CPU and RSS of kloop dev with three targets
   const proj = path.join(tmp, 'three');
@@ -236,4 +284,7 @@ try {
   await sandbox.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
+console.log(`sync bench (load average at start ${startLoad})`);
 console.log(results.join('\n'));
+console.log('summary:');
+console.log(summary.map((l) => `  ${l}`).join('\n'));

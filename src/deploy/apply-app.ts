@@ -187,6 +187,8 @@ export async function deployApp(
   }
   // kloop applied these before: re-applying them takes its fields back from whoever changed them
   const forced = new Set(drift.map((d) => d.object));
+  // objects whose pods are new: created, or with a pod template that changed (not a drifted replicas)
+  const rollouts = new Set<KubeObject>();
   const reported = drift.filter((d) => d.kind !== 'unrecorded');
 
   if (toApply.length === 0) {
@@ -219,6 +221,9 @@ export async function deployApp(
     const apply = async (obj: KubeObject) => {
       const key = refKey(refOf(obj));
       const returned = await applyObject(client, mapper, obj, { force: options.force || forced.has(obj) });
+      const before = live.get(key);
+      if (!before || JSON.stringify(before.spec?.template) !== JSON.stringify(returned.spec?.template))
+        rollouts.add(obj);
       if (returned.metadata?.uid) applied.set(key, recordLive(known.get(key)!, returned, obj));
       result.applied.push(name(obj));
     };
@@ -277,7 +282,8 @@ export async function deployApp(
     if (result.status !== 'unchanged') progress.update(app, 'rolling out', 'waiting for readiness');
     const failures = await waitForReady(client, mapper, pending, {
       timeoutMs: options.timeoutMs,
-      settleMs: pending.some((o) => reapplied.has(o)) ? undefined : 0,
+      // a new rollout must stay ready a moment; restored replicas or labels start no new pods
+      settleMs: pending.some((o) => rollouts.has(o)) ? undefined : 0,
       onProgress: (ref, message, ready) => {
         if (!ready) progress.update(app, 'rolling out', `${describeRef(ref)}: ${message}`);
       },

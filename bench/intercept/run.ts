@@ -1,17 +1,20 @@
 // Intercept benchmark on the sandbox, run by hand: `node bench/intercept/run.ts [--quick]`.
-// Same run, both through one API-server port-forward hop:
+// Same run, both through one API-server port-forward hop, and every path ends at the same kind of
+// endpoint: busybox 1.36 httpd serving the same two files (the local one is the busybox binary of
+// the image, run on the laptop):
 //   baseline   the laptop → `kubectl port-forward` → the back pod (busybox httpd)
 //   intercept  a caller in the cluster network → the agent pod (the pod the Service selects while
-//              intercepted) → kloop's tunnel → the local process (node http)
+//              intercepted) → kloop's tunnel → the local process (busybox httpd)
 //   ws forward the laptop → kloop's WebSocket port-forward (client-node's protocol) → the back pod
 //   direct     the laptop → the back pod's IP, no forward (the floor)
-// The sandbox's SPDY port-forward (what kubectl speaks) stalls on responses of 64 KiB or more
-// (no flow-control window updates), so the kubectl row's throughput reads "stalled" there.
 // Per path: latency of a 64-byte GET on a new connection each time (p50/p95) and the throughput
 // of a 100 MiB GET.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDialer } from '../../src/kube/streams.ts';
 import { PortForwarder } from '../../src/dev/port-forward.ts';
@@ -19,7 +22,6 @@ import { resolveCredentials } from '../../src/kube/credentials.ts';
 import { type Running, startKloop, startShop } from '../../test/integration/hybrid/helpers.ts';
 
 const quick = process.argv.includes('--quick');
-// kept under the 64 KiB the sandbox's SPDY port-forward carries in all (see above)
 const REQUESTS = quick ? 50 : 200;
 const BULK_MB = quick ? 20 : 100;
 const MB = 1024 * 1024;
@@ -72,21 +74,19 @@ const shop = await startShop();
 let pf: ChildProcess | undefined;
 let running: Running | undefined;
 let wsForwarder: PortForwarder | undefined;
-const local = http.createServer((req, res) => {
-  if (req.url === '/bulk') {
-    res.writeHead(200, { 'content-length': String(BULK_MB * MB) });
-    const chunk = Buffer.alloc(64 * 1024, 7);
-    let left = BULK_MB * 16;
-    const more = () => {
-      while (left > 0) {
-        left--;
-        if (!res.write(chunk)) return void res.once('drain', more);
-      }
-      res.end();
-    };
-    more();
-  } else res.end('x'.repeat(64));
-});
+// the local endpoint: the image's own busybox httpd, serving the same files as the back pod
+const work = mkdtempSync(join(tmpdir(), 'kloop-bench-intercept-'));
+const www = join(work, 'www');
+mkdirSync(www);
+writeFileSync(join(www, 'small'), 'x'.repeat(64));
+writeFileSync(join(www, 'bulk'), Buffer.alloc(BULK_MB * MB));
+const container = execFileSync('docker', ['create', 'busybox:1.36'], { encoding: 'utf8' }).trim();
+try {
+  execFileSync('docker', ['cp', `${container}:/bin/busybox`, join(work, 'busybox')]);
+} finally {
+  execFileSync('docker', ['rm', container], { stdio: 'ignore' });
+}
+let local: ChildProcess | undefined;
 try {
   const pod = (
     await shop.sandbox.kubectl([
@@ -123,8 +123,21 @@ try {
     pf!.on('exit', () => reject(new Error(`kubectl port-forward ended: ${out}`)));
   });
 
-  await new Promise<void>((r) => local.listen(0, '127.0.0.1', () => r()));
-  const localPort = (local.address() as AddressInfo).port;
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const localPort = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  local = spawn(join(work, 'busybox'), ['httpd', '-f', '-p', `127.0.0.1:${localPort}`, '-h', www], { stdio: 'ignore' });
+  for (let i = 0; i < 50; i++) {
+    if (
+      await get('127.0.0.1', localPort, '/small').then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   running = startKloop(shop, ['intercept', 'back', '--port', `${localPort}:8080`, '-n', 'default']);
   await running.waitForState((s) => ((s.intercept as { phase: string }).phase === 'intercepting' ? true : undefined));
   const agentIP = (
@@ -153,13 +166,27 @@ try {
     await measure('intercept: agent → tunnel → local', agentIP, 8080),
     await measure('direct to the pod IP (no forward)', backIP, 8080),
   ];
-  console.log(`\n${REQUESTS} sequential 64-byte GETs (new connection each), one ${BULK_MB} MiB GET, same run:`);
+  console.log(
+    `\n${REQUESTS} sequential 64-byte GETs (new connection each), one ${BULK_MB} MiB GET, same run; every path ends at busybox httpd; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}:`,
+  );
   console.table(rows);
+  const [kubectlRow, , interceptRow] = rows as [Record<string, string>, unknown, Record<string, string>];
+  const ratio = (a: string | undefined, b: string | undefined) => (Number(a) / Number(b)).toFixed(2);
+  console.log('summary:');
+  console.log(
+    `  64-byte GET p50: intercept ${interceptRow['p50 ms']} ms, kubectl port-forward ${kubectlRow['p50 ms']} ms, intercept/kubectl = ${ratio(interceptRow['p50 ms'], kubectlRow['p50 ms'])}`,
+  );
+  console.log(
+    `  ${BULK_MB} MiB GET: intercept ${interceptRow['MiB/s']} MiB/s, kubectl port-forward ${kubectlRow['MiB/s']} MiB/s, intercept/kubectl throughput = ${ratio(interceptRow['MiB/s'], kubectlRow['MiB/s'])}`,
+  );
 } finally {
   running?.child.kill('SIGINT');
   await running?.exited;
   pf?.kill();
   await wsForwarder?.close();
-  local.close();
+  local?.kill();
   await shop.stop();
+  rmSync(work, { recursive: true, force: true });
 }

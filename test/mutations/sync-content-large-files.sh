@@ -5,4 +5,4 @@
 source "$(dirname "$0")/lib.sh"
 mutant_copy
 mutate src/dev/sync/tarball.ts 's/if \(e\.size >= SMALL\) return readFile\(abs\)\.catch/if (e.size >= SMALL) return readFile(abs).then((b) => b.fill(0, Math.max(0, b.length - 4096))).catch/'
-run_test test/integration/dev/sync-random.test.ts --test-name-pattern=initial
+KLOOP_SYNC_TIMEOUT_MS=120000 run_test test/integration/dev/sync-random.test.ts --test-name-pattern=initial

@@ -4,4 +4,4 @@
 source "$(dirname "$0")/lib.sh"
 mutant_copy
 mutate src/dev/sync/plan.ts "s/(if \(l\.type === 'dir'\) \{\n)\s*if \(m\.mode !== l\.mode\) plan\.chmods\.push\(l\);\n\s*else (plan\.unchanged\.push\(l\);)/\$1      \$2/"
-KLOOP_SYNC_SEED=1 run_test test/integration/dev/sync-random.test.ts --test-name-pattern=random
+KLOOP_SYNC_SEED=1 KLOOP_SYNC_TIMEOUT_MS=120000 run_test test/integration/dev/sync-random.test.ts --test-name-pattern=random

@@ -5,4 +5,4 @@
 source "$(dirname "$0")/lib.sh"
 mutant_copy
 mutate src/kube/streams.ts 's/(      part\.copy\(message, 1\);\n)/$1      if (chunk.length > MESSAGE_BYTES) message[1 + (part.length >> 1)]! ^= 1;\n/'
-run_test test/integration/dev/sync-random.test.ts --test-name-pattern=initial
+KLOOP_SYNC_TIMEOUT_MS=120000 run_test test/integration/dev/sync-random.test.ts --test-name-pattern=initial

@@ -30,6 +30,8 @@ if (!haveDocker && ci) throw new Error('Docker is required for the sync tests (C
 const OPS = Number(process.env.KLOOP_SYNC_OPS ?? 1500);
 const seed = Number(process.env.KLOOP_SYNC_SEED ?? Date.now() % 1_000_000);
 const INITIAL_MB = Number(process.env.KLOOP_SYNC_INITIAL_MB ?? 8);
+/** a sync that never settles fails the test after this long (mutation runs shorten it) */
+const TIMEOUT_MS = Number(process.env.KLOOP_SYNC_TIMEOUT_MS ?? 0);
 const run = promisify(execFile);
 
 function prng(s: number): () => number {
@@ -100,7 +102,7 @@ describe('sync over the exec WebSocket of the sandbox', {
   });
 
   test(`${OPS} random operations end with identical trees (seed ${seed}, replay: KLOOP_SYNC_SEED=${seed})`, {
-    timeout: Math.max(300_000, OPS * 200),
+    timeout: TIMEOUT_MS || Math.max(300_000, OPS * 200),
   }, async (t) => {
     t.diagnostic(`seed ${seed}: KLOOP_SYNC_SEED=${seed} replays this run`);
     const rnd = prng(seed);
@@ -254,7 +256,7 @@ describe('sync over the exec WebSocket of the sandbox', {
   });
 
   test(`an initial sync of ${INITIAL_MB} MB arrives byte for byte (sha256 of every file)`, {
-    timeout: Math.max(300_000, INITIAL_MB * 10_000),
+    timeout: TIMEOUT_MS || Math.max(300_000, INITIAL_MB * 10_000),
   }, async (t) => {
     const rnd = prng(seed + 1);
     const from = path.join(tmp, 'initial');

@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline/promises';
 import type { GlobalOptions } from '../cli/options.ts';
 import { clusterGet } from '../config/cluster-probe.ts';
 import { readKubeconfig } from '../config/kubeconfig.ts';
-import { findConfigFile } from '../config/load.ts';
+import { findConfigFile, loadProject } from '../config/load.ts';
 import { didYouMean } from '../config/problems.ts';
 import { readState, writeState } from '../config/state.ts';
 import { KloopError } from '../errors.ts';
+import { describeDelivery } from '../images/load.ts';
 import { colors, log } from '../log/logger.ts';
 
 function stateDirOf(globals: GlobalOptions): string {
@@ -65,7 +66,20 @@ export async function useContext(globals: GlobalOptions, name?: string): Promise
   }
   writeState(stateDir, { context: name });
   log.success(`this project now uses context ${name} (kept in ${join(stateDir, 'state.json')})`);
+  await explainDelivery(globals, name);
   return 0;
+}
+
+/** Which registry (if any) images go through for this context, and why. */
+async function explainDelivery(globals: GlobalOptions, context: string): Promise<void> {
+  let project: Awaited<ReturnType<typeof loadProject>>;
+  try {
+    project = await loadProject({ ...globals, kubeContext: context });
+  } catch {
+    return; // a config that does not load says so on the next command; the choice is kept
+  }
+  const images = Object.values(project.images).map((i) => ({ name: i.name, image: i.image }));
+  for (const line of describeDelivery(project.build.load, context, images)) log.info(line);
 }
 
 export async function useNamespace(globals: GlobalOptions, name?: string): Promise<number> {

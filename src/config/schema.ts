@@ -39,6 +39,12 @@ export const imageSchema = z.strictObject({
     .enum(['docker', 'buildah', 'podman', 'custom'])
     .default('docker')
     .describe('the tool that builds the image'),
+  pin: z
+    .enum(['tag', 'digest'])
+    .optional()
+    .describe(
+      'how rendered manifests name the image: tag (repo:tag, the default) or digest (repo:tag@sha256:…, the digest the registry serves for the tag; render and promote fail when the registry lacks it)',
+    ),
   custom: z
     .strictObject({
       command: z.string().describe('run with IMAGE, TAG, CONTEXT in its environment; must produce IMAGE'),

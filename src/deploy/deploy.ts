@@ -55,7 +55,10 @@ async function buildUnpinned(
   const names = Object.keys(project.images).filter((n) => !pinned[n]);
   if (names.length === 0) return {};
   const built = await buildImages(project, names);
-  return Object.fromEntries(Object.entries(built).map(([n, b]) => [n, b.ref]));
+  // pin: digest names what the registry holds; images that never went to a registry keep their tag
+  const pin = (n: string, b: { ref: string; digest?: string }) =>
+    project.images[n]?.pin === 'digest' && b.digest ? `${b.ref}@${b.digest}` : b.ref;
+  return Object.fromEntries(Object.entries(built).map(([n, b]) => [n, pin(n, b)]));
 }
 
 /** The graph of a project: its apps with dependsOn, and its dependency projects before all apps. */

@@ -1,6 +1,6 @@
 // `kloop build` as a library: tag every image by its inputs, skip those whose tag the local
 // engine already has, build the rest (a bounded number at once), then get them to the cluster.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -24,6 +24,7 @@ import {
 import { dockerUsesBuildKit } from './buildkit.ts';
 import { exec, plain, tail } from '../process/exec.ts';
 import { type LoadPlan, loadImage, planLoad } from './load.ts';
+import { dockerConfigPath, isLoopbackRegistry, manifestState, parseImageName } from './registry.ts';
 import { computeTag, findImage } from './tag.ts';
 
 export interface BuildOptions {
@@ -43,6 +44,8 @@ export interface BuiltImage {
   /** registry digest, when the image was pushed (or pulled) and the engine knows it */
   readonly digest?: string;
   readonly skipped: boolean;
+  /** pushed to the registry by this run (remote clusters); false when the registry had the tag */
+  readonly pushed?: boolean;
 }
 
 function engineOf(project: Project, image: ResolvedImage): { tool: EngineTool; file: string } {
@@ -146,6 +149,15 @@ async function buildOne(
     log.warn(`image "${name}": the build context sends kloop's state directory; add ".kloop" to .dockerignore`);
   }
   const engine = engineOf(project, image);
+  if (plan.method === 'push' && !options.force) {
+    // The registry is what the cluster pulls from: a tag it has needs no build and no push (and
+    // refused credentials stop here, before anything is built or applied).
+    const remote = await manifestState(ref, project.vars.process);
+    if (remote.exists) {
+      log.success(`${name}: ${ref} is in the registry (skipped)`);
+      return { ref, tag, ...(remote.digest ? { digest: remote.digest } : {}), skipped: true, pushed: false };
+    }
+  }
   let skipped = false;
   let digest: string | undefined;
   const found = options.force ? { exists: false } : await inspect(engine.file, engine.tool, ref);
@@ -161,10 +173,15 @@ async function buildOne(
   }
 
   if (plan.method !== 'none') {
-    if (engine.tool !== 'docker') digest = await fromOciStore(engine, name, ref, plan, onLine);
+    if (plan.method === 'push') log.step(`${name}: pushing ${ref}`);
+    if (engine.tool !== 'docker') digest = await fromOciStore(project, engine, name, ref, plan, onLine);
     if (plan.method !== 'push' || engine.tool === 'docker') {
-      log.step(`${name}: ${plan.method === 'push' ? 'pushing' : `loading into ${plan.method}`} ${ref}`);
+      if (plan.method !== 'push') log.step(`${name}: loading into ${plan.method} ${ref}`);
       digest = (await loadImage(plan, name, ref, project.tools, onLine)).digest ?? digest;
+    }
+    if (plan.method === 'push') {
+      log.success(`${name}: pushed ${ref}${digest ? ` (${digest})` : ''}`);
+      return { ref, tag, ...(digest ? { digest } : {}), skipped, pushed: true };
     }
   }
   return digest ? { ref, tag, digest, skipped } : { ref, tag, skipped };
@@ -244,6 +261,7 @@ async function buildCustom(
 
 /** buildah/podman images live in their own store: copy into Docker (kind, k3d, shared engine) or push. */
 async function fromOciStore(
+  project: Project,
   engine: { tool: EngineTool; file: string },
   name: string,
   ref: string,
@@ -253,7 +271,14 @@ async function fromOciStore(
   const dir = mkdtempSync(join(tmpdir(), 'kloop-push-'));
   try {
     const digestFile = join(dir, 'digest');
-    const args = plan.method === 'push' ? ociPushArgs(ref, digestFile) : toDockerEngineArgs(ref);
+    const authfile = dockerConfigPath(project.vars.process);
+    const args =
+      plan.method === 'push'
+        ? ociPushArgs(ref, digestFile, {
+            ...(existsSync(authfile) ? { authfile } : {}),
+            insecure: isLoopbackRegistry(parseImageName(ref).registry),
+          })
+        : toDockerEngineArgs(ref);
     const result = await exec(engine.file, args, { onLine });
     if (result.code !== 0) {
       throw new KloopError(
@@ -261,7 +286,9 @@ async function fromOciStore(
         {
           details: tail(result.output, 10),
           hint:
-            plan.method === 'push' ? `log in with ${engine.tool} login <registry>` : 'is the Docker engine running?',
+            plan.method === 'push'
+              ? `log in to the registry: docker login ${parseImageName(ref).registry} (${engine.tool} reads the Docker CLI's credentials)`
+              : 'is the Docker engine running?',
         },
       );
     }

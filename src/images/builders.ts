@@ -57,9 +57,19 @@ export function toDockerEngineArgs(ref: string): string[] {
   return ['push', ref, `docker-daemon:${ref}`];
 }
 
-/** Pushes from buildah/podman's store to the registry named in the reference. */
-export function ociPushArgs(ref: string, digestFile: string): string[] {
-  return ['push', '--digestfile', digestFile, ref, `docker://${ref}`];
+/**
+ * Pushes from buildah/podman's store to the registry named in the reference, with the Docker
+ * CLI's credentials (`authfile`) and, for loopback registries, plain HTTP as Docker allows it.
+ */
+export function ociPushArgs(
+  ref: string,
+  digestFile: string,
+  options: { authfile?: string; insecure?: boolean } = {},
+): string[] {
+  const args = ['push', '--digestfile', digestFile];
+  if (options.authfile) args.push('--authfile', options.authfile);
+  if (options.insecure) args.push('--tls-verify=false');
+  return [...args, ref, `docker://${ref}`];
 }
 
 /**

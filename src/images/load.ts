@@ -3,6 +3,7 @@
 // pulls from a registry, so the image is pushed there with the user's docker credentials.
 import { KloopError } from '../errors.ts';
 import { exec, tail } from '../process/exec.ts';
+import { isLoopbackRegistry, parseImageName } from './registry.ts';
 
 export type LoadSetting = 'auto' | 'none' | 'kind' | 'k3d' | 'minikube' | 'push';
 
@@ -89,4 +90,45 @@ export async function loadImage(
 /** The digest `docker push` reports on its last line: "<tag>: digest: sha256:<hex> size: <n>". */
 export function pushDigest(output: string): string | undefined {
   return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
+}
+
+/**
+ * Says how built images will reach the cluster of `context` and why: for `kloop use context`,
+ * so the registry a remote cluster pulls from is never a surprise.
+ */
+export function describeDelivery(
+  setting: LoadSetting,
+  context: string,
+  images: ReadonlyArray<{ readonly name: string; readonly image: string }>,
+): string[] {
+  const plan = planLoad(setting, context);
+  const why = setting === 'auto' ? '' : ` (build.load is ${setting})`;
+  switch (plan.method) {
+    case 'none':
+      return [`images: used from the local Docker engine, no push — ${plan.reason}`];
+    case 'kind':
+    case 'k3d':
+      return [
+        `images: loaded into the ${plan.method} cluster "${plan.cluster}"${why || ' (from the context name)'}, no registry`,
+      ];
+    case 'push':
+      break;
+  }
+  const lines = [
+    `images: pushed to a registry${why || `: ${context} does not share the local Docker engine (not a kind, k3d, minikube, Docker Desktop or kloop-sandbox context)`}; the cluster pulls them from there`,
+  ];
+  if (images.length === 0) lines.push('  (no images: in kloop.yaml yet)');
+  const byRegistry = new Map<string, string[]>();
+  for (const i of images) {
+    const registry = parseImageName(i.image).registry;
+    byRegistry.set(registry, [...(byRegistry.get(registry) ?? []), i.name]);
+  }
+  for (const [registry, names] of byRegistry) {
+    const from = names.map((n) => `images.${n}.image`).join(', ');
+    let note = '';
+    if (registry === 'docker.io') note = ' — Docker Hub, because the image names no registry host';
+    else if (isLoopbackRegistry(registry)) note = ' — on this machine: only a cluster here can pull from it';
+    lines.push(`  ${registry} (${from})${note}; credentials from docker login ${registry}`);
+  }
+  return lines;
 }

@@ -48,7 +48,7 @@ export function exec(file: string, args: readonly string[], options: ExecOptions
         reject(
           new KloopError(`${file} was not found`, {
             cause: e,
-            hint: `install it, or set its path under tools: in kloop.yaml (run kloop doctor to check tools)`,
+            hint: installHint(file),
           }),
         );
       } else reject(e);
@@ -62,6 +62,24 @@ export function exec(file: string, args: readonly string[], options: ExecOptions
       resolve({ code: code ?? (signal ? 128 : 1), stdout, output });
     });
   });
+}
+
+// The package that provides each builder, for the one message a missing builder gives.
+const packages: Record<string, string> = {
+  buildah: 'buildah',
+  podman: 'podman',
+  docker: 'docker.io',
+  kind: '',
+  k3d: '',
+};
+
+/** What to install when `file` is missing: the Debian/Ubuntu package when there is one. */
+export function installHint(file: string): string {
+  const name = file.split('/').pop() ?? file;
+  const pkg = packages[name];
+  if (pkg)
+    return `install it: apt-get install ${pkg} on Debian/Ubuntu (dnf install ${name === 'docker' ? 'moby-engine' : pkg} on Fedora), or set its path under tools: in kloop.yaml (kloop doctor checks tools)`;
+  return 'install it, or set its path under tools: in kloop.yaml (run kloop doctor to check tools)';
 }
 
 const ansi = /\x1b\[[0-9;?]*[A-Za-z]/g;

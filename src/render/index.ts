@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
+import { manifestState } from '../images/registry.ts';
 import { imageTag } from '../images/tag.ts';
 import { version } from '../version.ts';
 import { renderRawApp } from './app.ts';
@@ -50,6 +51,7 @@ async function imageRefs(
   project: Project,
   pinned: Readonly<Record<string, string>>,
   used: ReadonlySet<string>,
+  known: Readonly<Record<string, string>>,
 ): Promise<Record<string, ImageInfo>> {
   const out: Record<string, ImageInfo> = {};
   for (const [name, image] of Object.entries(project.images)) {
@@ -59,10 +61,26 @@ async function imageRefs(
       out[name] = { ref, tag: parsed.tag, digest: parsed.digest, pinned: true };
     } else if (used.has(name)) {
       const tag = await imageTag(project, name);
-      out[name] = { ref: `${image.image}:${tag}`, tag, pinned: false };
+      const ref = `${image.image}:${tag}`;
+      if (image.pin === 'digest') {
+        const digest = known[name] ?? (await registryDigest(project, name, ref));
+        out[name] = { ref: `${ref}@${digest}`, tag, digest, pinned: false };
+      } else out[name] = { ref, tag, pinned: false };
     }
   }
   return out;
+}
+
+/** images.<name>.pin: digest — the digest the registry serves for the computed tag. */
+async function registryDigest(project: Project, name: string, ref: string): Promise<string> {
+  const state = await manifestState(ref, project.vars.process);
+  if (!state.exists || !state.digest) {
+    throw new KloopError(`image "${name}" is pinned by digest, but the registry has no ${ref}`, {
+      location: { file: project.configFile },
+      hint: 'push it first: kloop build with a kube context that does not share the local Docker engine (or build.load: push), then render again',
+    });
+  }
+  return state.digest;
 }
 
 /** Fails when a secret variable's value would be written into rendered output (GitOps must never hold it). */
@@ -103,7 +121,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   const all = raw.flatMap((r) => r.objects);
   const customClusterKinds = clusterScopedCustomKinds(all);
   const repositories = Object.entries(project.images).map(([name, image]) => ({ name, repository: image.image }));
-  const images = await imageRefs(project, pinned, usedImages(all, repositories));
+  const images = await imageRefs(project, pinned, usedImages(all, repositories), options.digests ?? {});
   for (const [name, digest] of Object.entries(options.digests ?? {})) {
     const info = images[name];
     if (info && !info.digest) info.digest = digest;

@@ -204,6 +204,16 @@ export function applyDefaults(
       if (!spec.volumeName) spec.volumeName = `pvc-${object.metadata.uid}`;
       break;
     }
+    case 'autoscaling/HorizontalPodAutoscaler': {
+      // autoscaling/v2 defaulting (objects are stored as v2): one replica at least, 80% CPU
+      setDefault(spec, 'minReplicas', 1);
+      if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+        spec.metrics = [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+        ];
+      }
+      break;
+    }
     case 'apiextensions.k8s.io/CustomResourceDefinition': {
       const names = (spec.names ?? {}) as Obj;
       object.status = {

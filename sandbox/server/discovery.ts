@@ -26,6 +26,9 @@ function subresourcesOf(
   const rw = ['get', 'patch', 'update'];
   if (info.status) out.push({ name: 'status', kind: info.kind, group: info.group, version: info.version, verbs: rw });
   if (info.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: rw });
+  if (info.group === '' && info.resource === 'serviceaccounts') {
+    out.push({ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
+  }
   if (info.group === '' && info.resource === 'pods') {
     out.push({ name: 'log', kind: 'Pod', group: '', version: 'v1', verbs: ['get'] });
     for (const name of ['exec', 'attach', 'portforward']) {

@@ -21,6 +21,7 @@ import {
 import { ApiError } from './errors.ts';
 import { handleResource, sendJson } from './resource-handler.ts';
 import { parseResourcePath } from './router.ts';
+import { configureTokens, validServiceAccountToken } from './tokens.ts';
 import type { TlsMaterial } from './tls.ts';
 
 export interface ApiServerOptions {
@@ -51,7 +52,8 @@ function authorized(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization ?? '';
   const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
   const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  if (given.length === wanted.length && timingSafeEqual(given, wanted)) return true;
+  return validServiceAccountToken(given.toString());
 }
 
 const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
@@ -78,6 +80,7 @@ export function sendError(res: ServerResponse, error: unknown, log: (m: string) 
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { store, node, token, log } = options;
+  configureTokens(token);
   const registry = store.registry;
   let address = '';
 

@@ -366,3 +366,18 @@ kinds['authentication.k8s.io/v1/TokenRequest'] = {
   ],
   3: ['status', 'skip'],
 };
+
+// autoscaling/v1 HorizontalPodAutoscaler (kubectl autoscale)
+kinds['autoscaling/v1/HorizontalPodAutoscaler'] = {
+  1: ['metadata', objectMeta],
+  2: [
+    'spec',
+    {
+      1: ['scaleTargetRef', { 1: ['kind', 'string'], 2: ['name', 'string'], 3: ['apiVersion', 'string'] }],
+      2: ['minReplicas', 'int0'],
+      3: ['maxReplicas', 'int'],
+      4: ['targetCPUUtilizationPercentage', 'int0'],
+    },
+  ],
+  3: ['status', 'skip'],
+};

@@ -10,6 +10,7 @@ import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
 import { APPLY, applyConfiguration, applyPatch } from './patching.ts';
 import { apiVersionOf, type ResourceInfo } from './resources.ts';
 import { TABLE_CONTENT_TYPE, toTable } from './table.ts';
+import { requestToken } from './tokens.ts';
 import { serveWatch } from './watch.ts';
 
 export interface ResourceRoute {
@@ -70,6 +71,11 @@ export async function handleResource(
   const dryRun = query.getAll('dryRun').includes('All');
   const table = wantsTable(req, query);
 
+  if (info.group === '' && info.resource === 'serviceaccounts' && subresource === 'token' && name) {
+    if (method !== 'POST') throw methodNotAllowed();
+    const body = decodeObject(mediaType(req), await readBody(req)) as KubeObject;
+    return sendJson(res, 201, requestToken(store, namespace!, name, body, dryRun));
+  }
   if (subresource && subresource !== 'status' && !(subresource === 'scale' && info.scale)) {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }

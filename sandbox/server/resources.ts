@@ -40,7 +40,13 @@ const builtins: ResourceInfo[] = [
   res('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true, {}),
   res('batch', 'v1', 'jobs', 'Job', true, { categories: all, status: true }),
   res('batch', 'v1', 'cronjobs', 'CronJob', true, { shortNames: ['cj'], categories: all, status: true }),
+  // v2 first: the preferred version, as in Kubernetes 1.32 discovery; v1 is what `kubectl autoscale` writes
   res('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
+    shortNames: ['hpa'],
+    categories: all,
+    status: true,
+  }),
+  res('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
     shortNames: ['hpa'],
     categories: all,
     status: true,

@@ -324,6 +324,29 @@ const printers: Record<string, Printer> = {
       return [o.metadata.name, controller, o.revision ?? 0, age(o.metadata.creationTimestamp)];
     },
   },
+  'autoscaling/horizontalpodautoscalers': {
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Reference'),
+      col('Targets'),
+      col('MinPods', 'string'),
+      col('MaxPods', 'integer'),
+      col('Replicas', 'integer'),
+      col('Age'),
+    ],
+    cells: (o) => {
+      const ref = (spec(o).scaleTargetRef ?? {}) as Obj;
+      return [
+        o.metadata.name,
+        `${ref.kind ?? ''}/${ref.name ?? ''}`,
+        hpaTargets(o),
+        spec(o).minReplicas === undefined ? '<unset>' : String(spec(o).minReplicas),
+        num(spec(o).maxReplicas),
+        num(status(o).currentReplicas),
+        age(o.metadata.creationTimestamp),
+      ];
+    },
+  },
   '/nodes': {
     columns: [col('Name', 'string', 0, 'name'), col('Status'), col('Roles'), col('Age'), col('Version')],
     cells: (o) => [
@@ -335,6 +358,28 @@ const printers: Record<string, Printer> = {
     ],
   },
 };
+
+/** `cpu: <unknown>/80%`, as the HPA printer shows targets it has no measurement for. */
+function hpaTargets(o: KubeObject): string {
+  const v1 = spec(o).targetCPUUtilizationPercentage;
+  const metrics = (spec(o).metrics ??
+    (typeof v1 === 'number'
+      ? [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: v1 } } }]
+      : [])) as Obj[];
+  if (metrics.length === 0) return '<none>';
+  const shown = metrics.map((m) => {
+    const source = (m.resource ?? m.containerResource ?? {}) as Obj;
+    const target = (source.target ?? {}) as Obj;
+    const want =
+      typeof target.averageUtilization === 'number'
+        ? `${target.averageUtilization}%`
+        : String(target.averageValue ?? target.value ?? '');
+    return m.type === 'Resource' || m.type === 'ContainerResource'
+      ? `${source.name}: <unknown>/${want}`
+      : `<unknown>/${want}`;
+  });
+  return shown.length > 3 ? `${shown.slice(0, 3).join(', ')} + ${shown.length - 3} more...` : shown.join(', ');
+}
 
 function containers(o: KubeObject): string[] {
   const cs = ((((spec(o).template ?? {}) as Obj).spec ?? {}) as Obj).containers as Obj[] | undefined;

@@ -5,6 +5,7 @@ import type { KubeObject, WatchEvent } from '../contract.ts';
 import type { MemoryStore } from '../store/store.ts';
 import { parseFieldSelector, parseLabelSelector } from '../store/selectors.ts';
 import { ApiError } from './errors.ts';
+import { convertTo } from './conversion.ts';
 import { type ResourceInfo, apiVersionOf, typeKey } from './resources.ts';
 import { TABLE_CONTENT_TYPE, toTable } from './table.ts';
 
@@ -92,9 +93,7 @@ export function serveWatch(store: MemoryStore, w: WatchRequest, res: ServerRespo
     replaying = true;
     for (const entry of replay) {
       if (entry.key !== key) continue;
-      const object = structuredClone(entry.event.object);
-      object.apiVersion = apiVersionOf(w.info);
-      deliver(entry.event.type, object);
+      deliver(entry.event.type, convertTo(w.info, structuredClone(entry.event.object)));
     }
     replaying = false;
   }
@@ -104,9 +103,7 @@ export function serveWatch(store: MemoryStore, w: WatchRequest, res: ServerRespo
   const unsubscribe = store.subscribeAll((info, event) => {
     if (Number(event.object.metadata.resourceVersion) <= sentUpTo) return;
     if (typeKey(info) !== key) return;
-    const object = event.object;
-    object.apiVersion = apiVersionOf(w.info);
-    deliver(event.type, object);
+    deliver(event.type, convertTo(w.info, event.object));
   });
   const timers: NodeJS.Timeout[] = [];
   if (w.bookmarks) {

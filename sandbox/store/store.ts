@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject, ListOptions, ResourceType, Store, WatchEvent } from '../contract.ts';
 import { ApiError, alreadyExists, conflict, invalid, notFound } from '../server/errors.ts';
-import { apiVersionOf, type Registry, type ResourceInfo, typeKey } from '../server/resources.ts';
+import { convertTo, toStorage } from '../server/conversion.ts';
+import { type Registry, type ResourceInfo, typeKey } from '../server/resources.ts';
 import { recordUpdate } from '../patch/managed.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 
@@ -103,9 +104,7 @@ export class MemoryStore implements Store {
 
   /** Objects keep the apiVersion they are read through (custom resources may serve several). */
   private view(info: ResourceInfo, object: KubeObject): KubeObject {
-    const copy = structuredClone(object);
-    copy.apiVersion = apiVersionOf(info);
-    return copy;
+    return convertTo(info, structuredClone(object));
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -157,8 +156,7 @@ export class MemoryStore implements Store {
 
   create(type: ResourceType, input: KubeObject, options: WriteOptions = {}): KubeObject {
     const info = this.info(type);
-    const object = structuredClone(input);
-    object.apiVersion = apiVersionOf(info);
+    const object = toStorage(info, structuredClone(input));
     object.kind = info.kind;
     object.metadata ??= {};
     const meta = object.metadata;
@@ -194,8 +192,9 @@ export class MemoryStore implements Store {
     return this.view(info, object);
   }
 
-  update(type: ResourceType, input: KubeObject, options: WriteOptions = {}): KubeObject {
+  update(type: ResourceType, given: KubeObject, options: WriteOptions = {}): KubeObject {
     const info = this.info(type);
+    const input = toStorage(info, structuredClone(given));
     const name = input.metadata?.name ?? '';
     const namespace = info.namespaced ? input.metadata?.namespace : undefined;
     const bucket = this.bucket(info);
@@ -214,7 +213,6 @@ export class MemoryStore implements Store {
       if (info.resource === 'namespaces') next.spec = structuredClone(input.spec);
     } else {
       next = structuredClone(input);
-      next.apiVersion = apiVersionOf(info);
       next.kind = info.kind;
       if (info.status && info.resource !== 'namespaces') {
         if (existing.status === undefined) delete next.status;

@@ -1,6 +1,7 @@
 // /version, aggregated (apidiscovery.k8s.io/v2) and legacy discovery, and the minimal OpenAPI v3
 // that makes kubectl and helm trust server-side field validation instead of downloading schemas.
 import { createHash } from 'node:crypto';
+import { schemasFor } from './openapi.ts';
 import type { Registry, ResourceInfo } from './resources.ts';
 
 export const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -158,8 +159,11 @@ function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
-/** The per group-version document: a PATCH operation per kind that declares fieldValidation. */
-export function openapiGroupVersion(registry: Registry, group: string, version: string) {
+/**
+ * The per group-version document: a PATCH operation per kind that declares fieldValidation (so
+ * kubectl and helm leave validation to the server), and the kinds' schemas.
+ */
+export function openapiGroupVersion(registry: Registry, group: string, version: string, withSchemas = true) {
   const infos = registry.all().filter((i) => i.group === group && i.version === version);
   if (infos.length === 0) return undefined;
   const paths: Record<string, unknown> = {};
@@ -179,14 +183,19 @@ export function openapiGroupVersion(registry: Registry, group: string, version: 
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: versionInfo.gitVersion },
     paths,
-    components: { schemas: {} },
+    // built-in schemas are fixed for a build: only custom resources' schemas change the hash
+    components: {
+      schemas: withSchemas
+        ? schemasFor(group, version, infos)
+        : infos.filter((i) => i.custom).map((i) => i.schema ?? {}),
+    },
   };
 }
 
 export function openapiRoot(registry: Registry) {
   const paths: Record<string, unknown> = {};
   for (const g of registry.groups()) {
-    const doc = openapiGroupVersion(registry, g.group, g.version);
+    const doc = openapiGroupVersion(registry, g.group, g.version, false);
     const hash = createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32).toUpperCase();
     paths[gvPath(g.group, g.version)] = { serverRelativeURL: `/openapi/v3/${gvPath(g.group, g.version)}?hash=${hash}` };
   }

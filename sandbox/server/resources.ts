@@ -13,6 +13,8 @@ export interface ResourceInfo extends ResourceType {
   /** custom resources: printer columns from the CRD, and whether the kind came from a CRD */
   printerColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string; priority?: number }>;
   custom?: boolean;
+  /** custom resources: the version's openAPIV3Schema (OpenAPI documents, kubectl explain) */
+  schema?: object;
   /** create-only reviews answered at once and never stored (access reviews, whoami) */
   review?: boolean;
 }
@@ -139,6 +141,7 @@ export class Registry {
         served: boolean;
         subresources?: { status?: object; scale?: object };
         additionalPrinterColumns?: ResourceInfo['printerColumns'];
+        schema?: { openAPIV3Schema?: object };
       }>;
     };
     for (const v of spec.versions ?? []) {
@@ -156,6 +159,7 @@ export class Registry {
         scale: v.subresources?.scale !== undefined,
         printerColumns: v.additionalPrinterColumns,
         custom: true,
+        ...(v.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema } : {}),
       });
     }
   }

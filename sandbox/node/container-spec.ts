@@ -108,6 +108,8 @@ export function containerSpec(options: {
   env: Map<string, string>;
   volumes: Map<string, PreparedVolume>;
   pauseId: string;
+  /** the Docker container whose PID namespace to join */
+  pidTarget?: string;
   labels: Record<string, string>;
 }): ContainerSpec {
   const { container, env, pod } = options;
@@ -120,6 +122,7 @@ export function containerSpec(options: {
     Mounts: mounts(container, options.volumes),
     Privileged: container.securityContext?.privileged === true,
   };
+  if (options.pidTarget) hostConfig.PidMode = `container:${options.pidTarget}`;
   if (limits.memory !== undefined) {
     hostConfig.Memory = parseBytes(limits.memory);
     // No swap, so going over the limit is an OOM kill as in a cluster.

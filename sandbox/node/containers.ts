@@ -20,6 +20,7 @@ export interface PodHandle {
   readonly pauseId?: string;
   readonly podIP?: string;
   isFinished(): boolean;
+  record(name: string): ContainerRecord | undefined;
   wake(): void;
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, r?: ContainerRecord): void;
 }
@@ -28,6 +29,8 @@ export interface PodHandle {
 export interface ContainerRecord {
   container: Container;
   init: boolean;
+  /** an ephemeral container (`kubectl debug`): runs once, never restarted, no probes */
+  ephemeral?: boolean;
   id?: string;
   previousId?: string;
   restartCount: number;
@@ -77,6 +80,7 @@ function failure(w: PodHandle, pod: Pod, r: ContainerRecord, reason: string, mes
 }
 
 function restartWanted(pod: Pod, r: ContainerRecord, exitCode: number): boolean {
+  if (r.ephemeral) return false;
   const policy = pod.spec.restartPolicy ?? 'Always';
   if (r.init) return policy !== 'Never' && exitCode !== 0;
   if (policy === 'Always') return true;
@@ -168,10 +172,13 @@ async function startInstance(
       env,
       volumes,
       pauseId: w.pauseId!,
+      // an ephemeral container sees its target's processes, as with shareProcessNamespace
+      pidTarget:
+        r.ephemeral && r.container.targetContainerName ? w.record(r.container.targetContainerName)?.id : undefined,
       labels: {
         ...w.ctx.labels,
         [LABEL_POD_UID]: w.uid,
-        [LABEL_ROLE]: r.init ? 'init-container' : 'container',
+        [LABEL_ROLE]: r.init ? 'init-container' : r.ephemeral ? 'ephemeral-container' : 'container',
         'io.kubernetes.container.name': r.container.name,
         'io.kubernetes.pod.name': w.name,
         'io.kubernetes.pod.namespace': w.namespace,
@@ -225,7 +232,7 @@ async function startInstance(
   r.state = { running: { startedAt: kubeTime(info.State.StartedAt) } };
   w.event(pod, 'Normal', 'Started', `Started container ${r.container.name}`, r);
   watchExit(w, r, id);
-  if (!r.init) attachProbes(w, pod, r, id);
+  if (!r.init && !r.ephemeral) attachProbes(w, pod, r, id);
 }
 
 /**
@@ -356,9 +363,9 @@ function attachProbes(w: PodHandle, pod: Pod, r: ContainerRecord, id: string): v
   );
 }
 
-export function containerStatuses(records: ContainerRecord[], init: boolean): ContainerStatus[] {
+export function containerStatuses(records: ContainerRecord[], init: boolean, ephemeral = false): ContainerStatus[] {
   return records
-    .filter((r) => r.init === init)
+    .filter((r) => r.init === init && !!r.ephemeral === ephemeral)
     .map((r) => {
       const status: ContainerStatus = {
         name: r.container.name,

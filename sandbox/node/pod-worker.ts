@@ -163,13 +163,15 @@ export class PodWorker implements PodHandle {
       return RESYNC_MS;
     }
     this.followSpecChanges(pod);
+    this.addEphemeralContainers(pod);
     const init = this.records.filter((r) => r.init);
     const pendingInit = init.find((r) => !(r.done && r.state.terminated?.exitCode === 0));
     if (pendingInit && !this.initFailed) {
       if ((await drive(this, pod, pendingInit, volumes)) === 'init-failed') this.initFailed = true;
     }
     if (!init.some((r) => !(r.done && r.state.terminated?.exitCode === 0))) {
-      for (const r of this.records) if (!r.init) await drive(this, pod, r, volumes);
+      for (const r of this.records) if (!r.init && !r.ephemeral) await drive(this, pod, r, volumes);
+      for (const r of this.records) if (r.ephemeral) await drive(this, pod, r, volumes);
     }
     this.writeStatus(this.current() ?? pod);
     await this.releaseFinishedSandbox();
@@ -177,9 +179,20 @@ export class PodWorker implements PodHandle {
     return Math.min(RESYNC_MS, ...waits);
   }
 
+  /** Ephemeral containers are only ever added (the API refuses changing or removing one). */
+  private addEphemeralContainers(pod: Pod): void {
+    for (const c of pod.spec.ephemeralContainers ?? []) {
+      if (this.records.some((r) => r.ephemeral && r.container.name === c.name)) continue;
+      const r = newRecord(c, false);
+      r.ephemeral = true;
+      this.records.push(r);
+    }
+  }
+
   /** The one mutable part of a pod's containers is the image: a new one restarts the container. */
   private followSpecChanges(pod: Pod): void {
     for (const r of this.records) {
+      if (r.ephemeral) continue;
       const spec = (r.init ? pod.spec.initContainers : pod.spec.containers)?.find((c) => c.name === r.container.name);
       if (!spec || spec.image === r.container.image) continue;
       r.container = spec;
@@ -193,7 +206,7 @@ export class PodWorker implements PodHandle {
 
   /** A pod whose containers all finished for good keeps its logs but not its sandbox process. */
   private async releaseFinishedSandbox(): Promise<void> {
-    const main = this.records.filter((r) => !r.init);
+    const main = this.records.filter((r) => !r.init && !r.ephemeral);
     const over = this.initFailed || main.every((r) => r.done);
     if (!over || !this.pauseId || this.sandboxStopped) return;
     this.sandboxStopped = true;
@@ -242,6 +255,7 @@ export class PodWorker implements PodHandle {
         startTime: this.startTime,
         initStatuses,
         statuses: containerStatuses(this.records, false),
+        ephemeralStatuses: containerStatuses(this.records, false, true),
         initialized: initStatuses.every((s) => s.state.terminated?.exitCode === 0),
         restartPolicy: pod.spec.restartPolicy ?? 'Always',
         initFailed: this.initFailed,

@@ -10,6 +10,7 @@ export interface PodView {
   startTime: string;
   initStatuses: ContainerStatus[];
   statuses: ContainerStatus[];
+  ephemeralStatuses?: ContainerStatus[];
   /** every init container has completed successfully */
   initialized: boolean;
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
@@ -133,6 +134,7 @@ export function podStatus(pod: Pod, view: PodView, now: string): PodStatus {
     startTime: view.startTime,
   };
   if (view.initStatuses.length > 0) status.initContainerStatuses = view.initStatuses;
+  if (view.ephemeralStatuses?.length) status.ephemeralContainerStatuses = view.ephemeralStatuses;
   if (view.hostIP) {
     status.hostIP = view.hostIP;
     status.hostIPs = [{ ip: view.hostIP }];

@@ -21,7 +21,11 @@ interface Located {
 function locate(store: Store, kubelet: Kubelet, namespace: string, podName: string, container: string): Located {
   const pod = store.get(PODS, namespace, podName) as Pod | undefined;
   if (!pod) throw podNotFound(podName);
-  const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
+  const names = [
+    ...(pod.spec.initContainers ?? []),
+    ...pod.spec.containers,
+    ...(pod.spec.ephemeralContainers ?? []),
+  ].map((c) => c.name);
   let name = container;
   if (!name) {
     if (pod.spec.containers.length !== 1) {

@@ -72,6 +72,8 @@ export interface Container {
   stdinOnce?: boolean;
   tty?: boolean;
   securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean };
+  /** ephemeral containers: the container whose process namespace this one joins */
+  targetContainerName?: string;
 }
 
 export interface KeyToPath {
@@ -116,6 +118,8 @@ export interface PodSpec {
   nodeName?: string;
   containers: Container[];
   initContainers?: Container[];
+  /** added through pods/ephemeralcontainers (`kubectl debug`) */
+  ephemeralContainers?: Container[];
   volumes?: Volume[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds?: number;
@@ -171,6 +175,7 @@ export interface PodStatus {
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass: string;
   message?: string;
   reason?: string;

@@ -40,7 +40,7 @@ export function defaultPodSpec(spec: Obj): void {
   setDefault(spec, 'dnsPolicy', 'ClusterFirst');
   setDefault(spec, 'securityContext', {});
   setDefault(spec, 'schedulerName', 'default-scheduler');
-  for (const key of ['containers', 'initContainers']) {
+  for (const key of ['containers', 'initContainers', 'ephemeralContainers']) {
     for (const c of (spec[key] ?? []) as Obj[]) defaultContainer(c);
   }
   for (const v of (spec.volumes ?? []) as Obj[]) {

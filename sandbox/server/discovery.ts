@@ -32,6 +32,7 @@ function subresourcesOf(
   }
   if (info.group === '' && info.resource === 'pods') {
     out.push({ name: 'log', kind: 'Pod', group: '', version: 'v1', verbs: ['get'] });
+    out.push({ name: 'ephemeralcontainers', kind: 'Pod', group: '', version: 'v1', verbs: rw });
     for (const name of ['exec', 'attach', 'portforward']) {
       out.push({
         name,

@@ -6,7 +6,7 @@ import type { MemoryStore } from '../store/store.ts';
 import { selectorToString } from '../store/selectors.ts';
 import { decodeObject, mediaType, parseYamlBody, readBody } from './body.ts';
 import { decodeApplied, decodeBody, decodePatched, directiveOf, patchValue } from './field-validation.ts';
-import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
+import { ApiError, badRequest, invalid, methodNotAllowed, notFound } from './errors.ts';
 import { APPLY, applyConfiguration, applyPatch } from './patching.ts';
 import { apiVersionOf, type ResourceInfo } from './resources.ts';
 import { TABLE_CONTENT_TYPE, toTable } from './table.ts';
@@ -75,6 +75,9 @@ export async function handleResource(
     if (method !== 'POST') throw methodNotAllowed();
     const body = decodeObject(mediaType(req), await readBody(req)) as KubeObject;
     return sendJson(res, 201, requestToken(store, namespace!, name, body, dryRun));
+  }
+  if (info.group === '' && info.resource === 'pods' && subresource === 'ephemeralcontainers' && name) {
+    return handleEphemeralContainers(store, info, namespace, name, req, res, query, dryRun);
   }
   if (subresource && subresource !== 'status' && !(subresource === 'scale' && info.scale)) {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -246,6 +249,52 @@ export async function handleResource(
     default:
       throw methodNotAllowed();
   }
+}
+
+/**
+ * pods/{name}/ephemeralcontainers (`kubectl debug`): only spec.ephemeralContainers changes, and
+ * an ephemeral container can be added but not changed or removed.
+ */
+async function handleEphemeralContainers(
+  store: MemoryStore,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  dryRun: boolean,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  const existing = store.mustGet(info, namespace, name);
+  if (method === 'GET') return sendJson(res, 200, existing);
+  let wanted: KubeObject;
+  const body = await readBody(req);
+  if (method === 'PATCH') wanted = applyPatch(info, existing, mediaType(req), body);
+  else if (method === 'PUT') wanted = decodeObject(mediaType(req), body) as KubeObject;
+  else throw methodNotAllowed();
+  type C = { name: string };
+  const before = ((existing.spec as { ephemeralContainers?: C[] }).ephemeralContainers ?? []) as C[];
+  const after = ((wanted.spec as { ephemeralContainers?: C[] } | undefined)?.ephemeralContainers ?? []) as C[];
+  for (const [i, c] of before.entries()) {
+    const now = after.find((a) => a.name === c.name);
+    if (!now || JSON.stringify(now) !== JSON.stringify(c)) {
+      throw invalid('', 'Pod', name, [
+        {
+          reason: 'FieldValueForbidden',
+          message: 'Forbidden: existing ephemeral containers may not be changed',
+          field: `spec.ephemeralContainers[${i}]`,
+        },
+      ]);
+    }
+  }
+  const next = structuredClone(existing);
+  (next.spec as Record<string, unknown>).ephemeralContainers = after;
+  return sendJson(
+    res,
+    200,
+    store.update(info, next, { fieldManager: query.get('fieldManager') ?? defaultManager(req, query), dryRun }),
+  );
 }
 
 /** Every authenticated client is the sandbox's administrator: reviews always allow. */

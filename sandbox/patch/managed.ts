@@ -122,12 +122,28 @@ export function serverSideApply(
   if (conflicts.size > 0) throw conflictError(conflicts);
 
   const base = structuredClone(live ?? { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} });
-  // Fields this manager applied before, sends no more, and nobody else owns: removed.
+  // Fields this manager applied before, sends no more, and nobody else owns: removed. As
+  // structured-merge-diff does since kubernetes#99037 (EnsureNamedFieldsAreMembers), a struct
+  // field the manager no longer sends goes whole, with the subfields the server defaulted in it
+  // (a dropped readinessProbe leaves no periodSeconds behind), unless something under it is
+  // still applied or owned by another manager. metadata is left out of that climb: the
+  // sandbox's controllers write annotations without managedFields.
   if (mine) {
+    const others = owned.filter((o) => o !== mine).flatMap((o) => [...o.fields].map((p) => JSON.parse(p) as string[]));
+    const applied = [...appliedFields.keys()].map((p) => JSON.parse(p) as string[]);
+    const under = (paths: string[][], prefix: string[]) =>
+      paths.some((p) => p.length >= prefix.length && prefix.every((e, i) => p[i] === e));
     for (const path of mine.fields) {
       if (appliedFields.has(path)) continue;
       if (owned.some((o) => o !== mine && o.fields.has(path))) continue;
-      removePath(base as unknown as Record<string, unknown>, path);
+      let target = JSON.parse(path) as string[];
+      if (target.at(-1) === '.') target = target.slice(0, -1);
+      while (target.length > 2 && target[0] !== 'f:metadata' && target[target.length - 2]!.startsWith('f:')) {
+        const parent = target.slice(0, -1);
+        if (under(applied, parent) || under(others, parent)) break;
+        target = parent;
+      }
+      removePath(base as unknown as Record<string, unknown>, JSON.stringify(target));
     }
   }
   const merged = structuredMerge(base, applied, builtin) as KubeObject;

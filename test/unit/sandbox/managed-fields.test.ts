@@ -108,3 +108,45 @@ test('apply keys ports by port and protocol (TCP by default), as listMapKeys do'
   const onlyUdp = serverSideApply(both, service([{ port: 53, protocol: 'UDP', name: 'dns-udp' }]), 'a', false, true);
   assert.deepEqual((onlyUdp.spec as { ports: unknown[] }).ports, [{ port: 53, protocol: 'UDP', name: 'dns-udp' }]);
 });
+
+// The suspected difference from the last round, settled: since kubernetes#99037 (fixed in
+// structured-merge-diff by treating named struct fields as members of the applier's set), a
+// real server removes a struct field the applier stops sending *with* the subfields the server
+// defaulted inside it, as the server-side apply docs promise ("deleted from the live object").
+// Leaving periodSeconds & co. behind would make an invalid probe (no handler).
+test('a dropped readinessProbe goes whole, defaulted subfields included', () => {
+  const probe = { httpGet: { path: '/', port: 80 } };
+  const withProbe = applied(1);
+  (withProbe.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec
+    .containers[0]!.readinessProbe = probe;
+  const created = serverSideApply(undefined, withProbe, 'kubectl', false, true);
+  // what the API server's defaulting adds, owned by nobody
+  const c = (created.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec
+    .containers[0]!;
+  c.readinessProbe = {
+    ...probe,
+    httpGet: { ...probe.httpGet, scheme: 'HTTP' },
+    periodSeconds: 10,
+    timeoutSeconds: 1,
+    successThreshold: 1,
+    failureThreshold: 3,
+  };
+  const next = serverSideApply(created, applied(1), 'kubectl', false, true);
+  const container = (next.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec
+    .containers[0]!;
+  assert.equal(container.readinessProbe, undefined);
+  assert.equal(container.image, 'app:1');
+});
+
+test('a struct another manager still owns part of stays, with that part', () => {
+  const withProbe = applied(1);
+  const spec = (o: KubeObject) =>
+    (o.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0]!;
+  spec(withProbe).readinessProbe = { httpGet: { path: '/', port: 80 } };
+  const created = serverSideApply(undefined, withProbe, 'kubectl', false, true);
+  const other = applied(1);
+  spec(other).readinessProbe = { periodSeconds: 5 };
+  const shared = serverSideApply(created, other, 'tuner', false, true);
+  const next = serverSideApply(shared, applied(1), 'kubectl', false, true);
+  assert.deepEqual(spec(next).readinessProbe, { periodSeconds: 5 });
+});

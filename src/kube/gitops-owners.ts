@@ -217,7 +217,7 @@ export function pausePlan(
   }
   const automated = handle.object.spec?.syncPolicy?.automated;
   // Without automated sync, or with it but no self-heal, Argo CD does not undo drift by itself.
-  if (!automated || automated.selfHeal !== true) return undefined;
+  if (automated?.selfHeal !== true) return undefined;
   const at = '/spec/syncPolicy/automated/selfHeal';
   return {
     describe: `owned by ${who}: self-heal is off on the Application for this session (automated sync of new commits goes on)`,

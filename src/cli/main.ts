@@ -168,6 +168,13 @@ export function buildProgram(): Command {
     .option('--ui-port <port>', 'serve the dashboard on this port of 127.0.0.1 (--ui alone: a free one)')
     .option('--skip-deploy', 'attach to what is already deployed')
     .option('--print-launch', 'with --debug: print the VS Code attach entries instead of writing .vscode/launch.json')
+    .addOption(
+      new Option(
+        '--gitops-pause <mode>',
+        'when Flux or Argo CD reconciles what the session changes: pause it (auto), warn only (never), or ask',
+      ).choices(['auto', 'never', 'ask']),
+    )
+    .option('--resync', 'at the end, ask the paused Flux/Argo CD objects to reconcile now')
     .addHelpText(
       'after',
       "\n--debug (global) on dev: each target runs under its runtime's debugger (node, python, go, jvm; dotnet over kloop enter), the debug port is forwarded and .vscode/launch.json gets an attach entry per target.",
@@ -205,6 +212,13 @@ export function buildProgram(): Command {
     .requiredOption('--port <local[:remote]>', 'local port, and the Service port when it differs')
     .option('--header <NAME=VALUE>', 'only HTTP requests with this header')
     .option('--agent-image <image>', 'a stock Node.js image the cluster can pull for the agent (default node:24-slim)')
+    .addOption(
+      new Option(
+        '--gitops-pause <mode>',
+        'when Flux or Argo CD reconciles what the session changes: pause it (auto), warn only (never), or ask',
+      ).choices(['auto', 'never', 'ask']),
+    )
+    .option('--resync', 'at the end, ask the paused Flux/Argo CD objects to reconcile now')
     .description("send the target Service's traffic (or only requests with the header) to a local process")
     .action(run(lazy('intercept')));
 
@@ -228,6 +242,7 @@ export function buildProgram(): Command {
     .command('purge')
     .argument('[app...]', 'apps to purge (default: all)')
     .description('delete everything kloop deployed for this project and environment, and nothing else')
+    .option('--resync', 'after giving back paused Flux/Argo CD reconciliation, ask those objects to reconcile now')
     .action(run(lazy('purge')));
 
   program

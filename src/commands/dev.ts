@@ -1,6 +1,8 @@
 // kloop dev [target...]: deploy, then a dev session (sync, reload, port-forwards, logs) until
 // Ctrl-C, which ends it and restores what it changed.
 import type { GlobalOptions } from '../cli/options.ts';
+import type { PauseMode } from '../kube/gitops-owners.ts';
+import { terminalConfirm } from './confirm.ts';
 import { loadProject } from '../config/load.ts';
 import { deployProject, openConnection } from '../deploy/deploy.ts';
 import { createDialer } from '../kube/streams.ts';
@@ -19,6 +21,8 @@ export interface DevCommandOptions {
   skipDeploy?: boolean;
   /** --print-launch: with --debug, print the launch.json entries instead of writing them */
   printLaunch?: boolean;
+  gitopsPause?: PauseMode;
+  resync?: boolean;
 }
 
 export async function run(
@@ -58,6 +62,9 @@ export async function run(
     },
     // On `kloop dev`, --debug also means: processes under their debuggers (CONTRACT.md).
     debug: globals.debug,
+    ...(opts.gitopsPause ? { gitopsPause: opts.gitopsPause } : {}),
+    ...(terminalConfirm() ? { confirm: terminalConfirm() } : {}),
+    resync: Boolean(opts.resync),
     ...(opts.printLaunch
       ? { printLaunch: (entries) => write(JSON.stringify({ configurations: entries }, null, json ? undefined : 2)) }
       : {}),

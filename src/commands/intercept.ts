@@ -1,6 +1,8 @@
 // kloop intercept <target> --port LOCAL[:REMOTE] [--header NAME=VALUE]: the target Service's
 // traffic (or only requests with the header) to a local process, until Ctrl-C restores it.
 import type { GlobalOptions } from '../cli/options.ts';
+import type { PauseMode } from '../kube/gitops-owners.ts';
+import { terminalConfirm } from './confirm.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
 import { createDialer } from '../kube/streams.ts';
@@ -16,6 +18,8 @@ export interface InterceptCommandOptions {
   agentImage?: string;
   port: string;
   header?: string;
+  gitopsPause?: PauseMode;
+  resync?: boolean;
 }
 
 export async function run(globals: GlobalOptions, name: string, opts: InterceptCommandOptions): Promise<number> {
@@ -48,6 +52,9 @@ export async function run(globals: GlobalOptions, name: string, opts: InterceptC
     // a stock Node.js image; clusters that cannot pull the default name their own
     image: opts.agentImage ?? (process.env.KLOOP_INTERCEPT_IMAGE || undefined),
     onNotice: notice,
+    ...(opts.gitopsPause ? { gitopsPause: opts.gitopsPause } : {}),
+    ...(terminalConfirm() ? { confirm: terminalConfirm() } : {}),
+    resync: Boolean(opts.resync),
     onState: (change: string, state: Readonly<InterceptState>) => {
       published.publish(state);
       if (json) return write(JSON.stringify({ type: 'state', change, state: { intercept: state } }));

@@ -5,9 +5,13 @@ import { purgeProject } from '../deploy/purge.ts';
 import { log } from '../log/logger.ts';
 import { redactValue } from '../log/redact.ts';
 
-export async function run(globals: GlobalOptions, apps: string[] = []): Promise<number> {
+export async function run(
+  globals: GlobalOptions,
+  apps: string[] = [],
+  opts: { resync?: boolean } = {},
+): Promise<number> {
   const project = await loadProject(globals);
-  const summary = await purgeProject(project, { apps });
+  const summary = await purgeProject(project, { apps, resync: Boolean(opts.resync) });
   if (globals.output === 'json') {
     process.stdout.write(`${JSON.stringify(redactValue(summary), null, 2)}\n`);
   } else {

@@ -158,6 +158,24 @@ export const devTargetSchema = z
       .describe(
         'kloop dev --debug: the process starts under its debugger, the port is forwarded, .vscode/launch.json gets an attach entry',
       ),
+    gitops: z
+      .strictObject({
+        pause: z
+          .enum(['auto', 'never', 'ask'])
+          .optional()
+          .describe(
+            'auto (default): pause the Flux/Argo CD object that reconciles what the session changes, and give it back after; never: warn only; ask: ask on the terminal',
+          ),
+        argocdNamespace: z.string().optional().describe("where Argo CD's Applications live (default argocd)"),
+        argocdPause: z
+          .enum(['selfHeal', 'skipReconcile'])
+          .optional()
+          .describe(
+            'Argo CD: turn self-heal off on the Application (default), or set argocd.argoproj.io/skip-reconcile on it',
+          ),
+      })
+      .optional()
+      .describe('when Flux or Argo CD keeps the workload in sync with Git (docs/gitops-managed-clusters.md)'),
   })
   .refine((t) => !(t.workload && t.labelSelector), { message: 'use workload or labelSelector, not both' });
 

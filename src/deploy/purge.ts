@@ -12,6 +12,7 @@ import { type Connection, openConnection, projectGraph } from './deploy.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
 import type { ObjectRef } from '../kube/types.ts';
+import { requestResync } from '../kube/gitops-pause.ts';
 import { record, restore, type RestoreContext } from '../kube/journal.ts';
 import { runHooks } from '../hooks/hooks.ts';
 import { CREATED_NAMESPACES, NAMESPACE, namespaceRecord } from './namespaces.ts';
@@ -22,6 +23,8 @@ export interface PurgeOptions {
   apps: readonly string[];
   /** how long to wait for deleted objects to be gone; default 5m */
   timeoutMs?: number;
+  /** --resync: ask the Flux/Argo CD objects whose reconciliation was given back to reconcile now */
+  resync?: boolean;
 }
 
 export interface PurgeSummary {
@@ -53,8 +56,10 @@ export async function purgeProject(
   // nothing kloop changed outlives the purge; other apps' changes stay.
   const journal: RestoreContext = { client, mapper, stateDir: project.stateDir, onNotice: (m) => log.warn(m) };
   const environment = environmentName(project);
-  if (options.apps.length === 0) await restore(journal, { all: true, until: 'session' });
-  for (const app of options.apps) await restore(journal, { app, until: 'session' });
+  const given = options.apps.length === 0 ? await restore(journal, { all: true, until: 'session' }) : [];
+  for (const app of options.apps) given.push(...(await restore(journal, { app, until: 'session' })));
+  for (const r of given) log.info(`restored ${r.describe}`);
+  if (options.resync) await requestResync(client, given, (m) => log.info(m));
   const summary: PurgeSummary = { project: project.name, environment, apps: {}, dependencies: {} };
   try {
     const inventory = await openInventory(client, mapper, {

@@ -11,7 +11,10 @@ import { readHybrids } from '../hybrid/published.ts';
 import type { DebugPlan } from './debug.ts';
 import { launchTarget, planTargetDebug, runsUnderDebugger, withDebug, withDebugPort } from './debug-target.ts';
 import { applyDevPatch, type DevOverrides } from './dev-patch.ts';
+import { GitopsGuard } from './gitops-guard.ts';
 import { launchConfiguration, launchName, writeLaunch } from './launch.ts';
+import type { PauseMode } from '../kube/gitops-owners.ts';
+import { requestResync } from '../kube/gitops-pause.ts';
 import { restore, self } from '../kube/journal.ts';
 import { alive } from '../process/alive.ts';
 import type { Dialer } from '../kube/streams.ts';
@@ -34,6 +37,12 @@ export interface DevSessionOptions {
   debug?: boolean;
   /** with debug: print the launch.json entries instead of writing .vscode/launch.json */
   printLaunch?: (entries: Record<string, unknown>[]) => void;
+  /** --gitops-pause: overrides each target's gitops.pause */
+  gitopsPause?: PauseMode;
+  /** ask: the question on the terminal */
+  confirm?: (question: string) => Promise<boolean>;
+  /** --resync: after giving paused reconciliation back, ask the controllers to reconcile now */
+  resync?: boolean;
 }
 
 export function selectTargets(project: Project, names: readonly string[]): string[] {
@@ -63,9 +72,22 @@ export class DevSession {
   private stopping = false;
   private lockFile: string | undefined;
   private readonly debugPlans = new Map<string, DebugPlan>();
+  private readonly gitops: GitopsGuard;
 
   constructor(options: DevSessionOptions) {
     this.o = options;
+    this.gitops = new GitopsGuard({
+      client: options.client,
+      stateDir: options.project.stateDir,
+      ...(options.gitopsPause ? { mode: options.gitopsPause } : {}),
+      ...(options.confirm ? { confirm: options.confirm } : {}),
+      onNotice: (m) => this.o.onNotice?.(m),
+      report: (target, state) =>
+        this.store.update(`${target}: gitops ${state.state}`, (s) => {
+          const t = s.targets[target];
+          if (t) t.gitops = state;
+        }),
+    });
     this.names = selectTargets(options.project, options.targets);
     const targets = Object.fromEntries(
       this.names.map((n) => [n, { ...newTarget(n, options.project.dev[n]!.namespace), phase: 'deploying' as const }]),
@@ -175,7 +197,11 @@ export class DevSession {
       const t = this.o.project.dev[n]!;
       const base: DevOverrides = { ...t.patch, ...(t.onSync === 'restart' ? { restartLoop: true } : {}) };
       const overrides = withDebug(base, this.debugPlans.get(n));
-      if (Object.keys(overrides).length > 0) await applyDevPatch(this.o.client, this.o.project.stateDir, t, overrides);
+      if (Object.keys(overrides).length === 0) continue;
+      // a controller that keeps the workload in sync with Git would revert the patch: pause it first
+      await this.gitops.beforePatch(t);
+      await applyDevPatch(this.o.client, this.o.project.stateDir, t, overrides);
+      await this.gitops.afterPatch(t);
     }
   }
 
@@ -201,8 +227,10 @@ export class DevSession {
     );
     this.rebuilding = this.rebuilding.then(async () => {
       try {
-        await this.deployRecorded([app]);
-        await this.applyPatches(this.names.filter((n) => this.o.project.dev[n]!.app === app));
+        await this.gitops.hold(async () => {
+          await this.deployRecorded([app]);
+          await this.applyPatches(this.names.filter((n) => this.o.project.dev[n]!.app === app));
+        });
         this.o.onNotice?.(`${target}: ${app} redeployed`);
       } catch (error) {
         this.o.onNotice?.(`${target}: rebuild failed: ${(error as Error).message}`);
@@ -279,12 +307,14 @@ export class DevSession {
     this.store.update('session stopping', (s) => {
       s.phase = 'stopping';
     });
+    this.gitops.stop();
     await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
     await this.rebuilding;
     // without the lock the patches are another session's: leave them alone
     if (this.lockFile) {
       const restored = await restore({ client: this.o.client, stateDir: this.o.project.stateDir }, { owner: self() });
       for (const r of restored) this.o.onNotice?.(`restored ${r.describe}`);
+      if (this.o.resync) await requestResync(this.o.client, restored, (m) => this.o.onNotice?.(m));
     }
     if (this.lockFile) await rm(this.lockFile, { force: true });
     this.store.update('session stopped', (s) => {

@@ -22,6 +22,8 @@ import {
   restoreRecord,
 } from '../kube/journal.ts';
 import { type TunnelStatus, TunnelPool } from './tunnels.ts';
+import { describeOwner, gitopsSettings, type PauseMode } from '../kube/gitops-owners.ts';
+import { type PauseOutcome, pauseOwner, requestResync } from '../kube/gitops-pause.ts';
 
 export const DEFAULT_AGENT_IMAGE = 'node:24-slim';
 
@@ -38,6 +40,11 @@ export interface InterceptOptions {
   onNotice(message: string): void;
   onState(change: string, state: Readonly<InterceptState>): void;
   podTimeoutMs?: number;
+  /** --gitops-pause: overrides the target's gitops.pause */
+  gitopsPause?: PauseMode;
+  confirm?: (question: string) => Promise<boolean>;
+  /** --resync: when the intercept ends, ask the paused Flux/Argo CD object to reconcile now */
+  resync?: boolean;
 }
 
 export interface InterceptState {
@@ -51,6 +58,8 @@ export interface InterceptState {
   phase: 'starting' | 'intercepting' | 'restoring' | 'stopped';
   /** something undid the switch while intercepting */
   warning?: string;
+  /** the Flux / Argo CD object that reconciles the Service, and whether it is paused */
+  gitops?: { owner: string; state: 'paused' | 'not-paused' };
   tunnels: TunnelStatus;
 }
 
@@ -119,6 +128,7 @@ export class Intercept {
   private readonly o: InterceptOptions;
   private readonly state: InterceptState;
   private record: JournalRecord | undefined;
+  private pause: PauseOutcome | undefined;
   private pool: TunnelPool | undefined;
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
@@ -206,6 +216,25 @@ export class Intercept {
     });
     const { agent, shadow, interceptedPort } = objects;
 
+    // A controller that keeps the Service in sync with Git would switch it back: pause it first
+    // (recorded before the intercept, so it is given back after the Service is restored).
+    this.pause = await pauseOwner({
+      client,
+      stateDir: this.o.stateDir,
+      settings: gitopsSettings(target.gitops, this.o.gitopsPause),
+      object: svcObj,
+      objectPath: `/api/v1/namespaces/${ns}/services/${encodeURIComponent(service.name)}`,
+      objectName: `service/${service.name} in ${target.namespace}`,
+      app: target.app,
+      target: target.name,
+      ...(this.o.confirm ? { confirm: this.o.confirm } : {}),
+      onNotice: this.o.onNotice,
+    });
+    if (this.pause.owner && this.pause.state !== 'quiet') {
+      const owner = describeOwner(this.pause.owner.owner);
+      this.state.gitops = { owner, state: this.pause.state === 'paused' ? 'paused' : 'not-paused' };
+      if (this.pause.state === 'paused') this.o.onNotice(`${target.name}: ${this.pause.message}`);
+    }
     this.record = await record(
       { client, stateDir: this.o.stateDir },
       interceptRecord({
@@ -273,8 +302,12 @@ export class Intercept {
       const selector: Record<string, string> = svc.spec?.selector ?? {};
       const ours = selector[INTERCEPT_LABEL] === name && Object.keys(selector).length === 1;
       if (!ours && !warned) {
+        const owner = this.pause?.owner ? describeOwner(this.pause.owner.owner) : undefined;
+        const by = owner
+          ? `${owner} switched it back${this.pause?.state === 'paused' ? ' although it was paused' : ' (not paused: use --gitops-pause auto)'}`
+          : 'changed by a deploy?';
         this.o.onNotice(
-          `Service ${name} no longer selects only the agent (changed by a deploy?): its selector is ${JSON.stringify(selector)}; restart kloop intercept to take it over again`,
+          `Service ${name} no longer selects only the agent (${by}): its selector is ${JSON.stringify(selector)}; restart kloop intercept to take it over again`,
         );
         this.state.warning = `Service ${name} no longer selects the agent`;
         this.report('service changed');
@@ -385,7 +418,14 @@ export class Intercept {
       this.serviceWatch?.stop();
       await this.recreating;
       await this.pool?.close();
-      if (this.record) await restoreRecord({ client: this.o.client, stateDir: this.o.stateDir }, this.record);
+      const ctx = { client: this.o.client, stateDir: this.o.stateDir };
+      if (this.record) await restoreRecord(ctx, this.record);
+      const paused = this.pause?.record;
+      if (paused) {
+        await restoreRecord(ctx, paused);
+        this.o.onNotice(`gave back ${paused.describe}`);
+        if (this.o.resync) await requestResync(this.o.client, [paused], this.o.onNotice);
+      }
       this.state.phase = 'stopped';
       this.report('stopped');
     })();

@@ -5,6 +5,7 @@
 import { KloopError } from '../errors.ts';
 import { ApiError, isNotFound, type KubeClient } from './client.ts';
 import { createRestMapper, type RestMapper } from './discovery.ts';
+import { annotationPath, type PatchOp } from './journal.ts';
 import type { KubeObject } from './types.ts';
 
 export type PauseMode = 'auto' | 'never' | 'ask';
@@ -19,6 +20,15 @@ export interface GitopsSettings {
 }
 
 export const DEFAULT_GITOPS: GitopsSettings = { pause: 'auto', argocdNamespace: 'argocd', argocdPause: 'selfHeal' };
+
+/** A dev target's `gitops:` settings with the defaults, and --gitops-pause over them. */
+export function gitopsSettings(config: Partial<GitopsSettings> | undefined, mode?: PauseMode): GitopsSettings {
+  return {
+    pause: mode ?? config?.pause ?? DEFAULT_GITOPS.pause,
+    argocdNamespace: config?.argocdNamespace ?? DEFAULT_GITOPS.argocdNamespace,
+    argocdPause: config?.argocdPause ?? DEFAULT_GITOPS.argocdPause,
+  };
+}
 
 export interface GitopsOwner {
   tool: 'Flux' | 'Argo CD';
@@ -135,7 +145,7 @@ export async function findOwner(
   }
 }
 
-type Op = { op: 'test' | 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
+type Op = PatchOp;
 
 export interface PauseChange {
   /** what the terminal and dashboard say */
@@ -148,14 +158,12 @@ export interface PauseChange {
   wide: boolean;
 }
 
-export const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-
 /** Ops that set an annotation on an object, and those that put the previous state back. */
 function annotationChange(obj: KubeObject, key: string, value: string): { pause: Op[]; undo: Op[] } | undefined {
   const annotations = obj.metadata?.annotations;
   const previous = annotations?.[key];
   if (previous === value) return undefined;
-  const at = `/metadata/annotations/${pointer(key)}`;
+  const at = annotationPath(key);
   const pause: Op[] = annotations
     ? [{ op: previous === undefined ? 'add' : 'replace', path: at, value }]
     : [{ op: 'add', path: '/metadata/annotations', value: { [key]: value } }];
@@ -235,11 +243,11 @@ export function pausePlan(
 }
 
 /** Ops that ask the owner to reconcile now (kloop dev/purge --resync). */
-export function resyncOps(handle: OwnerHandle, now = new Date()): Op[] {
-  const annotations = handle.object.metadata?.annotations;
-  const [key, value] = handle.owner.tool === 'Flux' ? [FLUX_REQUESTED_AT, now.toISOString()] : [ARGO_REFRESH, 'normal'];
+export function resyncOps(tool: GitopsOwner['tool'], owner: KubeObject, now = new Date()): Op[] {
+  const annotations = owner.metadata?.annotations;
+  const [key, value] = tool === 'Flux' ? [FLUX_REQUESTED_AT, now.toISOString()] : [ARGO_REFRESH, 'normal'];
   return annotations
-    ? [{ op: annotations[key] === undefined ? 'add' : 'replace', path: `/metadata/annotations/${pointer(key)}`, value }]
+    ? [{ op: annotations[key] === undefined ? 'add' : 'replace', path: annotationPath(key), value }]
     : [{ op: 'add', path: '/metadata/annotations', value: { [key]: value } }];
 }
 

@@ -120,14 +120,14 @@ test('HelmRelease: spec.suspend, previous value restored; Argo CD: selfHeal off 
 
 test('resync asks Flux with requestedAt and Argo CD with refresh', () => {
   const now = new Date('2026-12-07T08:00:00Z');
-  assert.deepEqual(resyncOps(handle('Kustomization', { apiVersion: 'v1', kind: 'K', metadata: {} }), now), [
+  assert.deepEqual(resyncOps('Flux', { apiVersion: 'v1', kind: 'K', metadata: {} }, now), [
     {
       op: 'add',
       path: '/metadata/annotations',
       value: { 'reconcile.fluxcd.io/requestedAt': '2026-12-07T08:00:00.000Z' },
     },
   ]);
-  assert.deepEqual(resyncOps(handle('Application', { apiVersion: 'v1', kind: 'A', metadata: { annotations: {} } })), [
+  assert.deepEqual(resyncOps('Argo CD', { apiVersion: 'v1', kind: 'A', metadata: { annotations: {} } }), [
     { op: 'add', path: '/metadata/annotations/argocd.argoproj.io~1refresh', value: 'normal' },
   ]);
 });

@@ -2,9 +2,8 @@
 // variables (GIT_CONFIG_COUNT/KEY/VALUE → an http.<origin>.extraHeader), never through argv, a URL
 // or an error message; every user-controlled value is passed after `--` or as a ref git cannot
 // mistake for an option.
-import { type ChildProcess, execFile } from 'node:child_process';
-import { KloopError } from '../errors.ts';
-import { log } from '../log/logger.ts';
+import type { ChildProcess } from 'node:child_process';
+import { ProcessFailure, run } from '../process/exec.ts';
 import { redact, registerSecret } from '../log/redact.ts';
 
 export interface GitAuth {
@@ -24,23 +23,8 @@ export interface GitOptions {
   env?: Readonly<Record<string, string>>;
 }
 
-export class GitFailure extends Error {
-  readonly stderr: string;
-  readonly code: number | null;
-  constructor(args: readonly string[], stderr: string, code: number | null) {
-    super(redact(`git ${args[0] ?? ''} failed (exit ${code ?? 'signal'}): ${lastLines(stderr)}`));
-    this.stderr = redact(stderr);
-    this.code = code;
-  }
-}
-
-function lastLines(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  return lines.slice(-3).join(' / ') || 'no output';
-}
+/** git ran and failed: the process runner's failure shape, its stderr redacted. */
+export { ProcessFailure as GitFailure };
 
 /** Basic credentials for git over HTTPS; the token and its encoded forms are registered as secrets. */
 export function basicAuth(origin: string, user: string, token: string): GitAuth {
@@ -86,32 +70,17 @@ export function git(
   cwd?: string,
   input?: string,
 ): Promise<{ stdout: string; stderr: string }> {
-  log.command(options.git, args, cwd);
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      options.git,
-      [...args],
-      { cwd, env: gitEnv(options), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'EACCES') {
-            reject(
-              new KloopError(`git not found: ${options.git}`, {
-                hint: 'install git or set tools.git in kloop.yaml',
-              }),
-            );
-            return;
-          }
-          reject(new GitFailure(args, stderr, typeof code === 'number' ? code : null));
-          return;
-        }
-        resolve({ stdout, stderr });
-      },
-    );
-    runningGit.add(child);
-    child.on('close', () => runningGit.delete(child));
-    if (input !== undefined) child.stdin?.end(input);
+  return run(options.git, args, {
+    cwd,
+    env: gitEnv(options),
+    input,
+    tool: 'git',
+    installHint: 'install git or set tools.git in kloop.yaml',
+    redact,
+    onSpawn: (child) => {
+      runningGit.add(child);
+      child.on('close', () => runningGit.delete(child));
+    },
   });
 }
 

@@ -1,6 +1,9 @@
-// Runs a builder tool (docker, buildah, podman, kind, k3d, a custom command), streaming its
-// output line by line and keeping the tail for the error message when it fails.
-import { spawn } from 'node:child_process';
+// kloop's one way to run a process (builders, hooks, helm, kustomize, git): exec() streams the
+// output line by line (builds, hooks); run() collects stdout and stderr (tools whose output is
+// data). A missing binary is one KloopError saying what to install; a failure has one shape,
+// ProcessFailure: the command, its exit code and the last lines of its stderr.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 
@@ -18,6 +21,84 @@ export interface ExecResult {
   stdout: string;
   /** stdout and stderr interleaved, as the user would have seen them */
   output: string;
+}
+
+/** A process that ran and failed. */
+export class ProcessFailure extends Error {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** null: ended by a signal */
+  readonly code: number | null;
+  readonly stderr: string;
+  constructor(command: string, args: readonly string[], code: number | null, stderr: string) {
+    const last = tail(stderr, 3).join(' / ') || 'no output';
+    super(`${path.basename(command)} ${args[0] ?? ''} failed (exit ${code ?? 'signal'}): ${last}`);
+    this.name = 'ProcessFailure';
+    this.command = command;
+    this.args = args;
+    this.code = code;
+    this.stderr = stderr;
+  }
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** bytes written to stdin */
+  input?: string;
+  /** the tool's name in messages (default: the file's base name) */
+  tool?: string;
+  /** what to do when the binary is missing */
+  installHint?: string;
+  /** applied to stderr (and so to the failure's message) before anyone sees it: secrets */
+  redact?: (text: string) => string;
+  /** the child while it runs (an interrupted command waits for its children) */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+function notFound(file: string, tool: string, hint: string | undefined, cause: unknown): KloopError {
+  return new KloopError(tool === file ? `${file} was not found` : `${tool} was not found (${file})`, {
+    cause,
+    hint: hint ?? installHint(file),
+  });
+}
+
+/** Runs `file args` to the end; resolves stdout and stderr, rejects with a ProcessFailure on a non-zero exit. */
+export function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
+  log.command(file, args, options.cwd);
+  const tool = options.tool ?? path.basename(file);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    options.onSpawn?.(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stderr?.on('data', (c: Buffer) => err.push(c));
+    let failed = false;
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      failed = true;
+      reject(e.code === 'ENOENT' || e.code === 'EACCES' ? notFound(file, tool, options.installHint, e) : e);
+    });
+    // a child that exits before reading its input must not crash kloop with EPIPE
+    child.stdin?.on('error', () => {});
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    child.on('close', (code) => {
+      if (failed) return;
+      const stdout = Buffer.concat(out).toString('utf8');
+      const raw = Buffer.concat(err).toString('utf8');
+      const stderr = options.redact ? options.redact(raw) : raw;
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new ProcessFailure(file, args, code, stderr));
+    });
+  });
 }
 
 /** Runs `file args`; resolves with the exit code (never rejects for a non-zero exit). */
@@ -44,14 +125,8 @@ export function exec(file: string, args: readonly string[], options: ExecOptions
     child.stdout?.on('data', (c: Buffer) => feed('out', c));
     child.stderr?.on('data', (c: Buffer) => feed('err', c));
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') {
-        reject(
-          new KloopError(`${file} was not found`, {
-            cause: e,
-            hint: installHint(file),
-          }),
-        );
-      } else reject(e);
+      if (e.code === 'ENOENT') reject(notFound(file, path.basename(file), undefined, e));
+      else reject(e);
     });
     if (options.input !== undefined && child.stdin) child.stdin.end(options.input);
     child.on('close', (code, signal) => {

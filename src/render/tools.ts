@@ -1,11 +1,9 @@
-// Running helm, kubectl/kustomize and git: one place that spawns them, turns "not installed"
+// Running helm, kubectl/kustomize and git through the process runner (process/exec.ts), turns "not installed"
 // into a one-line error saying what to install, and identifies a tool binary without running it
 // (so a warm cache hit never spawns helm or kustomize).
-import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { KloopError } from '../errors.ts';
-import { log } from '../log/logger.ts';
+import { ProcessFailure, run } from '../process/exec.ts';
 
 export interface ToolResult {
   stdout: string;
@@ -19,16 +17,8 @@ const installHints: Record<string, string> = {
   git: 'install git or set tools.git in kloop.yaml',
 };
 
-/** Thrown when a tool ran and failed; the caller turns it into a message naming the app and file. */
-export class ToolFailure extends Error {
-  readonly stderr: string;
-  readonly code: number | null;
-  constructor(tool: string, args: readonly string[], stderr: string, code: number | null) {
-    super(`${tool} ${args.join(' ')} failed (exit ${code ?? 'signal'})`);
-    this.stderr = stderr;
-    this.code = code;
-  }
-}
+/** A tool that ran and failed (the process runner's one failure shape); callers name the app and file. */
+export { ProcessFailure as ToolFailure };
 
 /** Spawn count per tool name: lets tests prove a warm render runs no helm or kustomize. */
 export const spawnCounts = new Map<string, number>();
@@ -38,31 +28,8 @@ export function runTool(
   args: readonly string[],
   options: { cwd?: string; tool: string; env?: NodeJS.ProcessEnv },
 ): Promise<ToolResult> {
-  log.command(file, args, options.cwd);
   spawnCounts.set(options.tool, (spawnCounts.get(options.tool) ?? 0) + 1);
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      [...args],
-      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'EACCES') {
-            reject(
-              new KloopError(`${options.tool} not found: ${file}`, {
-                hint: installHints[options.tool] ?? `install ${options.tool}`,
-              }),
-            );
-            return;
-          }
-          reject(new ToolFailure(path.basename(file), args, stderr, typeof code === 'number' ? code : null));
-          return;
-        }
-        resolve({ stdout, stderr });
-      },
-    );
-  });
+  return run(file, args, { ...options, installHint: installHints[options.tool] ?? `install ${options.tool}` });
 }
 
 /** Where a command name resolves on PATH (or the path itself when it has a slash); undefined when missing. */

@@ -172,6 +172,13 @@ async function buildOne(
     log.success(`${name}: built ${ref}`);
   }
 
+  if (plan.method === 'none' && plan.sharedEngine && engine.tool !== 'docker') {
+    // the cluster runs on the Docker engine: a buildah/podman image must be copied there, once
+    if (!skipped || !(await exists(project.tools.docker, 'docker', ref))) {
+      log.step(`${name}: copying ${ref} into the Docker engine`);
+      await fromOciStore(project, engine, name, ref, plan, onLine);
+    }
+  }
   if (plan.method !== 'none') {
     if (plan.method === 'push') log.step(`${name}: pushing ${ref}`);
     if (engine.tool !== 'docker') digest = await fromOciStore(project, engine, name, ref, plan, onLine);

@@ -8,7 +8,7 @@ import { isLoopbackRegistry, parseImageName } from './registry.ts';
 export type LoadSetting = 'auto' | 'none' | 'kind' | 'k3d' | 'minikube' | 'push';
 
 export type LoadPlan =
-  | { readonly method: 'none'; readonly reason: string }
+  | { readonly method: 'none'; readonly reason: string; readonly sharedEngine?: boolean }
   | { readonly method: 'kind'; readonly cluster: string }
   | { readonly method: 'k3d'; readonly cluster: string }
   | { readonly method: 'push' };
@@ -29,7 +29,11 @@ export function planLoad(setting: LoadSetting, context: string | undefined): Loa
     case 'none':
       return { method: 'none', reason: 'build.load is none' };
     case 'minikube':
-      return { method: 'none', reason: 'minikube shares the Docker engine (eval $(minikube docker-env))' };
+      return {
+        method: 'none',
+        reason: 'minikube shares the Docker engine (eval $(minikube docker-env))',
+        sharedEngine: true,
+      };
     case 'push':
       return { method: 'push' };
     case 'kind':
@@ -38,7 +42,8 @@ export function planLoad(setting: LoadSetting, context: string | undefined): Loa
       return { method: 'k3d', cluster: context?.startsWith('k3d-') ? context.slice(4) : 'k3s-default' };
   }
   if (!context) return { method: 'none', reason: 'no kube context selected' };
-  if (sharedEngine.includes(context)) return { method: 'none', reason: `${context} uses the local Docker engine` };
+  if (sharedEngine.includes(context))
+    return { method: 'none', reason: `${context} uses the local Docker engine`, sharedEngine: true };
   if (context.startsWith('kind-')) return { method: 'kind', cluster: context.slice(5) };
   if (context.startsWith('k3d-')) return { method: 'k3d', cluster: context.slice(4) };
   return { method: 'push' };

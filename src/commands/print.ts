@@ -1,9 +1,9 @@
 // kloop print: the resolved configuration for the chosen environment, secrets redacted.
-import { stringify } from 'yaml';
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import type { Project } from '../config/project.ts';
 import { REDACTED, redactValue } from '../log/redact.ts';
+import { stringifyYaml } from '../render/yaml.ts';
 
 /** What print shows: the project without the process environment; secret values replaced. */
 export function printable(project: Project): Record<string, unknown> {
@@ -31,6 +31,6 @@ export function printable(project: Project): Record<string, unknown> {
 export async function run(globals: GlobalOptions): Promise<number> {
   const project = await loadProject(globals);
   const view = printable(project);
-  process.stdout.write(globals.output === 'json' ? `${JSON.stringify(view, null, 2)}\n` : stringify(view));
+  process.stdout.write(globals.output === 'json' ? `${JSON.stringify(view, null, 2)}\n` : stringifyYaml(view));
   return 0;
 }

@@ -1,9 +1,10 @@
 // The kloop.yaml text of a draft: the config, the dev targets that could only be suggested (as
 // comments), and every note (not converted / converted differently) as a comment block at the end.
-import { stringify } from 'yaml';
+
 import type { HookName } from '../config/schema.ts';
 import { type DevIntent, type Draft, type Note, type Obj, uniqueKey } from './draft.ts';
 import { type Cluster, place } from './workloads.ts';
+import { stringifyYaml } from '../render/yaml.ts';
 
 /**
  * YAML as the cluster's reader and kloop's both read it: written with the YAML 1.1 rules, so a
@@ -11,7 +12,7 @@ import { type Cluster, place } from './workloads.ts';
  * boolean or a number), and it reads back to the same values under 1.2.
  */
 export function toYaml(value: unknown): string {
-  return stringify(value, { version: '1.1', lineWidth: 0 });
+  return stringifyYaml(value, { lineWidth: 0 });
 }
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-[^}]*)?\}/g;

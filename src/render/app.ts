@@ -15,7 +15,7 @@ import {
   kustomizeInputs,
   wrapHelmOutput,
 } from './kustomize.ts';
-import { parseObjects } from './objects.ts';
+import { originOf, parseObjects, setOrigin } from './objects.ts';
 import { toolIdentity, which } from './tools.ts';
 import type { KubeObject } from './types.ts';
 import { createWorkCopy, InputHash, readInput } from './workcopy.ts';
@@ -123,7 +123,10 @@ export async function renderRawApp(
   const p = await plan(project, app, kustomize);
   if (options.cache && p.cacheable) {
     const hit = await readCache(project.stateDir, p.key);
-    if (hit) return { objects: hit.objects, cached: true, inputs: p.inputs };
+    if (hit) {
+      for (const [i, o] of hit.objects.entries()) setOrigin(o, hit.origins?.[i] ?? undefined);
+      return { objects: hit.objects, cached: true, inputs: p.inputs };
+    }
   }
 
   const objects: KubeObject[] = [];
@@ -174,7 +177,7 @@ export async function renderRawApp(
   for (const m of p.manifests) objects.push(...parseObjects(m.text, relative(project, m.file)));
 
   if (options.cache && p.cacheable) {
-    await writeCache(project.stateDir, p.key, { objects });
+    await writeCache(project.stateDir, p.key, { objects, origins: objects.map((o) => originOf(o) ?? null) });
   }
   return { objects, cached: false, inputs: p.inputs };
 }

@@ -2,11 +2,14 @@
 // of every input of that app's render. A hit returns the objects without spawning helm or kustomize.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Origin } from './objects.ts';
 import type { KubeObject } from './types.ts';
 
 /** What helm/kustomize produced for an app; namespaces, images, order and validation are applied on top. */
 export interface CachedApp {
   objects: KubeObject[];
+  /** where each object was read (parallel to objects), so a cached render's errors still name file and line */
+  origins?: Array<Origin | null>;
 }
 
 const KEEP = 400;

@@ -2,11 +2,11 @@
 // copies in the work copy). Local dependencies missing from charts/ are built into the work copy.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
 import type { ResolvedApp } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import { runTool, ToolFailure, toolMessage } from './tools.ts';
 import { listFiles, type WorkCopy } from './workcopy.ts';
+import { parseKube } from './yaml.ts';
 
 type HelmSpec = NonNullable<ResolvedApp['helm']>;
 
@@ -35,7 +35,7 @@ async function readChart(chart: string): Promise<{ dependencies: Dependency[] }>
     });
   }
   try {
-    const doc = (parse(text) as { dependencies?: Dependency[] }) ?? {};
+    const doc = (parseKube(text) as { dependencies?: Dependency[] }) ?? {};
     return { dependencies: Array.isArray(doc.dependencies) ? doc.dependencies : [] };
   } catch (e) {
     throw new KloopError(`invalid Chart.yaml: ${(e as Error).message.split('\n')[0]}`, { location: { file } });

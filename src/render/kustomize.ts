@@ -3,9 +3,10 @@
 // `kubectl kustomize`.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { isSeq } from 'yaml';
 import { KloopError } from '../errors.ts';
 import { runTool, ToolFailure, toolMessage } from './tools.ts';
+import { parseKube, parseVerbatim } from './yaml.ts';
 
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -99,7 +100,7 @@ export async function kustomizeInputs(dir: string, read: Read): Promise<Kustomiz
     result.files.set(file, data);
     let doc: KustomizationDoc;
     try {
-      doc = (parse(data.toString('utf8')) as KustomizationDoc) ?? {};
+      doc = (parseKube(data.toString('utf8')) as KustomizationDoc) ?? {};
     } catch (e) {
       throw new KloopError(`invalid kustomization: ${(e as Error).message.split('\n')[0]}`, { location: { file } });
     }
@@ -138,10 +139,12 @@ export function wrapHelmOutput(
   if (missing) return { outputFile: missing };
   const dir = path.dirname(inputs.kustomization);
   const name = `kloop-helm-${app}.yaml`;
-  const doc = (parse(inputs.files.get(inputs.kustomization)!.toString('utf8')) as Record<string, unknown>) ?? {};
-  const resources = Array.isArray(doc.resources) ? doc.resources : [];
-  doc.resources = [...resources, name];
-  return { outputFile: path.join(dir, name), kustomizationText: stringify(doc) };
+  // edited, not rewritten: every other value of the user's kustomization keeps its exact text
+  const doc = parseVerbatim(inputs.files.get(inputs.kustomization)!.toString('utf8'));
+  const resources = doc.get('resources');
+  if (isSeq(resources)) resources.add(doc.createNode(name));
+  else doc.set('resources', doc.createNode([name]));
+  return { outputFile: path.join(dir, name), kustomizationText: doc.toString({ lineWidth: 0 }) };
 }
 
 export interface KustomizeTool {

@@ -1,39 +1,93 @@
 // Rendered objects: parsing tool output, namespaces, a deterministic order and a stable YAML form.
-import { isMap, parseAllDocuments, stringify } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import { KloopError } from '../errors.ts';
 import type { KubeObject } from './types.ts';
+import { parseKubeDocuments, stringifyYaml } from './yaml.ts';
 
-/** Parses a multi-document YAML stream into objects; `List` kinds are flattened, empty documents dropped. */
+/**
+ * Where an object was read: the file (or tool output, with the chart template helm names) and
+ * line, and every unquoted scalar Kubernetes reads as a boolean, number or null, by JSON pointer,
+ * so validation can say "line 12: unquoted yes is the boolean true" where the schema wants a string.
+ */
+export interface Origin {
+  source: string;
+  /** the chart template helm names in its output (`# Source:`); lines are then lines of helm's output */
+  template?: string;
+  line: number;
+  scalars: Record<string, { line: number; text: string }>;
+}
+
+const origins = new WeakMap<object, Origin>();
+
+export function originOf(o: KubeObject): Origin | undefined {
+  return origins.get(o);
+}
+
+/** file:line, or the template and the line of the tool's output it is at */
+export function at(origin: Origin, line = origin.line): string {
+  return origin.template ? `${origin.template} (${origin.source}, output line ${line})` : `${origin.source}:${line}`;
+}
+
+export function setOrigin(o: KubeObject, origin: Origin | undefined): void {
+  if (origin) origins.set(o, origin);
+}
+
+function plainScalars(node: unknown, at: string, lines: LineCounter, out: Origin['scalars']): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      plainScalars(pair.value, `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, lines, out);
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) plainScalars(item, `${at}/${i}`, lines, out);
+  } else if (isScalar(node) && node.type === 'PLAIN' && typeof node.value !== 'string' && node.range) {
+    out[at] = { line: lines.linePos(node.range[0]).line, text: String(node.source ?? node.value) };
+  }
+}
+
+/** Parses a multi-document YAML stream into objects, read as Kubernetes reads YAML (1.1 scalars); `List` kinds are flattened, empty documents dropped. */
 export function parseObjects(text: string, source: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: false })) {
+  const lines = new LineCounter();
+  for (const doc of parseKubeDocuments(text, lines)) {
     if (doc.errors.length > 0) {
       const err = doc.errors[0]!;
       const line = err.linePos?.[0]?.line;
       throw new KloopError(`invalid YAML: ${err.message.split('\n')[0]}`, { location: { file: source, line } });
     }
     const data = doc.toJS({ maxAliasCount: 10000 }) as unknown;
-    const line = lineOf(text, doc.contents?.range?.[0] ?? doc.range[0]);
+    const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
     if (data === null || data === undefined) continue;
     if (!isMap(doc.contents) || typeof data !== 'object' || Array.isArray(data)) {
       throw new KloopError('a document is not a Kubernetes object (expected a mapping)', {
         location: { file: source, line },
       });
     }
+    // helm marks each document with the template it came from
+    const template = /^ ?Source: (.+)$/m.exec(`${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`)?.[1];
+    const scalars: Origin['scalars'] = {};
+    plainScalars(doc.contents as Node, '', lines, scalars);
     const obj = data as Record<string, unknown>;
     if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-      for (const item of obj.items) out.push(checkObject(item, source, line));
+      obj.items.forEach((item, i) => {
+        const prefix = `/items/${i}`;
+        const own = Object.fromEntries(
+          Object.entries(scalars)
+            .filter(([p]) => p.startsWith(`${prefix}/`))
+            .map(([p, v]) => [p.slice(prefix.length), v]),
+        );
+        const o = checkObject(item, source, line);
+        setOrigin(o, { source, template, line, scalars: own });
+        out.push(o);
+      });
       continue;
     }
-    out.push(checkObject(obj, source, line));
+    const o = checkObject(obj, source, line);
+    setOrigin(o, { source, template, line, scalars });
+    out.push(o);
   }
   return out;
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 function checkObject(value: unknown, file: string, line: number): KubeObject {
@@ -189,22 +243,7 @@ function canonical(o: KubeObject): Record<string, unknown> {
   return { apiVersion, kind, metadata: { name, namespace, ...more }, ...rest };
 }
 
-// Fixed options: the bytes of a render depend on the objects only, never on library defaults changing.
-const yamlOptions = {
-  indent: 2,
-  indentSeq: true,
-  lineWidth: 0,
-  minContentWidth: 0,
-  aliasDuplicateObjects: false,
-  blockQuote: 'literal',
-  defaultStringType: 'PLAIN',
-  defaultKeyType: 'PLAIN',
-  nullStr: 'null',
-  trueStr: 'true',
-  falseStr: 'false',
-} as const;
-
-/** One stable multi-document YAML stream. */
+/** One stable multi-document YAML stream that YAML 1.1 and 1.2 readers read the same way. */
 export function toYaml(objects: readonly KubeObject[]): string {
-  return objects.map((o) => stringify(canonical(o), yamlOptions)).join('---\n');
+  return objects.map((o) => stringifyYaml(canonical(o))).join('---\n');
 }

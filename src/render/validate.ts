@@ -4,9 +4,10 @@
 // fields of built-in kinds (strict, as kubectl's default field validation).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KloopError } from '../errors.ts';
-import { describe, groupOf } from './objects.ts';
+import { at, describe, groupOf, type Origin, originOf } from './objects.ts';
 import { unknownCustomFields, unknownFields } from './strict.ts';
 import type { KubeObject } from './types.ts';
+import { kubeNumber } from './yaml.ts';
 
 interface Model {
   new (data: unknown): { validate(): void };
@@ -116,13 +117,25 @@ export function fieldPath(instancePath: string): string {
     .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
-function describeError(e: ErrorObject): string {
+function describeError(e: ErrorObject, origin?: Origin): string {
   const where = fieldPath(e.instancePath) || '(object)';
+  const scalar = origin?.scalars[e.instancePath];
+  if (e.keyword === 'type' && scalar) {
+    // the classic YAML 1.1 trap: `value: yes`, `mode: 0755` written where a string is meant
+    const wanted = (e.params as { type?: string }).type ?? 'another type';
+    return `${where}: unquoted ${scalar.text} at ${at(origin, scalar.line)} is read by Kubernetes as ${readAs(scalar.text)} where a ${wanted} is wanted; quote it: "${scalar.text}"`;
+  }
   if (e.keyword === 'enum')
     return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   if (e.keyword === 'required')
     return `${where}: ${(e.params as { missingProperty: string }).missingProperty} is required`;
   return `${where}: ${e.message ?? e.keyword}`;
+}
+
+function readAs(text: string): string {
+  if (/^(?:y|yes|on|true|n|no|off|false)$/i.test(text)) return `the boolean ${/^(?:y|yes|on|true)$/i.test(text)}`;
+  const n = kubeNumber(text);
+  return n === undefined ? 'null' : `the number ${n}`;
 }
 
 /** Compiles validators for every version of every CRD in the render, by apiVersion/kind. */
@@ -187,7 +200,10 @@ export async function validateObjects(
   const unchecked: string[] = [];
   const crds = crdValidators(render);
   for (const o of objects) {
+    const origin = originOf(o);
     const name = describe(o);
+    // where the object was read, after the message (messages start with the object, as before)
+    const from = origin ? ` (${at(origin)})` : '';
     const removedIn = removedApi(o, kubeVersion);
     if (removedIn) {
       errors.push(`${name}: apiVersion ${o.apiVersion} ${o.kind} was removed in Kubernetes 1.${removedIn}`);
@@ -202,8 +218,8 @@ export async function validateObjects(
     }
     const crd = crds.get(`${o.apiVersion}/${o.kind}`);
     if (crd) {
-      if (!crd.fn(o)) for (const e of crd.fn.errors ?? []) errors.push(`${name}: ${describeError(e)}`);
-      for (const field of unknownCustomFields(o, crd.schema)) errors.push(`${name}: ${field}: unknown field`);
+      if (!crd.fn(o)) for (const e of crd.fn.errors ?? []) errors.push(`${name}: ${describeError(e, origin)}${from}`);
+      for (const field of unknownCustomFields(o, crd.schema)) errors.push(`${name}: ${field}: unknown field${from}`);
       continue;
     }
     if (isSopsEncrypted(o)) continue;
@@ -217,9 +233,9 @@ export async function validateObjects(
     } catch (e) {
       const list = (e as { errors?: ErrorObject[] }).errors;
       if (!Array.isArray(list)) throw e;
-      for (const err of list) errors.push(`${name}: ${describeError(err)}`);
+      for (const err of list) errors.push(`${name}: ${describeError(err, origin)}${from}`);
     }
-    for (const field of (await unknownFields(o)) ?? []) errors.push(`${name}: ${field}: unknown field`);
+    for (const field of (await unknownFields(o)) ?? []) errors.push(`${name}: ${field}: unknown field${from}`);
   }
   return { errors, unchecked };
 }

@@ -154,3 +154,21 @@ test('SOPS-encrypted Secrets are not schema-checked; plain Secrets with unknown 
     'Secret/ns/other: sops: unknown field',
   ]);
 });
+
+test('an unquoted YAML 1.1 boolean or octal where a string is wanted names file, line and field', async () => {
+  const { parseObjects } = await import('../../../src/render/objects.ts');
+  const objects = parseObjects(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n  flag: on\n  mode: 0755\n  ok: "yes"\n',
+    'deploy/c.yaml',
+  );
+  const { errors } = await validateObjects(objects, '1.32.0');
+  assert.equal(errors.length, 2);
+  assert.match(
+    errors[0]!,
+    /^ConfigMap\/c: data\.flag: unquoted on at deploy\/c\.yaml:5 is read by Kubernetes as the boolean true/,
+  );
+  assert.match(
+    errors[1]!,
+    /data\.mode: unquoted 0755 at deploy\/c\.yaml:6 is read by Kubernetes as the number 493.*quote it: "0755"/,
+  );
+});

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { KloopError } from '../errors.ts';
-import { parseKube } from '../render/yaml.ts';
 
 export interface KubeContext {
   name: string;
@@ -65,7 +65,7 @@ export function readKubeconfig(env: Record<string, string | undefined> = process
     }
     let doc: Raw;
     try {
-      doc = (parseKube(text) ?? {}) as Raw;
+      doc = (parse(text) ?? {}) as Raw;
     } catch (error) {
       throw new KloopError(`cannot parse kubeconfig ${file}: ${(error as Error).message.split('\n')[0]}`, {
         hint: 'check the file with `kubectl config view`',

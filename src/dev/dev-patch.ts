@@ -5,14 +5,7 @@
 // `kill -9` (undone by the next `kloop dev`) and purge can all put it back.
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import {
-  annotationPath,
-  ensureAnnotations,
-  FIELD_MANAGER,
-  type PatchOp,
-  record,
-  removeField,
-} from '../kube/journal.ts';
+import { annotationPath, ensureAnnotations, jsonPatch, type PatchOp, record, removeField } from '../kube/journal.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type TargetSpec, workloadPath } from '../kube/pods.ts';
 import { RESTART_MARK } from './reload.ts';
@@ -62,17 +55,6 @@ export interface Original {
   args?: string[];
   env?: EnvVar[];
   workingDir?: string;
-}
-
-async function patchWorkload(client: KubeClient, apiPath: string, ops: unknown[]): Promise<void> {
-  await client.request({
-    method: 'PATCH',
-    path: apiPath,
-    // same field manager as deploy, so a later server-side apply takes the field back without a conflict
-    query: { fieldManager: FIELD_MANAGER },
-    contentType: 'application/json-patch+json',
-    body: ops,
-  });
 }
 
 function containerIndex(obj: KubeObject, target: TargetSpec): number {
@@ -195,7 +177,7 @@ export async function applyDevPatch(
     ...ensureAnnotations(obj),
     { op: 'add', path: annotationPath(PATCH_ANNOTATION), value: marker },
   ];
-  await patchWorkload(client, apiPath, [...ops, ...changes]);
+  await jsonPatch(client, apiPath, [...ops, ...changes]);
 }
 
 function mergeEnv(env: EnvVar[] | undefined, overrides: Record<string, string> | undefined): EnvVar[] | undefined {

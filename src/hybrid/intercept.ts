@@ -15,8 +15,8 @@ import { INTERCEPT_LABEL, interceptRecord, ORIGINAL_ANNOTATION } from './interce
 import {
   annotationPath,
   ensureAnnotations,
-  FIELD_MANAGER,
   type JournalRecord,
+  jsonPatch,
   record,
   restore,
   restoreRecord,
@@ -275,18 +275,12 @@ export class Intercept {
     this.checkStopping();
 
     // the switch: recorded in the Service itself too, in the same patch
-    await client.request({
-      method: 'PATCH',
-      path: `/api/v1/namespaces/${ns}/services/${encodeURIComponent(service.name)}`,
-      query: { fieldManager: FIELD_MANAGER },
-      contentType: 'application/json-patch+json',
-      body: [
-        { op: 'test', path: '/spec/selector', value: service.selector },
-        ...ensureAnnotations(svcObj),
-        { op: 'add', path: annotationPath(ORIGINAL_ANNOTATION), value: JSON.stringify(service.selector) },
-        { op: 'replace', path: '/spec/selector', value: { [INTERCEPT_LABEL]: service.name } },
-      ],
-    });
+    await jsonPatch(client, `/api/v1/namespaces/${ns}/services/${encodeURIComponent(service.name)}`, [
+      { op: 'test', path: '/spec/selector', value: service.selector },
+      ...ensureAnnotations(svcObj),
+      { op: 'add', path: annotationPath(ORIGINAL_ANNOTATION), value: JSON.stringify(service.selector) },
+      { op: 'replace', path: '/spec/selector', value: { [INTERCEPT_LABEL]: service.name } },
+    ]);
     this.state.phase = 'intercepting';
     this.report('intercepting');
     this.watchAgent(agent);

@@ -14,7 +14,7 @@ import {
   pausePlan,
   resyncOps,
 } from './gitops-owners.ts';
-import { FIELD_MANAGER, type JournalRecord, record } from './journal.ts';
+import { type JournalRecord, jsonPatch, record } from './journal.ts';
 import type { KubeObject } from './types.ts';
 
 /** The journal's kind for paused reconciliation. */
@@ -89,13 +89,7 @@ export async function pauseOwner(req: PauseRequest): Promise<PauseOutcome> {
     },
   );
   try {
-    await req.client.request({
-      method: 'PATCH',
-      path: plan.path,
-      query: { fieldManager: FIELD_MANAGER },
-      contentType: 'application/json-patch+json',
-      body: plan.pause,
-    });
+    await jsonPatch(req.client, plan.path, plan.pause);
   } catch (error) {
     if (error instanceof ApiError && error.code === 403) {
       throw new KloopError(`cannot pause ${who}: ${error.message}`, {
@@ -125,13 +119,7 @@ export async function requestResync(
     seen.add(data.ownerPath);
     try {
       const object = await client.request<KubeObject>({ path: data.ownerPath });
-      await client.request({
-        method: 'PATCH',
-        path: data.ownerPath,
-        query: { fieldManager: FIELD_MANAGER },
-        contentType: 'application/json-patch+json',
-        body: resyncOps(data.tool === 'Flux' ? 'Flux' : 'Argo CD', object),
-      });
+      await jsonPatch(client, data.ownerPath, resyncOps(data.tool === 'Flux' ? 'Flux' : 'Argo CD', object));
       onNotice(`asked ${r.describe.replace(/ \(.*$/, '')} to reconcile now`);
     } catch (error) {
       onNotice(`could not ask ${r.describe} to reconcile: ${(error as Error).message}`);

@@ -145,6 +145,17 @@ export function removeField(fieldPath: string): PatchOp[] {
   ];
 }
 
+/** Sends JSON-patch ops to one object with kloop's field manager (a later apply takes the fields back). */
+export async function jsonPatch(client: KubeClient, apiPath: string, ops: readonly PatchOp[]): Promise<void> {
+  await client.request({
+    method: 'PATCH',
+    path: apiPath,
+    query: { fieldManager: FIELD_MANAGER },
+    contentType: 'application/json-patch+json',
+    body: ops,
+  });
+}
+
 /** This process, as records name their owner. */
 export function self(): Owner {
   return { pid: process.pid, host: hostname() };
@@ -264,14 +275,7 @@ export async function restoreRecord(ctx: RestoreContext, r: JournalRecord): Prom
 export async function undo(ctx: RestoreContext, plan: UndoPlan, describe = 'a change'): Promise<'restored' | 'kept'> {
   for (const p of plan.patches ?? []) {
     try {
-      await ctx.client.request({
-        method: 'PATCH',
-        path: p.path,
-        // the applier's field manager: a later server-side apply takes the fields back without a conflict
-        query: { fieldManager: FIELD_MANAGER },
-        contentType: 'application/json-patch+json',
-        body: p.ops,
-      });
+      await jsonPatch(ctx.client, p.path, p.ops);
     } catch (error) {
       // gone, or a guard failed: changed since by someone else (a redeploy); theirs now
       if (isNotFound(error) || (error instanceof ApiError && error.code === 422)) continue;

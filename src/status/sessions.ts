@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { readHybrids } from '../hybrid/published.ts';
 import { summarizeHybrid } from '../dev/view.ts';
+import { alive } from '../process/alive.ts';
 
 export interface SessionInfo {
   kind: 'dev' | 'connect' | 'intercept';
@@ -30,16 +31,6 @@ export interface ChangeInfo {
   ownerRunning: boolean;
   /** changes that stay until purge (created namespaces) */
   untilPurge?: boolean;
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readJson(file: string): unknown {

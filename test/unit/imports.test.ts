@@ -182,3 +182,20 @@ test('the checks catch what they guard (a broken rule is reported)', () => {
     [['a.ts', 'b.ts']],
   );
 });
+
+test('every folder of src/ is in a layer and opens with a README saying what it owns', () => {
+  const dirs = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .flatMap((e) => [path.join(dir, e.name), ...dirs(path.join(dir, e.name))]);
+  for (const d of dirs(src)) {
+    const rel = path.relative(src, d);
+    if (!rel.includes(path.sep)) layerOf(rel);
+    let text = '';
+    try {
+      text = readFileSync(path.join(d, 'README.md'), 'utf8');
+    } catch {}
+    const body = text.replace(/^#.*$/m, '').trim();
+    assert.ok(body.length > 40, `src/${rel}/README.md says what the folder owns`);
+  }
+});

@@ -3,7 +3,7 @@
 // annotation on the Service (so another kloop sees it is intercepted). Ctrl-C, the next run after
 // a crash or kill -9, and purge put the Service's selector back and delete the agent pod, its
 // ConfigMap and the shadow Service through the journal.
-import { annotationPath, type RecordInput } from '../kube/journal.ts';
+import { annotationPath, pointer, type RecordInput } from '../kube/journal.ts';
 
 export const ORIGINAL_ANNOTATION = 'kloop.dev/intercept-original';
 export const INTERCEPT_LABEL = 'kloop.dev/intercept';
@@ -35,11 +35,13 @@ export function interceptRecord(c: InterceptChange): RecordInput {
     changed: 'intercepted',
     undo: {
       patches: [
-        // only a selector that still points at the agent is put back: a redeploy may already have
+        // only a selector that still carries the agent's key is put back: alone, or merged with the
+        // keys a redeploy or a GitOps controller applied over it (which leaves it selecting no pod);
+        // a selector replaced without that key is someone else's now
         {
           path: svcPath,
           ops: [
-            { op: 'test', path: '/spec/selector', value: { [INTERCEPT_LABEL]: c.service } },
+            { op: 'test', path: `/spec/selector/${pointer(INTERCEPT_LABEL)}`, value: c.service },
             { op: 'replace', path: '/spec/selector', value: c.originalSelector },
           ],
         },

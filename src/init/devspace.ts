@@ -21,6 +21,7 @@ export function convertDevspace(root: string, file: string, doc: unknown, draft:
   const base = dirname(file) === '.' ? '.' : dirname(file);
   const c = new Convert(root, base, src, draft, v6);
   if (top.has('name')) draft.name = toName(top.str('name') ?? '');
+  for (const [k, n] of top.entries()) if (k.startsWith('.')) n.take();
   c.vars(top.at('vars'));
   c.images(top.at('images'));
   c.deployments(top.at('deployments'));
@@ -50,6 +51,8 @@ export function convertDevspace(root: string, file: string, doc: unknown, draft:
 class Convert {
   /** DevSpace image name → kloop image name */
   readonly imageNames = new Map<string, string>();
+  /** DevSpace image name → repository, built or not */
+  readonly repositories = new Map<string, string>();
   readonly root: string;
   readonly base: string;
   readonly src: Source;
@@ -105,6 +108,8 @@ class Convert {
       const image = n.str('image');
       if (!image) continue;
       const build = n.at('build');
+      // a pod is still picked by the image's repository when DevSpace does not build it
+      this.repositories.set(key, repositoryOf(image));
       if (build.bool('disabled') === true) {
         n.skip('build.disabled: the image is not built; manifests keep the image reference as written');
         continue;
@@ -238,12 +243,12 @@ class Convert {
     const sel: PodSelector = {};
     const imageName = n.str('imageName');
     const imageSelector = n.str('imageSelector');
-    if (imageName) sel.image = this.imageNames.get(imageName) ?? imageName;
+    if (imageName) sel.image = this.imageNames.get(imageName) ?? this.repositories.get(imageName) ?? imageName;
     else if (imageSelector) {
       const m = /^image\(([^)]+)\)(:tag\([^)]+\))?$/.exec(imageSelector);
       const repo = repositoryOf(imageSelector);
       const named = Object.entries(this.draft.images).find(([, i]) => i.image === repo)?.[0];
-      sel.image = m?.[1] ? (this.imageNames.get(m[1]) ?? m[1]) : (named ?? repo);
+      sel.image = m?.[1] ? (this.imageNames.get(m[1]) ?? this.repositories.get(m[1]) ?? m[1]) : (named ?? repo);
     }
     const labels = n.raw('labelSelector');
     if (labels && typeof labels === 'object')

@@ -10,6 +10,7 @@ import { composeLeftoverReason, convertCompose } from './compose.ts';
 import { convertDevspace } from './devspace.ts';
 import { type Draft, emptyDraft, type Note, toName } from './draft.ts';
 import { posix } from './paths.ts';
+import { pruneMissing } from './prune.ts';
 import { CONFIG_FILES, type Scanned, scan, scannedIntoDraft } from './scan.ts';
 import { convertSkaffold } from './skaffold.ts';
 import type { Source } from './source.ts';
@@ -39,7 +40,8 @@ function toolOf(file: string, docs: unknown[]): Tool | undefined {
 
 function readDocs(abs: string, display: string): unknown[] {
   const text = readFileSync(abs, 'utf8');
-  const docs = parseAllDocuments(text);
+  // merge keys (<<: *common) are YAML the Go tools read; the yaml library needs to be told
+  const docs = parseAllDocuments(text, { merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   for (const d of list) {
     const e = d.errors[0];
@@ -102,6 +104,7 @@ export async function initProject(
   if (options.name) draft.name = project;
   const name = draft.name ?? project;
   scannedIntoDraft(root, name, found, draft, draft.sources.length === 0);
+  pruneMissing(root, draft);
   for (const s of sources) draft.notes.push(...s.notes, ...s.leftovers(leftoverReason));
   const converted = await convertDependencies(root, globals, options, draft);
 

@@ -174,9 +174,10 @@ function helmScripts(root: string, scripts: string[], kustomizations: string[]):
     const locate = (p: string, test: (rel: string) => boolean) =>
       p.includes('$') ? undefined : bases.map((b) => fromBase(b, p)).find(test);
     for (const line of text.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
-      const m = /\bhelm\s+template\s+(.*?)\s*>\s*("?)([^\s"|;&]+)\2/.exec(line);
+      const m = /\bhelm\s+template\s+(.*?)\s*>\s*((?:"[^"]*"|'[^']*'|[^\s|;&])+)/.exec(line);
       if (!m) continue;
-      const words = (m[1] ?? '').split(/\s+/).filter(Boolean);
+      const unquote = (w: string) => w.replace(/["']/g, '');
+      const words = (m[1] ?? '').split(/\s+/).filter(Boolean).map(unquote);
       const positional: string[] = [];
       const values: string[] = [];
       let namespace: string | undefined;
@@ -192,25 +193,49 @@ function helmScripts(root: string, scripts: string[], kustomizations: string[]):
             /^--(namespace|set|set-string|version|kube-version|api-versions|name-template)$|^-n$/.test(w)
           )
             i++;
-        } else positional.push(w.replace(/^"|"$/g, ''));
+        } else positional.push(w);
       }
-      const chartArg = positional.at(-1);
-      const chart = chartArg && locate(chartArg, (c) => existsSync(join(root, c, 'Chart.yaml')));
-      const output = locate(m[3] ?? '', (f) => kustomizations.includes(dirname(f)));
-      if (!chart || !output) continue;
-      const kustomize = dirname(output);
-      const listed = kustomizationRefs(root, kustomize);
-      if (!listed.includes(output)) continue;
-      const valueFiles = values.map((v) => locate(v, (f) => existsSync(join(root, f))) ?? v);
-      out.push({
-        chart,
-        kustomize,
-        ...(positional.length > 1 ? { releaseName: positional[0] } : {}),
-        values: valueFiles,
-        ...(namespace && !namespace.includes('$') ? { namespace } : {}),
-        script,
-        output,
-      });
+      const chartArg = positional.at(-1) ?? '';
+      const outArg = unquote(m[2] ?? '');
+      // a loop over apps: helm template "$app"/helm > "$app"/kustomize/base/all.yaml
+      const pairs: { chart?: string; output?: string; prefix?: string }[] = [];
+      const chartVar = /^\$\{?(\w+)\}?(\/.*)$/.exec(chartArg);
+      const outVar = /^\$\{?(\w+)\}?(\/.*)$/.exec(outArg);
+      if (chartVar && outVar && chartVar[1] === outVar[1]) {
+        const os = outVar[2] ?? '';
+        for (const k of kustomizations) {
+          const file = `${k}/${basename(os)}`;
+          if (!file.endsWith(os)) continue;
+          const prefix = file.slice(0, -os.length);
+          const chart = fromBase(prefix, `.${chartVar[2]}`);
+          if (existsSync(join(root, chart, 'Chart.yaml'))) pairs.push({ chart, output: file, prefix });
+        }
+      } else
+        pairs.push({
+          chart: locate(chartArg, (c) => existsSync(join(root, c, 'Chart.yaml'))),
+          output: locate(outArg, (f) => kustomizations.includes(dirname(f))),
+        });
+      for (const { chart, output, prefix } of pairs) {
+        if (!chart || !output) continue;
+        const kustomize = dirname(output);
+        if (!kustomizationRefs(root, kustomize).includes(output)) continue;
+        // the script runs envsubst over the chart first: listing the chart's values.yaml makes kloop
+        // substitute its $VARs the same way (helm reads it as its defaults either way)
+        const own = `${chart}/values.yaml`;
+        const listed = /\benvsubst\b/.test(text) && existsSync(join(root, own)) && !values.length ? [own] : values;
+        const valueFiles = listed
+          .map((v) => (prefix && chartVar ? v.replace(new RegExp(`^\\$\\{?${chartVar[1]}\\}?`), prefix) : v))
+          .map((v) => locate(v, (f) => existsSync(join(root, f))) ?? v);
+        out.push({
+          chart,
+          kustomize,
+          ...(positional.length > 1 && !positional[0]?.includes('$') ? { releaseName: positional[0] } : {}),
+          values: valueFiles,
+          ...(namespace && !namespace.includes('$') ? { namespace } : {}),
+          script,
+          output,
+        });
+      }
     }
   }
   return out;
@@ -268,6 +293,22 @@ export function scannedIntoDraft(
         context: dir,
         ...(file === 'Dockerfile' ? {} : { dockerfile }),
       };
+    }
+  }
+  // the converted config names the generated base: the chart that fills it joins the app
+  for (const h of found.helmIntoKustomize) {
+    for (const [name, app] of Object.entries(draft.apps)) {
+      if (app.kustomize !== h.kustomize || app.helm) continue;
+      app.helm = {
+        chart: h.chart,
+        ...(h.releaseName ? { releaseName: h.releaseName } : {}),
+        ...(h.values.length ? { values: h.values } : {}),
+      };
+      draft.notes.push({
+        file: h.script,
+        path: `helm template → ${h.output}`,
+        reason: `app ${name} renders ${h.chart} into ${h.output} itself (helm + kustomize); the script is no longer needed before a deploy`,
+      });
     }
   }
   if (draft.namesManifests) return;

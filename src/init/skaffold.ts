@@ -30,6 +30,8 @@ export function convertSkaffold(root: string, file: string, docs: unknown[], dra
         },
       );
     top.at('kind').take();
+    // `.common: &common` holds anchors for the rest of the file, nothing of its own
+    for (const [k, n] of top.entries()) if (k.startsWith('.')) n.take();
     const name = top.at('metadata').str('name') ?? `config-${i + 1}`;
     if (docs.length === 1 && top.at('metadata').has('name')) draft.name = toName(name);
     top.at('metadata').at('labels').take();
@@ -410,7 +412,9 @@ class Convert {
             patch.take();
           } else patch.skip(`${why}: ${JSON.stringify(patch.value)}`);
         });
-      for (const k of ['build', 'deploy', 'manifests', 'portForward', 'test', 'verify'])
+      for (const [k, n] of p.at('deploy').entries())
+        if (k !== 'kubeContext') n.skip(`${why}: ${JSON.stringify({ [k]: n.value })}`);
+      for (const k of ['build', 'manifests', 'portForward', 'test', 'verify'])
         p.at(k).skip(`${why}: ${JSON.stringify(p.at(k).value)}`);
     }
   }

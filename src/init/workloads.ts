@@ -33,6 +33,8 @@ export interface Cluster {
   /** images: name → repository, variables substituted */
   repositories: Record<string, string>;
   apps: string[];
+  /** the variable values the render used, for image references written with ${VAR} */
+  vars: Record<string, string>;
 }
 
 export interface Placed {
@@ -73,6 +75,7 @@ export async function renderDraft(
       services: [],
       repositories: Object.fromEntries(Object.entries(project.images).map(([n, i]) => [n, i.image])),
       apps: Object.keys(project.apps),
+      vars: Object.fromEntries([...project.vars.own.values()].map((v) => [v.name, v.value])),
     };
     for (const a of result.apps)
       for (const o of a.objects) {
@@ -136,7 +139,8 @@ export function place(cluster: Cluster | string, select: PodSelector): Placed | 
     if (!select.image) return `no ${kind} ${name} in the rendered apps`;
   }
   if (select.image) {
-    const repo = parseImageRef(cluster.repositories[select.image] ?? select.image).repository;
+    const written = select.image.replace(/\$\{(\w+)\}/g, (all, name: string) => cluster.vars[name] ?? all);
+    const repo = parseImageRef(cluster.repositories[select.image] ?? written).repository;
     const hits = cluster.workloads.flatMap((w) =>
       w.containers
         .filter((c) => c.image && parseImageRef(c.image).repository === repo)

@@ -2,7 +2,8 @@
 // comments), and every note (not converted / converted differently) as a comment block at the end.
 
 import type { HookName } from '../config/schema.ts';
-import { type DevIntent, type Draft, type Note, type Obj, uniqueKey } from './draft.ts';
+import { basename } from 'node:path';
+import { type DevIntent, type Draft, type Note, type Obj, repositoryOf, toName, uniqueKey } from './draft.ts';
 import { type Cluster, place } from './workloads.ts';
 import { stringifyYaml } from '../render/yaml.ts';
 
@@ -60,6 +61,16 @@ export function declareVariables(draft: Draft, envEntries: ReadonlySet<string>, 
           description: `referenced by ${draft.sources.join(', ')}; set it in the env file or pass --var ${name}=VALUE`,
         };
   }
+  // a variable the source asked for but the converted config never uses (it fed a key that was not
+  // converted) is declared, not required: kloop would otherwise refuse to run without it
+  const { vars: _, ...rest } = baseConfig(draft, 'x');
+  const text = JSON.stringify([rest, draft.files, draft.hooks, draft.commands, ...extra]);
+  for (const [name, spec] of Object.entries(draft.vars)) {
+    if (typeof spec === 'string' || !spec.required) continue;
+    if (new RegExp(`\\$\\{?${name}\\b`).test(text)) continue;
+    const { required: __, ...unrequired } = spec;
+    draft.vars[name] = unrequired;
+  }
 }
 
 export interface Assembled {
@@ -78,7 +89,10 @@ export function assemble(draft: Draft, project: string, cluster: Cluster | strin
   for (const d of draft.dev) {
     const where = cluster ? place(cluster, d.select) : 'no apps to place it on';
     const name = uniqueKey(
-      d.name ?? (typeof where === 'string' ? (d.select.image ?? 'dev') : (where.workload?.split('/')[1] ?? where.app)),
+      d.name ??
+        (typeof where === 'string'
+          ? toName(basename(repositoryOf(d.select.image ?? 'dev')))
+          : (where.workload?.split('/')[1] ?? where.app)),
       {
         ...dev,
         ...suggestions,

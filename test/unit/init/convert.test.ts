@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { convertDevspace } from '../../../src/init/devspace.ts';
 import { emptyDraft, repositoryOf } from '../../../src/init/draft.ts';
+import { scan, scannedIntoDraft } from '../../../src/init/scan.ts';
 import { dockerfileCopies } from '../../../src/init/skaffold.ts';
 import { Source } from '../../../src/init/source.ts';
 import { references, shellSafe, toYaml } from '../../../src/init/write.ts';
@@ -133,5 +134,51 @@ describe('sync.infer: the directories the last stage copies', () => {
       { from: 'src', to: '/app/src' },
       { from: 'static', to: '/www' },
     ]);
+  });
+});
+
+describe('scan: a script that renders charts into kustomize bases', () => {
+  it('follows a loop variable shared by the chart and the output, one app per base; envsubst lists the chart values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kloop-init-scan-'));
+    dirs.push(dir);
+    const files: Record<string, string> = {
+      'utils/gen.sh':
+        'for file in `find $1 -name "*.yaml"`; do envsubst <"$file" > "$file"1 && mv "$file"1 "$file"; done\nfor app in `find $1 -mindepth 1 -maxdepth 1 -type d`; do \\\n  helm template "$app"/helm > "$app"/kustomize/base/manifests.yaml\ndone\n',
+      'm/vote/helm/Chart.yaml': 'apiVersion: v2\nname: vote\nversion: 0.1.0\n',
+      'm/vote/helm/values.yaml': 'image: $REGISTRY/vote\n',
+      'm/vote/kustomize/base/kustomization.yaml': 'resources: [manifests.yaml]\n',
+      'm/cart/helm/Chart.yaml': 'apiVersion: v2\nname: cart\nversion: 0.1.0\n',
+      'm/cart/kustomize/base/kustomization.yaml': 'resources: [manifests.yaml, extra.yaml]\n',
+      'm/cart/kustomize/base/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
+      'm/cart/kustomize/overlays/dev/kustomization.yaml': 'resources: [../../base]\n',
+      'm/comp/kustomization.yaml': 'kind: Component\n',
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    const found = scan(dir);
+    assert.deepEqual(found.helmIntoKustomize.map((h) => [h.chart, h.kustomize, h.values]).sort(), [
+      ['m/cart/helm', 'm/cart/kustomize/base', []],
+      ['m/vote/helm', 'm/vote/kustomize/base', ['m/vote/helm/values.yaml']],
+    ]);
+    assert.deepEqual(found.kustomizations, [], 'bases, their overlays and components are not apps of their own');
+    assert.deepEqual(found.components, ['m/comp']);
+    assert.deepEqual(found.charts, []);
+    const draft = emptyDraft();
+    scannedIntoDraft(dir, 'p', found, draft, false);
+    assert.deepEqual(Object.keys(draft.apps).sort(), ['cart', 'vote']);
+
+    // a converted config that names the generated base: the chart joins that app, nothing is added
+    const converted = emptyDraft();
+    converted.apps.front = { kustomize: 'm/vote/kustomize/base' };
+    converted.namesManifests = true;
+    scannedIntoDraft(dir, 'p', found, converted, false);
+    assert.deepEqual(converted.apps, {
+      front: {
+        kustomize: 'm/vote/kustomize/base',
+        helm: { chart: 'm/vote/helm', values: ['m/vote/helm/values.yaml'] },
+      },
+    });
   });
 });

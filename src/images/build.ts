@@ -23,7 +23,7 @@ import {
 } from './builders.ts';
 import { dockerUsesBuildKit } from './buildkit.ts';
 import { exec, plain, tail } from '../process/exec.ts';
-import { type LoadPlan, loadImage, planLoad } from './load.ts';
+import { alreadyLoaded, type LoadPlan, loadImage, planLoad, recordLoaded } from './load.ts';
 import { dockerConfigPath, isLoopbackRegistry, manifestState, parseImageName } from './registry.ts';
 import { computeTag, findImage } from './tag.ts';
 
@@ -179,12 +179,21 @@ async function buildOne(
       await fromOciStore(project, engine, name, ref, plan, onLine);
     }
   }
+  if (
+    (plan.method === 'kind' || plan.method === 'k3d') &&
+    skipped &&
+    (await alreadyLoaded(project.stateDir, plan, ref, project.tools.docker))
+  ) {
+    log.success(`${name}: already in ${plan.method} cluster "${plan.cluster}" (not loaded again)`);
+    return digest ? { ref, tag, digest, skipped } : { ref, tag, skipped };
+  }
   if (plan.method !== 'none') {
     if (plan.method === 'push') log.step(`${name}: pushing ${ref}`);
     if (engine.tool !== 'docker') digest = await fromOciStore(project, engine, name, ref, plan, onLine);
     if (plan.method !== 'push' || engine.tool === 'docker') {
       if (plan.method !== 'push') log.step(`${name}: loading into ${plan.method} ${ref}`);
       digest = (await loadImage(plan, name, ref, project.tools, onLine)).digest ?? digest;
+      if (plan.method !== 'push') await recordLoaded(project.stateDir, plan, ref, project.tools.docker);
     }
     if (plan.method === 'push') {
       log.success(`${name}: pushed ${ref}${digest ? ` (${digest})` : ''}`);

@@ -1,6 +1,8 @@
 // How a built image reaches the cluster. Clusters that run on the local Docker engine see its
 // images as they are; kind and k3d keep their own image stores and need an import; anything else
 // pulls from a registry, so the image is pushed there with the user's docker credentials.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KloopError } from '../errors.ts';
 import { exec, tail } from '../process/exec.ts';
 import { isLoopbackRegistry, parseImageName } from './registry.ts';
@@ -136,4 +138,73 @@ export function describeDelivery(
     lines.push(`  ${registry} (${from})${note}; credentials from docker login ${registry}`);
   }
   return lines;
+}
+
+// kind and k3d keep images in their nodes: an unchanged image loaded before is not loaded again
+// (an import of a large image takes seconds to minutes). What was loaded is kept per cluster in
+// <stateDir>/loaded.json with the node container's ID, which changes when the cluster is recreated.
+
+interface LoadedRecord {
+  node: string;
+  images: Record<string, string>;
+}
+
+/** The container of the cluster's first node: `<name>-control-plane` (kind), `k3d-<name>-server-0` (k3d). */
+export function nodeContainer(plan: LoadPlan): string | undefined {
+  if (plan.method === 'kind') return `${plan.cluster}-control-plane`;
+  if (plan.method === 'k3d') return `k3d-${plan.cluster}-server-0`;
+  return undefined;
+}
+
+async function dockerId(docker: string, args: string[]): Promise<string | undefined> {
+  const r = await exec(docker, args);
+  return r.code === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+function loadedFile(stateDir: string): string {
+  return join(stateDir, 'loaded.json');
+}
+
+function readLoaded(stateDir: string): Record<string, LoadedRecord> {
+  try {
+    return JSON.parse(readFileSync(loadedFile(stateDir), 'utf8')) as Record<string, LoadedRecord>;
+  } catch {
+    return {};
+  }
+}
+
+/** The node and image IDs that identify "this image in this cluster", when both exist. */
+async function loadIdentity(plan: LoadPlan, ref: string, docker: string) {
+  const container = nodeContainer(plan);
+  if (!container) return undefined;
+  const node = await dockerId(docker, ['container', 'inspect', '--format', '{{.Id}}', container]);
+  const image = await dockerId(docker, ['image', 'inspect', '--format', '{{.Id}}', ref]);
+  return node && image ? { key: `${plan.method}/${container}`, node, image } : undefined;
+}
+
+/** Whether `ref` (this image ID) was loaded into this very cluster (same node container) before. */
+export async function alreadyLoaded(stateDir: string, plan: LoadPlan, ref: string, docker: string): Promise<boolean> {
+  const id = await loadIdentity(plan, ref, docker);
+  if (!id) return false;
+  const record = readLoaded(stateDir)[id.key];
+  return record?.node === id.node && record.images[ref] === id.image;
+}
+
+let writes: Promise<void> = Promise.resolve();
+
+/** Records a successful load (serialised: images load in parallel). */
+export function recordLoaded(stateDir: string, plan: LoadPlan, ref: string, docker: string): Promise<void> {
+  writes = writes.then(async () => {
+    const id = await loadIdentity(plan, ref, docker);
+    if (!id) return;
+    const all = readLoaded(stateDir);
+    const record = all[id.key]?.node === id.node ? all[id.key]! : { node: id.node, images: {} };
+    record.images[ref] = id.image;
+    all[id.key] = record;
+    mkdirSync(stateDir, { recursive: true });
+    const tmp = `${loadedFile(stateDir)}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`);
+    renameSync(tmp, loadedFile(stateDir));
+  });
+  return writes;
 }

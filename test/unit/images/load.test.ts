@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCommand, planLoad, pushDigest } from '../../../src/images/load.ts';
+import { describeDelivery, loadCommand, planLoad, pushDigest } from '../../../src/images/load.ts';
 import { parseParallel } from '../../../src/commands/build.ts';
 import { UsageError } from '../../../src/errors.ts';
 
@@ -49,4 +49,24 @@ test('the digest a push reports', () => {
   const output = `The push refers to repository [reg/x]\n5f70bf18a086: Pushed\nabc123: digest: sha256:${hex} size: 527\n`;
   assert.equal(pushDigest(output), `sha256:${hex}`);
   assert.equal(pushDigest('denied: requested access to the resource is denied'), undefined);
+});
+
+test('kloop use context explains where images go and why', () => {
+  const images = [
+    { name: 'web', image: 'registry.example.com/shop/web' },
+    { name: 'api', image: 'shop/api' },
+  ];
+  const push = describeDelivery('auto', 'gke_prod', images);
+  assert.match(push[0]!, /pushed to a registry: gke_prod does not share the local Docker engine/);
+  assert.match(
+    push[1]!,
+    /^ {2}registry\.example\.com \(images\.web\.image\); credentials from docker login registry\.example\.com$/,
+  );
+  assert.match(push[2]!, /docker\.io \(images\.api\.image\) — Docker Hub, because the image names no registry host/);
+  assert.match(describeDelivery('push', 'kloop-sandbox', images)[0]!, /\(build\.load is push\)/);
+  assert.match(describeDelivery('auto', 'kind-dev', images)[0]!, /loaded into the kind cluster "dev"/);
+  assert.match(
+    describeDelivery('auto', 'kloop-sandbox', images)[0]!,
+    /local Docker engine, no push — kloop-sandbox uses/,
+  );
 });

@@ -40,6 +40,7 @@ const modules = {
   promote: () => import('../commands/promote.ts'),
   completion: () => import('../commands/completion.ts'),
   status: () => import('../commands/status.ts'),
+  mcp: () => import('../commands/mcp.ts'),
 } as const;
 
 function lazy(module: keyof typeof modules, fn = 'run'): Action {
@@ -265,6 +266,14 @@ export function buildProgram(): Command {
       'what this project has deployed (when, images, commit, drift), running sessions and what they changed, readiness; exit 0 when all is ready',
     )
     .action(run(lazy('status')));
+
+  program
+    .command('mcp')
+    .description(
+      'an MCP server over stdio for coding agents: status, render, diff, logs, deploy, session actions, purge',
+    )
+    .option('--allow-changes', 'allow the tools that change the cluster (deploy, restart, resync, rebuild, purge)')
+    .action(run(lazy('mcp')));
 
   program
     .command('completion')

@@ -51,7 +51,7 @@ async function appSources(client: KubeClient, project: Project, app: string): Pr
   return out;
 }
 
-async function sources(client: KubeClient, project: Project, name?: string): Promise<TargetSpec[]> {
+export async function logSources(client: KubeClient, project: Project, name?: string): Promise<TargetSpec[]> {
   if (name && project.dev[name]) return [project.dev[name]];
   if (name && project.apps[name]) return appSources(client, project, name);
   if (name) {
@@ -73,7 +73,7 @@ export async function run(globals: GlobalOptions, name?: string, opts: LogsComma
   const tailLines = opts.tail === undefined ? 100 : Number(opts.tail);
   if (!Number.isInteger(tailLines) || tailLines < 0)
     throw new KloopError(`--tail ${opts.tail}: expected a number of lines`);
-  const specs = await sources(client, project, name);
+  const specs = await logSources(client, project, name);
   const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
   const store = createStore({
     project: project.name,

@@ -1,0 +1,46 @@
+// Reaching a running dev session from another process (kloop mcp): the address its dashboard
+// left in .kloop/dashboard.json, and its actions through POST /api/actions/<action>, the path the
+// dashboard's buttons and `kloop ui <action>` take.
+import { KloopError } from '../errors.ts';
+import { type DashboardRecord, readDashboardRecord } from './session-file.ts';
+
+const START_HINT = 'start the session with `kloop dev --ui` (its dashboard is how other commands reach it)';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function runningSession(stateDir: string): Promise<DashboardRecord> {
+  const record = await readDashboardRecord(stateDir);
+  if (!record || !alive(record.pid))
+    throw new KloopError('no dev session with a dashboard is running for this project', { hint: START_HINT });
+  return record;
+}
+
+/** Asks the running session to run an action on a dev target; resolves when it is done. */
+export async function sessionAction(stateDir: string, action: string, target: string): Promise<void> {
+  const record = await runningSession(stateDir);
+  let res: Response;
+  try {
+    res = await fetch(new URL(`/api/actions/${encodeURIComponent(action)}`, record.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${record.token}` },
+      body: JSON.stringify({ target }),
+      signal: AbortSignal.timeout(600_000),
+    });
+  } catch (error) {
+    throw new KloopError(`the dev session (pid ${record.pid}) does not answer`, {
+      hint: `${(error as Error).message}; if it hangs, stop it with Ctrl-C and start it again`,
+    });
+  }
+  const body = (await res.json().catch(() => ({}))) as { error?: string; targets?: string[] };
+  if (!res.ok)
+    throw new KloopError(`${action} ${target}: ${body.error ?? `HTTP ${res.status}`}`, {
+      hint: body.targets ? `dev targets of the running session: ${body.targets.join(', ')}` : undefined,
+    });
+}

@@ -2,17 +2,13 @@
 // following restarts and replacements (the same follower `kloop dev` uses).
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
-import type { Project } from '../config/project.ts';
 import { openConnection } from '../deploy/deploy.ts';
-import { environmentName, LABEL_APP, LABEL_PROJECT } from '../deploy/labels.ts';
+import { logSources } from '../dev/log-sources.ts';
 import { LogFollower } from '../dev/logs.ts';
 import { PodTracker } from '../kube/pod-tracker.ts';
-import type { TargetSpec } from '../kube/pods.ts';
 import { attachView } from '../dev/view.ts';
 import { createStore, newTarget } from '../dev/store.ts';
 import { KloopError } from '../errors.ts';
-import type { KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { loggerOptions } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
 
@@ -20,50 +16,6 @@ export interface LogsCommandOptions {
   follow?: boolean;
   tail?: string;
   previous?: boolean;
-}
-
-const KINDS = [
-  ['deployment', '/apis/apps/v1/namespaces/{ns}/deployments'],
-  ['statefulset', '/apis/apps/v1/namespaces/{ns}/statefulsets'],
-  ['daemonset', '/apis/apps/v1/namespaces/{ns}/daemonsets'],
-] as const;
-
-/** The workloads kloop deployed for an app, as log sources. */
-async function appSources(client: KubeClient, project: Project, app: string): Promise<TargetSpec[]> {
-  const namespace = project.apps[app]!.namespace;
-  const selector = `${LABEL_PROJECT}=${project.name},${LABEL_APP}=${app}`;
-  const out: TargetSpec[] = [];
-  for (const [kind, path] of KINDS) {
-    const list = await client.request<{ items: KubeObject[] }>({
-      path: path.replace('{ns}', encodeURIComponent(namespace)),
-      query: { labelSelector: selector },
-    });
-    for (const w of list.items) out.push({ name: w.metadata.name!, namespace, workload: `${kind}/${w.metadata.name}` });
-  }
-  if (out.length === 0) {
-    throw new KloopError(
-      `app "${app}" has no running workloads in namespace ${namespace} (environment ${environmentName(project)})`,
-      {
-        hint: 'deploy it first with kloop deploy or kloop dev',
-      },
-    );
-  }
-  return out;
-}
-
-export async function logSources(client: KubeClient, project: Project, name?: string): Promise<TargetSpec[]> {
-  if (name && project.dev[name]) return [project.dev[name]];
-  if (name && project.apps[name]) return appSources(client, project, name);
-  if (name) {
-    throw new KloopError(`"${name}" is neither a dev target nor an app in ${project.configFile}`, {
-      hint: `dev targets: ${Object.keys(project.dev).join(', ') || '(none)'}; apps: ${Object.keys(project.apps).join(', ') || '(none)'}`,
-    });
-  }
-  if (Object.keys(project.dev).length) return Object.values(project.dev);
-  const all: TargetSpec[] = [];
-  for (const app of Object.keys(project.apps)) all.push(...(await appSources(client, project, app).catch(() => [])));
-  if (all.length === 0) throw new KloopError('nothing to show logs of: no dev targets and no deployed workloads');
-  return all;
 }
 
 export async function run(globals: GlobalOptions, name?: string, opts: LogsCommandOptions = {}): Promise<number> {

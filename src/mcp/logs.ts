@@ -2,6 +2,7 @@
 // pods first, never following.
 import type { Project } from '../config/project.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { logSources } from '../dev/log-sources.ts';
 import { podSelector } from '../kube/pods.ts';
 import type { KubeObject } from '../kube/types.ts';
 
@@ -42,7 +43,6 @@ async function readBounded(stream: NodeJS.ReadableStream & { destroy(): void }, 
 }
 
 export async function recentLogs(client: KubeClient, project: Project, req: LogRequest): Promise<LogChunk[]> {
-  const { logSources } = await import('../commands/logs.ts');
   const specs = await logSources(client, project, req.target);
   const chunks: LogChunk[] = [];
   let budget = req.maxBytes;

@@ -12,17 +12,17 @@ import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
-import type { GlobalOptions } from '../cli/options.ts';
-import { version } from '../cli/version.ts';
 import { loadProject } from '../config/load.ts';
-import type { Project } from '../config/project.ts';
+import type { LoadInput, Project } from '../config/project.ts';
 import { type Connection, deployProject, openConnection } from '../deploy/deploy.ts';
 import { environmentName } from '../deploy/labels.ts';
 import { KloopError } from '../errors.ts';
 import { redact, redactValue } from '../log/redact.ts';
+import { version } from '../version.ts';
 
 export interface McpOptions {
-  globals: GlobalOptions;
+  /** the command's global flags (-c, -n, --kube-context, --var); a tool's `env` overrides -e */
+  globals: LoadInput;
   allowChanges: boolean;
 }
 
@@ -249,7 +249,6 @@ export function createMcpServer(o: McpOptions): McpServer {
           forceConflicts: false,
           wait: true,
           timeout: a.timeout,
-          globals: { ...o.globals, ...(a.env !== undefined ? { env: a.env } : {}) },
         });
       },
     ),
@@ -309,10 +308,7 @@ export function createMcpServer(o: McpOptions): McpServer {
       if (answer.action !== 'accept' || answer.content?.confirm !== true)
         return { purged: false, reason: `the user did not confirm (${answer.action}); nothing was deleted` };
       const { purgeProject } = await import('../deploy/purge.ts');
-      const summary = await purgeProject(p, {
-        apps: a.apps ?? [],
-        globals: { ...o.globals, ...(a.env !== undefined ? { env: a.env } : {}) },
-      });
+      const summary = await purgeProject(p, { apps: a.apps ?? [] });
       return { purged: true, ...summary };
     }),
   );

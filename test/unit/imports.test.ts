@@ -21,7 +21,7 @@ const LAYERS: readonly string[][] = [
   ['deploy', 'gitops'],
   ['hybrid'],
   ['dev'],
-  ['ui', 'status', 'completion', 'init'],
+  ['ui', 'status', 'completion', 'init', 'mcp'],
   ['commands'],
   ['cli'],
 ];

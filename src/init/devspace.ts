@@ -516,12 +516,57 @@ class Convert {
       const env = uniqueKey(toName(name), this.draft.environments);
       this.draft.environments[env] = {};
       const why = `kloop environments choose a kube context, namespace and values file for --env ${env}; they do not change images, apps or dev targets`;
-      for (const k of ['patches', 'replace', 'merge', 'strategicMerge'])
-        p.at(k).skip(`${why}: ${JSON.stringify(p.at(k).value)}`);
+      // variable values a profile sets are what an environment's env file is for
+      const values = new Map<string, string>();
+      for (const patch of p.at('patches').items()) {
+        const op = String(patch.at('op').value ?? '');
+        const path = String(patch.at('path').value ?? '');
+        const value = patch.at('value').value;
+        const name = this.patchedVar(path);
+        if (name && (op === 'replace' || op === 'add') && ['string', 'number', 'boolean'].includes(typeof value)) {
+          values.set(name, String(value));
+          patch.take();
+        } else patch.skip(`${why}: ${JSON.stringify(patch.value)}`);
+      }
+      for (const k of ['replace', 'merge']) {
+        const vars = p.at(k).at('vars');
+        const list: [string, Node][] = this.v6
+          ? vars.entries()
+          : vars.items().map((n): [string, Node] => [String(n.at('name').value ?? ''), n]);
+        for (const [name, n] of list) {
+          const v = n.isMap ? (n.at('value').value ?? n.at('default').value) : n.value;
+          if (name && ['string', 'number', 'boolean'].includes(typeof v)) {
+            values.set(name, String(v));
+            n.take();
+          }
+        }
+        for (const [key, n] of p.at(k).entries())
+          if (key !== 'vars') n.skip(`${why}: ${JSON.stringify({ [k]: { [key]: n.value } })}`);
+        for (const [, n] of list) if (!this.src.taken.has(n.where)) n.skip(`${why}: a variable without a plain value`);
+      }
+      p.at('strategicMerge').skip(`${why}: ${JSON.stringify(p.at('strategicMerge').value)}`);
+      if (values.size) {
+        const file = `envs/${env}.env`;
+        this.draft.files[file] =
+          `# values of --env ${env}, from the DevSpace profile ${name}\n${[...values].map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+        this.draft.environments[env] = { envFile: file };
+        for (const k of values.keys()) if (!Object.hasOwn(this.draft.vars, k)) this.draft.vars[k] = {};
+      }
       p.at('activation').skip(`kloop environments are chosen with --env ${env}, never activated automatically`);
       for (const k of ['parent', 'parents']) p.at(k).skip('profile inheritance is not converted');
       p.at('description').take();
     }
+  }
+
+  /** The variable a profile patch path sets: vars.X, vars.X.value, /vars/X (v6); vars.name=X.value, vars[0].value (v5). */
+  patchedVar(path: string): string | undefined {
+    const p = path.replace(/^\//, '').replace(/\//g, '.');
+    const named = /^vars\.name=(\w+)(\.value)?$/.exec(p) ?? (this.v6 ? /^vars\.(\w+)(\.value)?$/.exec(p) : null);
+    if (named) return named[1];
+    const index = /^vars(?:\[(\d+)\]|\.(\d+))(\.value)$/.exec(p);
+    if (!index || this.v6) return undefined;
+    const entry = (this.src.doc as { vars?: { name?: unknown }[] }).vars?.[Number(index[1] ?? index[2])];
+    return typeof entry?.name === 'string' ? entry.name : undefined;
   }
 
   dependencies(node: Node): void {

@@ -109,8 +109,14 @@ describe('kloop init converts DevSpace configs', () => {
       description: 'put sample votes in the back end',
     });
     assert.match(text, /^# - devspace\.yaml: images\.front\.tags: kloop computes the tag/m);
-    assert.match(text, /^# - devspace\.yaml: profiles\[0\]\.patches: .*prodregistry/m);
+    assert.match(text, /^# - devspace\.yaml: profiles\[0\]\.patches\[0\]: .*prodregistry/m);
     assert.match(text, /^# - devspace\.yaml: dev\.logs: /m);
+    // a profile that sets a variable is an environment with that value in its env file
+    assert.deepEqual(config.environments, { production: {}, staging: { envFile: 'envs/staging.env' } });
+    assert.match(readFileSync(join(dir, 'envs/staging.env'), 'utf8'), /^REGISTRY_NAME=kloopstaging$/m);
+    const staging = await kloop(dir, ['print', '-o', 'json', '--env', 'staging'], { REDIS_PASSWORD: 'x' });
+    assert.equal(staging.status, 0, staging.stderr);
+    assert.equal(JSON.parse(staging.stdout).images.front.image, 'kloopstaging.azurecr.io/azvote/azure-vote-front');
 
     const { ours, pins } = await renderPinned(dir, {
       front: 'kloopdemo.azurecr.io/azvote/azure-vote-front',
@@ -189,6 +195,9 @@ describe('kloop init converts DevSpace configs', () => {
       'the shell keeps ${HOME}',
     );
     assert.match(text, /pipelines: kloop runs one fixed pipeline/);
+    assert.deepEqual(config.environments.production, { envFile: 'envs/production.env' });
+    assert.match(readFileSync(join(dir, 'envs/production.env'), 'utf8'), /^GREETING=welcome$/m);
+    assert.match(text, /profiles\[0\]\.patches\[0\]: .*registry\.example\.com\/prod\/web/);
     assert.match(text, /images\.web\.rebuildStrategy: kloop has no equivalent/);
 
     const { ours, pins } = await renderPinned(dir, { web: 'registry.example.com/storefront/web' });

@@ -45,13 +45,8 @@ export async function run(
     targets,
     deploy: opts.skipDeploy
       ? undefined
-      : async (apps) => {
-          await deployProject(
-            project,
-            { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true },
-            connection,
-          );
-        },
+      : (apps) =>
+          deployProject(project, { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true }, connection),
     onLog: (line) => {
       view?.log(line);
       dashboard?.log(line);

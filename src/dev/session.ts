@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Project } from '../config/project.ts';
+import type { DeploySummary } from '../deploy/deploy.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { readHybrids } from '../hybrid/published.ts';
@@ -19,7 +20,7 @@ import { restore, self } from '../kube/journal.ts';
 import { alive } from '../process/alive.ts';
 import type { Dialer } from '../kube/streams.ts';
 import type { LogLine } from './logs.ts';
-import { createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
+import { type AppState, createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
 import { TargetSession } from './target-session.ts';
 
 export interface DevSessionOptions {
@@ -29,7 +30,7 @@ export interface DevSessionOptions {
   /** target names (empty: all) */
   targets: readonly string[];
   /** deploys the given apps (build + render + apply + wait); absent with --skip-deploy */
-  deploy?: (apps: string[]) => Promise<void>;
+  deploy?: (apps: string[]) => Promise<DeploySummary | void>;
   onLog: (line: LogLine) => void;
   onNotice?: (message: string) => void;
   tailLines?: number;
@@ -257,11 +258,11 @@ export class DevSession {
   private async deployRecorded(apps: string[]): Promise<void> {
     if (!this.o.deploy) return;
     const started = Date.now();
+    const at = new Date(started).toISOString();
     this.store.update(`deploying ${apps.join(', ')}`, (s) => {
-      s.deploys = [
-        ...(s.deploys ?? []),
-        { at: new Date(started).toISOString(), apps, state: 'running' as const },
-      ].slice(-50);
+      s.deploys = [...(s.deploys ?? []), { at, apps, state: 'running' as const }].slice(-50);
+      s.apps ??= {};
+      for (const a of apps) s.apps[a] = { ...s.apps[a], project: this.o.project.name, state: 'deploying', at };
     });
     const finish = (state: 'ok' | 'error', error?: string) =>
       this.store.update(`deploy ${state === 'ok' ? 'done' : 'failed'}: ${apps.join(', ')}`, (s) => {
@@ -270,10 +271,15 @@ export class DevSession {
         if (d) Object.assign(d, { state, ms: Date.now() - started }, error ? { error } : {});
       });
     try {
-      await this.o.deploy(apps);
+      const summary = await this.o.deploy(apps);
+      if (summary) this.store.update('apps deployed', (s) => Object.assign((s.apps ??= {}), deployedApps(summary)));
       finish('ok');
     } catch (error) {
-      finish('error', error instanceof Error ? error.message : String(error));
+      const problem = error instanceof Error ? error.message : String(error);
+      this.store.update(`apps failed: ${apps.join(', ')}`, (s) => {
+        for (const a of apps) if (s.apps?.[a]) Object.assign(s.apps[a], { state: 'failed', problem });
+      });
+      finish('error', problem);
       throw error;
     }
   }
@@ -336,4 +342,25 @@ function openBrowser(url: string, notice?: (m: string) => void): void {
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => notice?.(`open ${url} (${cmd} is not available)`));
   child.unref();
+}
+
+/** The apps of a deploy summary, dependency projects' included (as `<dependency>/<app>`). */
+export function deployedApps(summary: DeploySummary, dependency?: string): Record<string, AppState> {
+  const at = new Date().toISOString();
+  const out: Record<string, AppState> = {};
+  for (const [name, r] of Object.entries(summary.apps)) {
+    if (r.status === 'removed') continue;
+    out[dependency ? `${dependency}/${name}` : name] = {
+      project: summary.project,
+      ...(dependency ? { dependency } : {}),
+      namespace: summary.namespace,
+      state: 'ready',
+      result: r.status,
+      ...(r.leftAlone.length ? { problem: `left alone (not applied by kloop): ${r.leftAlone[0]}` } : {}),
+      at,
+    };
+  }
+  for (const [dep, sub] of Object.entries(summary.dependencies))
+    Object.assign(out, deployedApps(sub, dependency ? `${dependency}/${dep}` : dep));
+  return out;
 }

@@ -75,6 +75,26 @@ export interface SessionState {
   hybrid?: Record<string, HybridState>;
   /** the session's deploys (the first one and each rebuild), oldest first, the last 50 */
   deploys?: DeployRecord[];
+  /**
+   * every app the session deployed, dependencies included, by name (`<dependency>/<app>` for a
+   * dependency project's): readiness as the last deploy found it and its first problem
+   */
+  apps?: Record<string, AppState>;
+}
+
+export interface AppState {
+  /** the project the app belongs to (the session's, or a dependency project's) */
+  project: string;
+  /** the dependency (from kloop.yaml dependencies:) it came with; absent: the session's own */
+  dependency?: string;
+  namespace?: string;
+  /** deploying; ready: applied (or unchanged) and ready when the deploy ended; failed: see problem */
+  state: 'deploying' | 'ready' | 'failed';
+  /** what the last deploy did: applied, unchanged, removed */
+  result?: string;
+  /** the first problem, as the deploy reported it */
+  problem?: string;
+  at: string;
 }
 
 export interface DeployRecord {

@@ -3,7 +3,7 @@
 // log line as a JSON line instead (editors and scripts read these).
 import pc from 'picocolors';
 import type { LogLine } from './logs.ts';
-import type { HybridState, SessionState, SessionStore, TargetState } from './store.ts';
+import type { AppState, HybridState, SessionState, SessionStore, TargetState } from './store.ts';
 
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
 
@@ -94,6 +94,12 @@ export function attachView(
       last.set(t.name, line);
       o.write(`${prefix(t.name)} ${o.color ? pc.bold('●') : '*'} ${line}`);
     }
+    for (const [name, a] of Object.entries(state.apps ?? {})) {
+      const line = summarizeApp(name, a);
+      if (last.get(`app:${name}`) === line || a.state === 'deploying') continue;
+      last.set(`app:${name}`, line);
+      o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${line}`);
+    }
     const hybrid = state.hybrid ?? {};
     for (const [key, h] of Object.entries(hybrid)) {
       const line = summarizeHybrid(h);
@@ -118,4 +124,12 @@ export function attachView(
     },
     close: () => unsubscribe(),
   };
+}
+
+/** One line for an app the session deployed: `app cache (dependency db): ready (unchanged)`. */
+export function summarizeApp(name: string, a: AppState): string {
+  const from = a.dependency ? ` (dependency ${a.dependency})` : '';
+  if (a.dependency) name = name.slice(a.dependency.length + 1);
+  const what = a.state === 'ready' ? `ready${a.result ? ` (${a.result})` : ''}` : a.state;
+  return `app ${name}${from}: ${what}${a.problem ? `: ${a.problem}` : ''}`;
 }

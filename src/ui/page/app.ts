@@ -3,7 +3,7 @@
 // dev target, the log view, and the action buttons. It never talks to the cluster.
 import { type Line, LogStore } from './log-store.ts';
 import { LogView } from './log-view.ts';
-import { clock, deployRows, esc, hybridRows, type StateView, targetInfo, type TargetView } from './render.ts';
+import { appRows, clock, deployRows, esc, hybridRows, type StateView, targetInfo, type TargetView } from './render.ts';
 
 interface Hello {
   actions: string[];
@@ -105,6 +105,7 @@ ${button('Terminal…', 'terminal', t)}${button('Logs', 'logs', t)}${button('Pur
 }
 
 let lastHybrid = '';
+let lastDeployed = '';
 
 function drawState(s: StateView): void {
   $('project').textContent = s.project;
@@ -112,6 +113,12 @@ function drawState(s: StateView): void {
   phase.textContent = s.phase;
   phase.className = `badge s-${s.phase}`;
   layout(s);
+  const deployed = appRows(s.apps);
+  if (deployed !== lastDeployed) {
+    lastDeployed = deployed;
+    $('deployed-box').hidden = deployed === '';
+    $('deployed').innerHTML = deployed;
+  }
   const hybrid = hybridRows(s.hybrid);
   if (hybrid !== lastHybrid) {
     lastHybrid = hybrid;

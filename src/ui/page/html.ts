@@ -23,6 +23,10 @@ export function pageHtml(): string {
   <section class="targets" aria-labelledby="targets-title">
     <h2 id="targets-title">Dev targets</h2>
     <div id="apps"></div>
+    <div id="deployed-box" hidden>
+      <h3>apps deployed</h3>
+      <ul id="deployed" class="hybrid" aria-label="Every app the session deployed, dependencies included"></ul>
+    </div>
     <div id="hybrid-box" hidden>
       <h3>connect / intercept</h3>
       <ul id="hybrid" class="hybrid" aria-label="kloop connect and intercept processes"></ul>

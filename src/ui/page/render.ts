@@ -1,6 +1,6 @@
 // What a dev target's card says, as HTML text (every value escaped). Pure functions of the
 // session state, so a card is redrawn only when its own target changed.
-import type { DeployRecord, SessionState, TargetState } from '../../dev/store.ts';
+import type { AppState, DeployRecord, SessionState, TargetState } from '../../dev/store.ts';
 
 export type { DeployRecord, PodSummary } from '../../dev/store.ts';
 export type TargetView = TargetState;
@@ -159,6 +159,21 @@ export function hybridRows(hybrid: Record<string, unknown> | undefined): string 
       }
       const n = s.services?.length ?? 0;
       return `<li>connect ${esc(s.target ?? s.namespace ?? '')}: ${n} Services, proxy ${esc(s.proxy ?? '…')} ${badge(s.process?.state ?? 'starting')} <span class="muted">pid ${esc(h.pid)}</span></li>`;
+    })
+    .join('');
+}
+
+/** Every app the session deployed (dependencies included): readiness and the first problem. */
+export function appRows(apps: Readonly<Record<string, AppState>> | undefined): string {
+  return Object.entries(apps ?? {})
+    .map(([name, a]) => {
+      const own = a.dependency ? name.slice(a.dependency.length + 1) : name;
+      const from = a.dependency ? ` <span class="muted">dependency ${esc(a.dependency)}</span>` : '';
+      const state =
+        a.state === 'ready' ? badge('ok', 'ready') : badge(a.state === 'failed' ? 'error' : 'deploying', a.state);
+      const ns = a.namespace ? ` <span class="muted">${esc(a.namespace)}</span>` : '';
+      const problem = a.problem ? ` <span class="reason">${esc(a.problem)}</span>` : '';
+      return `<li data-app="${esc(name)}">${esc(own)}${from} ${state}${ns}${problem}</li>`;
     })
     .join('');
 }

@@ -45,6 +45,18 @@ describe('kloop dev with the example project', { skip: haveDocker ? false : 'Doc
       180_000,
     );
     assert.match(await get(8085, ''), /kloop shop/);
+    // the session shows every app it deployed: web's dependency cache too, each ready
+    const states = (dev.lines as Line[]).filter((l) => l.type === 'state' && l.state.apps);
+    const apps = states.at(-1)?.state.apps ?? {};
+    assert.deepEqual(
+      Object.keys(apps)
+        .sort()
+        .map((n) => [n, apps[n].state]),
+      [
+        ['cache', 'ready'],
+        ['web', 'ready'],
+      ],
+    );
     const page = path.join(dir, 'src/web/public/index.html');
     writeFileSync(page, '<h1>edited</h1>\n');
     await eventually(

@@ -20,7 +20,59 @@ export function directiveOf(query: URLSearchParams): Directive {
 }
 
 function checked(info: ResourceInfo): boolean {
-  return !info.custom && !info.review;
+  return !info.review && (!info.custom || info.schema !== undefined);
+}
+
+interface Structural {
+  properties?: Record<string, Structural>;
+  additionalProperties?: Structural | boolean;
+  items?: Structural;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+}
+
+/** Fields a CRD's structural schema does not declare (the API server prunes them). */
+function unknownCustom(schema: Structural, object: Record<string, unknown>): UnknownField[] {
+  const out: UnknownField[] = [];
+  const walk = (
+    value: unknown,
+    s: Structural | undefined,
+    at: string,
+    pointer: Array<string | number>,
+    root: boolean,
+  ) => {
+    if (!s || value === null || typeof value !== 'object' || s['x-kubernetes-preserve-unknown-fields']) return;
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) walk(v, s.items, `${at}[${i}]`, [...pointer, i], false);
+      return;
+    }
+    const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    if (!s.properties && (extra || s.additionalProperties === true)) {
+      for (const [k, v] of Object.entries(value)) walk(v, extra, at ? `${at}.${k}` : k, [...pointer, k], false);
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const path = at ? `${at}.${k}` : k;
+      // apiVersion, kind and metadata are the API's own at the top and in embedded resources
+      const own = (root || s['x-kubernetes-embedded-resource']) && ['apiVersion', 'kind', 'metadata'].includes(k);
+      if (own) continue;
+      if (s.properties?.[k]) walk(v, s.properties[k], path, [...pointer, k], false);
+      else out.push({ path, pointer: [...pointer, k] });
+    }
+  };
+  walk(object, schema, '', [], true);
+  return out;
+}
+
+/** Unknown fields of a built-in kind (its Go types) or a custom resource (its CRD's schema). */
+function unknownOf(info: ResourceInfo, object: Record<string, unknown>): UnknownField[] {
+  if (info.custom) return info.schema ? unknownCustom(info.schema as Structural, object) : [];
+  return unknownFields(apiVersionOf(info), info.kind, object) ?? [];
+}
+
+/** Type mismatches are checked for built-in kinds (custom resources: the CRD's validation, not done here). */
+async function mismatchOf(info: ResourceInfo, object: Record<string, unknown>): Promise<string | undefined> {
+  return info.custom ? undefined : typeError(apiVersionOf(info), info.kind, object);
 }
 
 function strictMessage(unknown: UnknownField[]): string {
@@ -42,12 +94,11 @@ export async function decodeBody(
   res: ServerResponse,
 ): Promise<void> {
   if (!checked(info)) return;
-  const apiVersion = apiVersionOf(info);
   const refuse = (why: string) =>
     badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${why}`);
-  const mismatch = await typeError(apiVersion, info.kind, object as unknown as Record<string, unknown>);
+  const mismatch = await mismatchOf(info, object as unknown as Record<string, unknown>);
   if (mismatch) throw refuse(mismatch);
-  const unknown = unknownFields(apiVersion, info.kind, object as unknown as Record<string, unknown>) ?? [];
+  const unknown = unknownOf(info, object as unknown as Record<string, unknown>);
   if (unknown.length === 0) return;
   if (directive === 'Strict') throw refuse(strictMessage(unknown));
   if (directive === 'Warn') warn(res, unknown);
@@ -69,21 +120,16 @@ export async function decodePatched(
   res: ServerResponse,
 ): Promise<void> {
   if (!checked(info)) return;
-  const apiVersion = apiVersionOf(info);
   const refuse = (why: string) => {
     const message = `Invalid value: ${JSON.stringify(patchValue)}: ${why}`;
     return new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, {
       causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
     });
   };
-  const mismatch = await typeError(apiVersion, info.kind, patched as unknown as Record<string, unknown>);
+  const mismatch = await mismatchOf(info, patched as unknown as Record<string, unknown>);
   if (mismatch) throw refuse(mismatch);
-  const before = new Set(
-    (unknownFields(apiVersion, info.kind, existing as unknown as Record<string, unknown>) ?? []).map((u) => u.path),
-  );
-  const unknown = (unknownFields(apiVersion, info.kind, patched as unknown as Record<string, unknown>) ?? []).filter(
-    (u) => !before.has(u.path),
-  );
+  const before = new Set(unknownOf(info, existing as unknown as Record<string, unknown>).map((u) => u.path));
+  const unknown = unknownOf(info, patched as unknown as Record<string, unknown>).filter((u) => !before.has(u.path));
   if (unknown.length === 0) return;
   if (directive === 'Strict') throw refuse(strictMessage(unknown));
   if (directive === 'Warn') warn(res, unknown);
@@ -103,14 +149,14 @@ export function patchValue(type: string, body: Buffer, patched: KubeObject): str
 }
 
 /** structured-merge-diff's path of a field: `.spec.template.spec.containers[name="c"].foo`. */
-function smdPath(object: Record<string, unknown>, pointer: Array<string | number>): string {
+function smdPath(object: Record<string, unknown>, pointer: Array<string | number>, builtin = true): string {
   let out = '';
   let value: unknown = object;
   let field = '';
   for (const segment of pointer) {
     if (typeof segment === 'number' && Array.isArray(value)) {
       const item = value[segment];
-      const kind = listKind(field, value, true, true);
+      const kind = listKind(field, value, builtin, true);
       if (kind.type === 'map' && item && typeof item === 'object') {
         const keys = kind.keys
           .filter((k) => (item as Record<string, unknown>)[k] !== undefined)
@@ -145,7 +191,6 @@ export async function decodeApplied(
   name: string,
 ): Promise<void> {
   if (!checked(info)) return;
-  const apiVersion = apiVersionOf(info);
   const object = applied as unknown as Record<string, unknown>;
   const gvk = `${info.group}/${info.version}, Kind=${info.kind}`;
   const fail = (errors: string[]) =>
@@ -156,9 +201,10 @@ export async function decodeApplied(
         errors.length === 1 ? errors[0] : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n')
       }`,
     );
-  const unknown = unknownFields(apiVersion, info.kind, object) ?? [];
-  if (unknown.length > 0) throw fail(unknown.map((u) => `${smdPath(object, u.pointer)}: field not declared in schema`));
-  const mismatch = await typeError(apiVersion, info.kind, object);
+  const unknown = unknownOf(info, object);
+  if (unknown.length > 0)
+    throw fail(unknown.map((u) => `${smdPath(object, u.pointer, !info.custom)}: field not declared in schema`));
+  const mismatch = await mismatchOf(info, object);
   if (mismatch) {
     const m = /Go struct field [A-Za-z0-9]+\.(\S+) of type (\S+)$/.exec(mismatch);
     const want =

@@ -122,3 +122,56 @@ test('helm install of a chart with an unquoted boolean env value fails as on a c
     /Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal bool into Go struct field EnvVar\.spec\.template\.spec\.containers\.env\.value of type string/,
   );
 });
+
+test("custom resources: fields their CRD's schema does not declare are refused under Strict and pruned otherwise", async () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: {
+                    size: { type: 'integer' },
+                    extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+  await sb.kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+  const widget = JSON.stringify({
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w' },
+    spec: { size: 1, replicas: 2, extra: { anything: true } },
+  });
+  let strict = await sb.kubectl(['apply', '-f', '-'], { input: widget, allowFailure: true });
+  for (let i = 0; i < 20 && /the server doesn't have a resource type|no matches for kind/.test(strict.stderr); i++) {
+    await new Promise((r) => setTimeout(r, 250)); // discovery of the new CRD
+    strict = await sb.kubectl(['apply', '-f', '-'], { input: widget, allowFailure: true });
+  }
+  assert.match(
+    strict.stderr,
+    /Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec\.replicas"/,
+  );
+  await sb.kubectl(['apply', '--validate=false', '-f', '-'], { input: widget });
+  const stored = JSON.parse((await sb.kubectl(['get', 'widget', 'w', '-o', 'json'])).stdout);
+  assert.deepEqual(stored.spec, { size: 1, extra: { anything: true } });
+});

@@ -120,15 +120,17 @@ export async function handleResource(
         );
         return;
       }
-      const items = store.list(info, namespace, options);
-      const rv = String(store.resourceVersion());
-      if (table) return sendJson(res, 200, toTable(info, items, rv, table), TABLE_CONTENT_TYPE);
-      return sendJson(res, 200, {
-        kind: `${info.kind}List`,
-        apiVersion: apiVersionOf(info),
-        metadata: { resourceVersion: rv },
-        items,
-      });
+      const page = paginate(store.list(info, namespace, options), String(store.resourceVersion()), query);
+      const { items, rv } = page;
+      const meta = {
+        resourceVersion: rv,
+        ...(page.next ? { continue: page.next, remainingItemCount: page.remaining } : {}),
+      };
+      if (table) {
+        const body = toTable(info, items, rv, table);
+        return sendJson(res, 200, { ...body, metadata: meta }, TABLE_CONTENT_TYPE);
+      }
+      return sendJson(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: meta, items });
     }
     if (method === 'POST') {
       const body = decodeObject(mediaType(req), await readBody(req)) as KubeObject;
@@ -295,6 +297,47 @@ async function handleEphemeralContainers(
     200,
     store.update(info, next, { fieldManager: query.get('fieldManager') ?? defaultManager(req, query), dryRun }),
   );
+}
+
+/**
+ * `limit` and `continue`: pages in name order (namespace/name), the token naming the last key
+ * served and the resourceVersion of the first page, as kube-apiserver's tokens do.
+ */
+function paginate(
+  all: KubeObject[],
+  currentRv: string,
+  query: URLSearchParams,
+): { items: KubeObject[]; rv: string; next?: string; remaining?: number } {
+  const limit = Number(query.get('limit') ?? 0);
+  const token = query.get('continue');
+  let rv = currentRv;
+  let items = all;
+  if (token) {
+    let parsed: { v?: string; rv?: number; start?: string };
+    try {
+      parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    } catch {
+      parsed = {};
+    }
+    if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.start !== 'string' || typeof parsed.rv !== 'number') {
+      throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    }
+    rv = String(parsed.rv);
+    // the list is in the store's order; the token's key is the last one served, plus NUL
+    const last = parsed.start.replace(/\u0000$/, '');
+    const at = all.findIndex((o) => keyOf(o) === last);
+    items = at >= 0 ? all.slice(at + 1) : all.filter((o) => keyOf(o).localeCompare(last) > 0);
+  }
+  if (!(limit > 0) || items.length <= limit) return { items, rv };
+  const shown = items.slice(0, limit);
+  const next = Buffer.from(
+    JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start: `${keyOf(shown.at(-1)!)}\u0000` }),
+  ).toString('base64');
+  return { items: shown, rv, next, remaining: items.length - limit };
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
 /** Every authenticated client is the sandbox's administrator: reviews always allow. */

@@ -104,6 +104,15 @@ const rows = (): Row[] => [
     out: 'ingress.networking.k8s.io/site created',
   },
   { run: ['kubectl', 'create', 'configmap', 'settings', '--from-literal=mode=dev'], out: 'configmap/settings created' },
+  // pagination: kubectl follows `continue` tokens; the first page names what remains
+  {
+    run: ['kubectl', 'get', '--raw', `/api/v1/namespaces/${ns}/configmaps?limit=1`],
+    out: /"metadata":\{"resourceVersion":"\d+","continue":"[A-Za-z0-9+/=]+","remainingItemCount":1\}/,
+  },
+  {
+    run: ['kubectl', 'get', 'configmaps', '--chunk-size=1', '-o', 'name'],
+    out: 'configmap/kube-root-ca.crt\nconfigmap/settings',
+  },
   {
     run: ['kubectl', 'create', 'secret', 'generic', 'creds', '--from-literal=user=admin'],
     out: 'secret/creds created',

@@ -1,5 +1,6 @@
 // Validation of the fields whose mistakes users actually make; answers 422 Invalid with causes.
 import type { KubeObject } from '../contract.ts';
+import { crdSchemaCauses } from './crd-schema.ts';
 import { invalid, type StatusCause } from './errors.ts';
 import type { ResourceInfo } from './resources.ts';
 
@@ -54,6 +55,7 @@ export function validate(info: ResourceInfo, object: KubeObject): void {
       void k;
     }
   }
+  if (info.custom && info.schema) causes.push(...crdSchemaCauses(info.schema, object as unknown as Obj));
   const spec = object.spec as Obj | undefined;
   switch (id) {
     case '/Pod':

@@ -174,4 +174,19 @@ test("custom resources: fields their CRD's schema does not declare are refused u
   await sb.kubectl(['apply', '--validate=false', '-f', '-'], { input: widget });
   const stored = JSON.parse((await sb.kubectl(['get', 'widget', 'w', '-o', 'json'])).stdout);
   assert.deepEqual(stored.spec, { size: 1, extra: { anything: true } });
+  // and values are checked against the schema's types, in the apiextensions-apiserver's words
+  const typed = await sb.kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w' },
+      spec: { size: 'big' },
+    }),
+    allowFailure: true,
+  });
+  assert.equal(typed.code, 1);
+  assert.match(
+    typed.stderr,
+    /The Widget "w" is invalid: spec\.size: Invalid value: "string": spec\.size in body must be of type integer: "string"/,
+  );
 });

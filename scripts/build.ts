@@ -4,6 +4,7 @@
 // only when that command runs. npm packages are bundled in, except those that resolve files of
 // their own at run time.
 //   node scripts/build.ts [--outdir DIR] [--metafile]
+import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +44,17 @@ const lazyBuiltins: Plugin = {
   },
 };
 
+/** A hash of every source file and the lockfile: caches of the bundle's own output key on it. */
+function buildId(): string {
+  const hash = createHash('sha256');
+  const files = readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+  for (const f of [...files, join(root, 'package-lock.json')]) hash.update(f).update('\0').update(readFileSync(f));
+  return hash.digest('hex').slice(0, 16);
+}
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -56,7 +68,7 @@ const common: BuildOptions = {
   logLevel: 'warning',
   external,
   plugins: [lazyBuiltins],
-  define: { KLOOP_VERSION: JSON.stringify(pkg.version) },
+  define: { KLOOP_VERSION: JSON.stringify(pkg.version), KLOOP_BUILD: JSON.stringify(buildId()) },
   // bundled CommonJS packages call require() for Node's built-ins
   banner: {
     js: "import { createRequire as __kloopRequire } from 'node:module'; const require = __kloopRequire(import.meta.url);",

@@ -14,6 +14,7 @@ import { parseImageRef, usedImages, wireImages } from './images.ts';
 import { kustomizeTool } from './kustomize.ts';
 import { sourceInfo, toolVersions } from './metadata.ts';
 import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
+import { yamlOfApps } from './yaml-cache.ts';
 import type { ImageInfo, RenderedApp, RenderOptions, RenderResult } from './types.ts';
 
 export type * from './types.ts';
@@ -143,12 +144,20 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
       name,
       namespace: app.namespace,
       objects,
-      yaml: toYaml(objects),
+      yaml: '', // below, for every app at once
       imageRewrites: wiring.rewrites,
       cached: raw[i]!.cached,
       inputs: raw[i]!.inputs,
     };
   });
+
+  const texts = await yamlOfApps(
+    project.stateDir,
+    apps.map((a) => a.objects),
+    toYaml,
+    options.cache === false ? '' : undefined,
+  );
+  for (const [i, app] of apps.entries()) app.yaml = texts[i]!;
 
   if (options.secrets === 'forbid') forbidSecrets(project, apps);
 

@@ -61,7 +61,8 @@ describe('the bundled build (npm run build)', () => {
 
   it('kloop render and kloop print of the example project answer like the sources', () => {
     const examples = join(root, 'examples');
-    for (const args of [['render'], ['render', '--env', 'staging'], ['print']]) {
+    // render twice: the second one reads its YAML from the bundle's cache
+    for (const args of [['render'], ['render'], ['render', '--env', 'staging'], ['print']]) {
       const bundled = run(bin('kloop'), args, examples);
       const sources = run(join(root, 'src/cli/bin.ts'), args, examples);
       assert.equal(bundled.code, 0, bundled.stderr);

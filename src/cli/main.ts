@@ -65,6 +65,7 @@ export function buildProgram(): Command {
     .option('--kube-context <name>', 'kube context (default: `kloop use context`, else the current context)')
     .option('-n, --namespace <name>', "namespace (default: `kloop use namespace`, else the context's)")
     .option('--var <KEY=VALUE>', 'set a variable (repeatable; highest precedence)', collectVar, {})
+    .option('--strict-vars', 'an undefined ${VAR} in a file render substitutes is an error, not left as written')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--debug', 'show tool command lines and stack traces', false)
     .option('--no-color', 'plain output without colours');
@@ -78,6 +79,7 @@ export function buildProgram(): Command {
         kubeContext: opts.kubeContext as string | undefined,
         namespace: opts.namespace as string | undefined,
         vars: (opts.var as Record<string, string>) ?? {},
+        ...(opts.strictVars ? { strictVars: true } : {}),
         output: (opts.output as 'text' | 'json') ?? 'text',
         debug: Boolean(opts.debug),
         color: opts.color !== false,

@@ -57,6 +57,8 @@ export interface ResolvedApp
     readonly set: Readonly<Record<string, string | number | boolean>>;
     readonly setString: Readonly<Record<string, string>>;
     readonly includeCRDs: boolean;
+    /** render the chart's test hooks (helm.sh/hook: test); left out by default */
+    readonly includeTests?: boolean;
   };
   /** absolute */
   readonly kustomize?: string;
@@ -105,6 +107,8 @@ export interface LoadInput {
   namespace?: string;
   /** --var KEY=VALUE, in order */
   vars: Record<string, string>;
+  /** --strict-vars: an undefined ${VAR} in a file render substitutes is an error */
+  strictVars?: boolean;
 }
 
 export interface Project {
@@ -118,6 +122,8 @@ export interface Project {
   /** every environment (promote and diff name one) */
   readonly environments: Readonly<Record<string, ResolvedEnvironment>>;
   readonly vars: VariableSet;
+  /** an undefined ${VAR} in a file render substitutes is an error (strictVars: true or --strict-vars) */
+  readonly strictVars?: boolean;
   readonly kubeVersion: string;
   readonly build: { readonly load: 'auto' | 'none' | 'kind' | 'k3d' | 'minikube' | 'push'; readonly parallel: number };
   readonly images: Readonly<Record<string, ResolvedImage>>;

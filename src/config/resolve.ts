@@ -104,6 +104,7 @@ export function resolveProject(config: KloopConfig, ctx: ResolveContext): Projec
               set: helm.set ?? {},
               setString: helm.setString ?? {},
               includeCRDs: helm.includeCRDs ?? true,
+              includeTests: helm.includeTests === true,
             },
           }
         : {}),
@@ -139,6 +140,7 @@ export function resolveProject(config: KloopConfig, ctx: ResolveContext): Projec
     ...(environment ? { environment } : {}),
     environments,
     vars: ctx.vars,
+    strictVars: ctx.input?.strictVars === true || config.strictVars === true,
     kubeVersion: environment?.kubeVersion ?? config.kubeVersion ?? DEFAULT_KUBE_VERSION,
     build,
     images,

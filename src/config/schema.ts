@@ -61,6 +61,12 @@ export const helmSchema = z.strictObject({
   set: z.record(z.string(), scalar).optional().describe('--set values'),
   setString: z.record(z.string(), z.string()).optional().describe('--set-string values'),
   includeCRDs: z.boolean().optional().describe('render the chart crds/ directory (default true)'),
+  includeTests: z
+    .boolean()
+    .optional()
+    .describe(
+      'render the chart test hooks (helm.sh/hook: test); default false, as Argo CD and helm template --skip-tests',
+    ),
 });
 
 export const appSchema = z
@@ -267,6 +273,12 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), varSpecSchema)
     .optional()
     .describe('declared variables: a default, required, secret'),
+  strictVars: z
+    .boolean()
+    .optional()
+    .describe(
+      'an undefined ${VAR} in a file render substitutes is an error (default: left as written, with a warning when it resembles a declared variable; --strict-vars)',
+    ),
   kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for (default 1.32)'),
   build: buildSettingsSchema.optional().describe('how images are built and reach the cluster'),
   tools: z

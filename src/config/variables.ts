@@ -1,5 +1,8 @@
-// Variable substitution: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$$` → `$`, and a bare
-// `$VAR` only when kloop's own sources define VAR (so `$HOME` in an embedded shell script survives).
+// Variable substitution: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`, `$$` → `$`,
+// and a bare `$VAR` only when kloop's own sources define VAR (so `$HOME` in an embedded shell
+// script survives). In kloop.yaml an undefined `${VAR}` is an error; in the files render
+// substitutes it is left exactly as written (it is usually meant for a shell in the container),
+// with a warning when it looks like a typo of a declared variable, or an error with strict vars.
 import { KloopError } from '../errors.ts';
 import type { Variable, VariableSet } from './project.ts';
 
@@ -24,8 +27,11 @@ function lookup(vars: VariableSet, name: string, braced: boolean): string | unde
   return braced ? vars.process[name] : undefined;
 }
 
-/** Expands every reference, collecting undefined `${VAR}`s instead of throwing (config reports all at once). */
-export function expand(text: string, vars: VariableSet): Expansion {
+/**
+ * Expands every reference, collecting undefined `${VAR}`s instead of throwing (config reports all
+ * at once). With `keepMissing`, an undefined `${VAR}` stays in the text as written.
+ */
+export function expand(text: string, vars: VariableSet, options: { keepMissing?: boolean } = {}): Expansion {
   if (!text.includes('$')) return { value: text, missing: [] };
   const missing: MissingVariable[] = [];
   let out = '';
@@ -51,11 +57,22 @@ export function expand(text: string, vars: VariableSet): Expansion {
         const name = m[0];
         const after = dollar + 2 + name.length;
         const op = text.slice(after, close);
-        if (op === '' || op.startsWith(':-') || op.startsWith('-')) {
+        if (op.startsWith(':+')) {
+          // `${VAR:+alt}`: alt when kloop's own sources give VAR a non-empty value; otherwise the
+          // form is a shell's (or the process environment's) business and stays as written
+          const own = vars.own.get(name)?.value;
+          if (own !== undefined) {
+            out += own === '' ? '' : op.slice(2);
+            i = close + 1;
+            continue;
+          }
+        } else if (op === '' || op.startsWith(':-') || op.startsWith('-')) {
           const value = lookup(vars, name, true);
           if (op === '') {
-            if (value === undefined) missing.push({ name, index: dollar });
-            else out += value;
+            if (value === undefined) {
+              missing.push({ name, index: dollar });
+              if (options.keepMissing) out += text.slice(dollar, close + 1);
+            } else out += value;
           } else {
             const colon = op.startsWith(':-');
             const fallback = op.slice(colon ? 2 : 1);
@@ -65,7 +82,7 @@ export function expand(text: string, vars: VariableSet): Expansion {
           continue;
         }
       }
-      // not a form kloop substitutes (e.g. `${VAR:+x}`): left as written
+      // not a form kloop substitutes (`${VAR:?msg}`, `${VAR#x}`, ...): left as written
       out += '$';
       i = dollar + 1;
       continue;
@@ -102,14 +119,57 @@ export function undefinedVariableMessage(name: string): string {
   return `undefined variable \${${name}}`;
 }
 
+/** Edit distance with transpositions (optimal string alignment), for "did you mean" */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The declared variable a name most resembles, when close enough to be a typo. */
+export function nearestVariable(name: string, vars: VariableSet): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of vars.own.keys()) {
+    const d = distance(name.toUpperCase(), candidate.toUpperCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.min(2, Math.max(1, Math.floor(name.length / 4))) ? best : undefined;
+}
+
 /**
- * Substitutes variables in a file's text. An undefined `${VAR}` throws a KloopError located at
- * file:line:col (every further undefined one is listed in the details).
+ * Substitutes variables in a file render reads. An undefined `${VAR}` stays as written; when it
+ * resembles a declared variable a warning names file:line and that variable. With `strict`, any
+ * undefined `${VAR}` is a KloopError at file:line:col (further ones in the details).
  */
-export function substitute(text: string, vars: VariableSet, file: string): string {
-  const { value, missing } = expand(text, vars);
+export function substitute(
+  text: string,
+  vars: VariableSet,
+  file: string,
+  options: { strict?: boolean; warn?: (message: string) => void } = {},
+): string {
+  const { value, missing } = expand(text, vars, { keepMissing: !options.strict });
   const first = missing[0];
   if (!first) return value;
+  if (!options.strict) {
+    for (const m of missing) {
+      const near = nearestVariable(m.name, vars);
+      if (!near) continue;
+      const p = position(text, m.index);
+      options.warn?.(
+        `${file}:${p.line}:${p.column}: \${${m.name}} is not a kloop variable and was left as written; did you mean \${${near}}? (--strict-vars makes this an error)`,
+      );
+    }
+    return value;
+  }
   const at = position(text, first.index);
   const details = missing.slice(1).map((m) => {
     const p = position(text, m.index);

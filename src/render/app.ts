@@ -18,10 +18,12 @@ import {
 import { originOf, parseObjects, setOrigin } from './objects.ts';
 import { toolIdentity, which } from './tools.ts';
 import type { KubeObject } from './types.ts';
-import { createWorkCopy, InputHash, readInput } from './workcopy.ts';
+import { createWorkCopy, type InputContext, InputHash, readInput, substitutes } from './workcopy.ts';
 
 export interface RawApp {
   objects: KubeObject[];
+  /** undefined ${VAR}s that look like typos of declared variables */
+  warnings: string[];
   cached: boolean;
   inputs: string[];
 }
@@ -34,6 +36,7 @@ interface Plan {
   values: Map<string, Buffer>;
   kustomize?: KustomizeInputs;
   manifests: Array<{ file: string; text: string }>;
+  warnings: string[];
 }
 
 function relative(project: Project, file: string): string {
@@ -58,13 +61,20 @@ export async function manifestFiles(project: Project, app: ResolvedApp): Promise
 }
 
 async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool): Promise<Plan> {
-  const ctx = { root: project.root, vars: project.vars };
-  const read = (file: string) => readInput(file, ctx);
+  const warnings: string[] = [];
+  const ctx: InputContext = {
+    root: project.root,
+    vars: project.vars,
+    strictVars: project.strictVars === true,
+    warn: (m) => warnings.push(m),
+  };
+  const read = (file: string, role: 'config' | 'data') =>
+    readInput(file, ctx, substitutes(file, role) ? {} : { substitute: false });
   const hash = new InputHash();
   hash.add('kloop', version());
   hash.add('kubeVersion', project.kubeVersion);
   hash.add('app', JSON.stringify(app));
-  const result: Plan = { key: '', inputs: [], cacheable: true, values: new Map(), manifests: [] };
+  const result: Plan = { key: '', inputs: [], cacheable: true, values: new Map(), manifests: [], warnings };
 
   if (app.helm) {
     hash.add('helm', toolIdentity(project.tools.helm));
@@ -100,7 +110,7 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
     result.kustomize = inputs;
   }
   for (const file of await manifestFiles(project, app)) {
-    const data = await read(file);
+    const data = await readInput(file, ctx);
     result.inputs.push(file);
     hash.add(`manifest:${file}`, data);
     result.manifests.push({ file, text: data.toString('utf8') });
@@ -125,7 +135,7 @@ export async function renderRawApp(
     const hit = await readCache(project.stateDir, p.key);
     if (hit) {
       for (const [i, o] of hit.objects.entries()) setOrigin(o, hit.origins?.[i] ?? undefined);
-      return { objects: hit.objects, cached: true, inputs: p.inputs };
+      return { objects: hit.objects, cached: true, inputs: p.inputs, warnings: p.warnings };
     }
   }
 
@@ -179,5 +189,5 @@ export async function renderRawApp(
   if (options.cache && p.cacheable) {
     await writeCache(project.stateDir, p.key, { objects, origins: objects.map((o) => originOf(o) ?? null) });
   }
-  return { objects, cached: false, inputs: p.inputs };
+  return { objects, cached: false, inputs: p.inputs, warnings: p.warnings };
 }

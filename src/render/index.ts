@@ -193,9 +193,11 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
     }
   }
 
-  const warnings = Object.keys(project.images)
+  const warnings = [...new Set(raw.flatMap((r) => r.warnings))];
+  const unmatched = Object.keys(project.images)
     .filter((name) => !matched.has(name))
     .map((name) => `image ${name} (${project.images[name]!.image}) matched no container in the rendered apps`);
+  warnings.push(...unmatched);
   if (unchecked.length > 0) {
     const shown = unchecked.slice(0, 5).join(', ');
     warnings.push(

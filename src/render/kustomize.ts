@@ -21,7 +21,8 @@ export interface KustomizeInputs {
   remote: string[];
 }
 
-type Read = (file: string) => Promise<Buffer>;
+/** `data`: a generator's source file (taken in as the ConfigMap/Secret content) */
+type Read = (file: string, role: 'config' | 'data') => Promise<Buffer>;
 
 async function kind(file: string): Promise<'file' | 'dir' | undefined> {
   try {
@@ -48,7 +49,7 @@ async function findKustomization(dir: string): Promise<string | undefined> {
 type KustomizationDoc = Record<string, unknown> & { openapi?: { path?: unknown } };
 type Generator = { files?: unknown; envs?: unknown; env?: unknown };
 
-function references(doc: KustomizationDoc): { maybeDirs: string[]; files: string[] } {
+function references(doc: KustomizationDoc): { maybeDirs: string[]; files: string[]; data: string[] } {
   const strings = (v: unknown): string[] =>
     Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && !s.includes('\n')) : [];
   const paths = (v: unknown): string[] =>
@@ -73,12 +74,13 @@ function references(doc: KustomizationDoc): { maybeDirs: string[]; files: string
     ...paths(doc.replacements),
   ];
   if (typeof doc.openapi?.path === 'string') files.push(doc.openapi.path);
+  const data: string[] = [];
   for (const gen of [...list(doc.configMapGenerator), ...list(doc.secretGenerator)]) {
-    for (const f of strings(gen?.files)) files.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
-    files.push(...strings(gen?.envs));
-    if (typeof gen?.env === 'string') files.push(gen.env);
+    for (const f of strings(gen?.files)) data.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
+    data.push(...strings(gen?.envs));
+    if (typeof gen?.env === 'string') data.push(gen.env);
   }
-  return { maybeDirs, files };
+  return { maybeDirs, files, data };
 }
 
 /** Walks a kustomization and everything it references on disk. */
@@ -96,7 +98,7 @@ export async function kustomizeInputs(dir: string, read: Read): Promise<Kustomiz
     seen.add(d);
     const file = await findKustomization(d);
     if (!file) return; // kustomize reports it with its own words
-    const data = await read(file);
+    const data = await read(file, 'config');
     result.files.set(file, data);
     let doc: KustomizationDoc;
     try {
@@ -104,7 +106,7 @@ export async function kustomizeInputs(dir: string, read: Read): Promise<Kustomiz
     } catch (e) {
       throw new KloopError(`invalid kustomization: ${(e as Error).message.split('\n')[0]}`, { location: { file } });
     }
-    const { maybeDirs, files } = references(doc);
+    const { maybeDirs, files, data: sources } = references(doc);
     for (const ref of maybeDirs) {
       if (isRemote(ref)) {
         result.remote.push(ref);
@@ -113,13 +115,18 @@ export async function kustomizeInputs(dir: string, read: Read): Promise<Kustomiz
       const target = path.resolve(d, ref);
       const k = await kind(target);
       if (k === 'dir') await visit(target, false);
-      else if (k === 'file') result.files.set(target, await read(target));
+      else if (k === 'file') result.files.set(target, await read(target, 'config'));
       else if (isTop && Array.isArray(doc.resources) && doc.resources.includes(ref))
         result.missingResources.push(target);
     }
-    for (const ref of files) {
-      const target = path.resolve(d, ref);
-      if ((await kind(target)) === 'file') result.files.set(target, await read(target));
+    for (const [refs, role] of [
+      [files, 'config'],
+      [sources, 'data'],
+    ] as const) {
+      for (const ref of refs) {
+        const target = path.resolve(d, ref);
+        if ((await kind(target)) === 'file') result.files.set(target, await read(target, role));
+      }
     }
   };
   await visit(dir, true);

@@ -30,20 +30,42 @@ export function isInside(root: string, file: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+export interface InputContext {
+  root: string;
+  vars: VariableSet;
+  /** undefined ${VAR} is an error instead of a warning-at-most */
+  strictVars?: boolean;
+  warn?: (message: string) => void;
+}
+
+const CONFIG_FILE = /\.(ya?ml|json)$|(^|\/)Kustomization$/;
+
+/**
+ * Whether render substitutes variables in a file: only where it is configuration. `config` files
+ * (values files, plain manifests, kustomizations and the resources/patches they list) are, when
+ * they are YAML or JSON; `data` (configMapGenerator/secretGenerator sources) only when YAML.
+ * Scripts, properties, env files and anything else are taken in verbatim.
+ */
+export function substitutes(file: string, role: 'values' | 'manifest' | 'config' | 'data'): boolean {
+  if (role === 'values' || role === 'manifest') return true;
+  return role === 'config' ? CONFIG_FILE.test(file) : /\.ya?ml$/.test(file);
+}
+
 /** Reads a source file as render sees it: substituted when it is text inside the project root. */
 export async function readInput(
   file: string,
-  ctx: { root: string; vars: VariableSet },
+  ctx: InputContext,
   options: { substitute?: boolean } = {},
 ): Promise<Buffer> {
   const raw = await readFile(file);
   const shouldSubstitute = (options.substitute ?? isInside(ctx.root, file)) && !isBinary(raw);
   if (!shouldSubstitute) return raw;
   const text = raw.toString('utf8');
-  return Buffer.from(substitute(text, ctx.vars, path.relative(ctx.root, file) || file), 'utf8');
+  const name = path.relative(ctx.root, file) || file;
+  return Buffer.from(substitute(text, ctx.vars, name, { strict: ctx.strictVars, warn: ctx.warn }), 'utf8');
 }
 
-export async function createWorkCopy(ctx: { root: string; vars: VariableSet }): Promise<WorkCopy> {
+export async function createWorkCopy(ctx: InputContext): Promise<WorkCopy> {
   const dir = await mkdtemp(path.join(tmpdir(), 'kloop-render-'));
   const at = (file: string) => path.join(dir, path.resolve(file));
   const write = async (file: string, content: string | Buffer) => {

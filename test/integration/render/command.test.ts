@@ -104,7 +104,7 @@ describe('kloop render', () => {
     const before = readdirSync(out).map((f) => readFileSync(path.join(out, f), 'utf8'));
 
     appendFileSync(path.join(root, 'deploy/jobs/scripts.yaml'), '  x: "${NOT_DEFINED}"\n');
-    const undefinedVar = kloop(root, 'render', '--out', 'out');
+    const undefinedVar = kloop(root, 'render', '--out', 'out', '--strict-vars');
     assert.equal(undefinedVar.code, 1);
     assert.match(
       undefinedVar.stderr,

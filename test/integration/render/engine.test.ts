@@ -248,10 +248,20 @@ describe('metadata from git', () => {
 });
 
 describe('errors', () => {
-  test('an undefined variable names file and line', async () => {
+  test('an undefined ${VAR} is left as written, a likely typo is a warning, strict vars make it an error', async () => {
     const root = fixture();
-    appendFileSync(path.join(root, 'deploy/jobs/scripts.yaml'), '  extra: "${MISSING_VAR}"\n');
-    const e = await failure(render(makeProject(root), { apps: ['jobs'] }));
+    appendFileSync(path.join(root, 'deploy/jobs/scripts.yaml'), '  extra: "${MISSING_VAR} ${TITEL} ${X:-d}"\n');
+    const lenient = await render(makeProject(root), { apps: ['jobs'], cache: false });
+    const cm = lenient.apps[0]!.objects.find((o) => (o as { data?: { extra?: string } }).data?.extra);
+    assert.equal((cm as unknown as { data: { extra: string } }).data.extra, '${MISSING_VAR} ${TITEL} d');
+    assert.deepEqual(
+      lenient.warnings.filter((w) => w.includes('not a kloop variable')),
+      [
+        'deploy/jobs/scripts.yaml:10:26: ${TITEL} is not a kloop variable and was left as written; did you mean ${TITLE}? (--strict-vars makes this an error)',
+      ],
+    );
+    const strict = { ...makeProject(root), strictVars: true };
+    const e = await failure(render(strict, { apps: ['jobs'], cache: false }));
     assert.match(e.message, /undefined variable \$\{MISSING_VAR\}/);
     assert.equal(e.location?.file, 'deploy/jobs/scripts.yaml');
     assert.equal(e.location?.line, 10);

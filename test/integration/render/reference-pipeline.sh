@@ -10,7 +10,8 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$src"/. "$work"/
 cd "$work"
 names='TITLE|NAMESPACE|REPLICAS|LOG_LEVEL'
-find deploy -type f ! -path '*/chart/*' ! -path 'deploy/lib/common/*' -print0 |
+# generator sources (app.properties) are data, taken in verbatim
+find deploy -type f ! -path '*/chart/*' ! -path 'deploy/lib/common/*' ! -name '*.properties' -print0 |
   xargs -0 perl -pi -e 's/\$\{('"$names"')\}/$ENV{$1}/g; s/\$('"$names"')\b/$ENV{$1}/g'
 kv=(--kube-version 1.32.0 --include-crds --namespace "$NAMESPACE")
 doc() { cat; printf '\n---\n'; }

@@ -27,13 +27,31 @@ describe('substitute', () => {
   });
 
   it('leaves forms it does not substitute', () => {
-    assert.equal(substitute('${TITLE:+x} ${ bad }', vars, 'f'), '${TITLE:+x} ${ bad }');
+    assert.equal(substitute('${TITLE:?x} ${TITLE#S} ${ bad }', vars, 'f'), '${TITLE:?x} ${TITLE#S} ${ bad }');
+  });
+
+  it('${VAR:+alt} is alt for a non-empty kloop variable, empty for an empty one, and a shell form otherwise', () => {
+    assert.equal(substitute('[${TITLE:+--title}] [${EMPTY:+x}]', vars, 'f'), '[--title] []');
+    // HOME is only in the process environment: the form is left for the container's shell
+    assert.equal(substitute('${HOME:+x} ${NOPE:+y}', vars, 'f'), '${HOME:+x} ${NOPE:+y}');
+  });
+
+  it('leaves an undefined ${VAR} as written; warns only when it looks like a typo of a declared one', () => {
+    const warnings: string[] = [];
+    const text = 'a: ${FRONTEND_ADDR}\nb: ${TITEL}\nc: ${title}\n';
+    assert.equal(substitute(text, vars, 'k.yaml', { warn: (m) => warnings.push(m) }), text);
+    assert.equal(warnings.length, 2);
+    assert.match(
+      warnings[0]!,
+      /^k\.yaml:2:4: \$\{TITEL\} is not a kloop variable and was left as written; did you mean \$\{TITLE\}\?/,
+    );
+    assert.match(warnings[1]!, /^k\.yaml:3:4: .*did you mean \$\{TITLE\}/);
   });
 
   it('throws for an undefined ${VAR} with file:line:col', () => {
     const text = 'a: 1\nb: x ${MISSING}\nc: ${OTHER}\n';
     assert.throws(
-      () => substitute(text, vars, 'values.yaml'),
+      () => substitute(text, vars, 'values.yaml', { strict: true }),
       (e: unknown) => {
         assert.ok(e instanceof KloopError);
         assert.equal(e.message, 'undefined variable ${MISSING}');

@@ -1,19 +1,15 @@
 // The kloop.yaml text of a draft: the config, the dev targets that could only be suggested (as
 // comments), and every note (not converted / converted differently) as a comment block at the end.
 
-import type { HookName } from '../config/schema.ts';
 import { basename } from 'node:path';
+import type { HookName } from '../config/schema.ts';
 import { type DevIntent, type Draft, type Note, type Obj, repositoryOf, toName, uniqueKey } from './draft.ts';
-import { type Cluster, place } from './workloads.ts';
 import { stringifyYaml } from '../render/yaml.ts';
+import { type Cluster, place } from './workloads.ts';
 
-/**
- * YAML as the cluster's reader and kloop's both read it: written with the YAML 1.1 rules, so a
- * string such as "on", "y", "0777" or "3000:30" is quoted (a 1.1 reader would take it for a
- * boolean or a number), and it reads back to the same values under 1.2.
- */
+/** YAML through kloop's one writer for the cluster's reader: reads back the same under YAML 1.1 and 1.2. */
 export function toYaml(value: unknown): string {
-  return stringifyYaml(value, { lineWidth: 0 });
+  return stringifyYaml(value);
 }
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-[^}]*)?\}/g;

@@ -3,10 +3,9 @@
 import path from 'node:path';
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
-import { runHooks } from '../hooks/hooks.ts';
+import { buildAndRender } from '../pipeline/pipeline.ts';
 import { UsageError } from '../errors.ts';
 import { log } from '../log/logger.ts';
-import { render } from '../render/index.ts';
 import { writeOutDir } from '../render/output.ts';
 
 export interface RenderCommandOptions {
@@ -54,44 +53,52 @@ export async function run(
   const project = await loadProject(globals);
   const toStdout = opts.out === undefined || opts.out === '-';
   const hookEnv: Record<string, string> = toStdout ? {} : { KLOOP_RENDER_OUT: path.resolve(globals.cwd, opts.out!) };
-  await runHooks(project, 'beforeRender', hookEnv);
-  const result = await render(project, { apps, images, validate, cache: opts.cache !== false });
-
-  for (const app of result.apps) {
-    for (const r of app.imageRewrites)
-      log.step(`${app.name}: ${r.object} container ${r.container}: ${r.from} → ${r.to}`);
-  }
-  for (const w of result.warnings) log.warn(w);
-
-  if (!toStdout) {
-    const files = await writeOutDir(path.resolve(globals.cwd, opts.out!), result, {
-      args: reproduceArgs(globals, apps, images),
-      outName: opts.out!,
-    });
-    await runHooks(project, 'afterRender', hookEnv);
+  let files: string[] | undefined;
+  const result = await buildAndRender(project, {
+    apps,
+    images,
+    validate,
+    cache: opts.cache !== false,
+    hookEnv,
+    output: async (result) => {
+      for (const app of result.apps) {
+        for (const r of app.imageRewrites)
+          log.step(`${app.name}: ${r.object} container ${r.container}: ${r.from} → ${r.to}`);
+      }
+      for (const w of result.warnings) log.warn(w);
+      if (!toStdout) {
+        files = await writeOutDir(path.resolve(globals.cwd, opts.out!), result, {
+          args: reproduceArgs(globals, apps, images),
+          outName: opts.out!,
+        });
+      } else if (globals.output === 'json') {
+        const byApp = Object.fromEntries(
+          result.apps.map((a) => [
+            a.name,
+            { namespace: a.namespace, objects: a.objects, imageRewrites: a.imageRewrites },
+          ]),
+        );
+        process.stdout.write(
+          `${JSON.stringify({ apps: byApp, metadata: result.metadata, warnings: result.warnings }, null, 2)}\n`,
+        );
+      } else {
+        process.stdout.write(
+          result.apps
+            .map((a) => a.yaml)
+            .filter(Boolean)
+            .join('---\n'),
+        );
+      }
+    },
+  });
+  // written out: said once afterRender has passed too
+  if (files) {
     if (globals.output === 'json') {
       process.stdout.write(`${JSON.stringify({ out: opts.out, files, metadata: result.metadata }, null, 2)}\n`);
     } else {
       const count = result.apps.reduce((n, a) => n + a.objects.length, 0);
       log.success(`rendered ${result.apps.length} app(s), ${count} object(s) into ${opts.out}`);
     }
-    return 0;
   }
-  if (globals.output === 'json') {
-    const apps = Object.fromEntries(
-      result.apps.map((a) => [a.name, { namespace: a.namespace, objects: a.objects, imageRewrites: a.imageRewrites }]),
-    );
-    process.stdout.write(
-      `${JSON.stringify({ apps, metadata: result.metadata, warnings: result.warnings }, null, 2)}\n`,
-    );
-    await runHooks(project, 'afterRender', hookEnv);
-    return 0;
-  }
-  const stream = result.apps
-    .map((a) => a.yaml)
-    .filter(Boolean)
-    .join('---\n');
-  process.stdout.write(stream);
-  await runHooks(project, 'afterRender', hookEnv);
   return 0;
 }

@@ -1,7 +1,6 @@
 // kloop deploy: build (its own before/afterBuild hooks) → beforeRender → render → afterRender →
 // beforeDeploy → per app (dependencies first, independent apps in parallel) apply + prune + wait →
 // afterDeploy. Dependency projects deploy, as whole projects, before this project's apps.
-import { buildImages } from '../images/build.ts';
 import type { Project } from '../config/project.ts';
 import { userInfo, hostname } from 'node:os';
 import { KloopError } from '../errors.ts';
@@ -11,7 +10,7 @@ import { type DeployRecord, openInventory } from '../kube/inventory.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { parseDuration } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
-import { render } from '../render/index.ts';
+import { buildAndRender } from '../pipeline/pipeline.ts';
 import type { ImageInfo, ImageRewrite, RenderMetadata } from '../render/types.ts';
 import { type AppResult, type ClusterSession, deployApp, pruneEntries } from './apply-app.ts';
 import { loadDependency } from './dependencies.ts';
@@ -45,20 +44,6 @@ export interface DeploySummary {
   apps: Record<string, AppResult>;
   images: Record<string, ImageInfo>;
   dependencies: Record<string, DeploySummary>;
-}
-
-/** Builds every image not pinned with --image (unchanged ones are skipped by the build engine). */
-async function buildUnpinned(
-  project: Project,
-  pinned: Readonly<Record<string, string>>,
-): Promise<Record<string, string>> {
-  const names = Object.keys(project.images).filter((n) => !pinned[n]);
-  if (names.length === 0) return {};
-  const built = await buildImages(project, names);
-  // pin: digest names what the registry holds; images that never went to a registry keep their tag
-  const pin = (n: string, b: { ref: string; digest?: string }) =>
-    project.images[n]?.pin === 'digest' && b.digest ? `${b.ref}@${b.digest}` : b.ref;
-  return Object.fromEntries(Object.entries(built).map(([n, b]) => [n, pin(n, b)]));
 }
 
 /** The graph of a project: its apps with dependsOn, and its dependency projects before all apps. */
@@ -110,11 +95,14 @@ export async function deployProject(
   const subset = withDependencies(graph, names);
   const appNames = [...subset].filter((id) => !id.startsWith(DEP));
 
-  const built = options.skipBuild ? {} : await buildUnpinned(project, options.images);
-  await runHooks(project, 'beforeRender');
-  const rendered = await render(project, { apps: appNames, images: { ...built, ...options.images } });
-  for (const w of rendered.warnings) log.warn(w);
-  await runHooks(project, 'afterRender');
+  const rendered = await buildAndRender(project, {
+    apps: appNames,
+    images: options.images,
+    build: !options.skipBuild,
+    output: (r) => {
+      for (const w of r.warnings) log.warn(w);
+    },
+  });
   await runHooks(project, 'beforeDeploy');
 
   const connection = shared ?? (await openConnection(project));

@@ -6,8 +6,7 @@ import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { REDACTED, redact } from '../log/redact.ts';
-import { render } from '../render/index.ts';
-import { runHooks } from '../hooks/hooks.ts';
+import { buildAndRender } from '../pipeline/pipeline.ts';
 import {
   BranchMoved,
   branchHolds,
@@ -160,9 +159,7 @@ async function promoteEnvironment(
   try {
     log.step(`rendering ${project.name} for ${envName}`);
     // the same hooks as kloop render and deploy, so a check that guards the render guards promotion too
-    await runHooks(source, 'beforeRender');
-    const rendered = await render(source, { images: pinned });
-    await runHooks(source, 'afterRender');
+    const rendered = await buildAndRender(source, { images: pinned });
     if (rendered.metadata.kloop.dirty && !options.allowDirty && options.mode === 'promote') {
       throw new KloopError(`the working tree of ${source.root} has uncommitted changes`, {
         hint: 'commit them first, so the promotion names a commit that reproduces it; --allow-dirty promotes anyway (marked in the metadata)',

@@ -18,6 +18,7 @@ const LAYERS: readonly string[][] = [
   ['hooks'],
   ['images'],
   ['render'],
+  ['pipeline'],
   ['deploy', 'gitops'],
   ['hybrid'],
   ['dev'],

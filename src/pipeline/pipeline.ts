@@ -1,0 +1,44 @@
+// The one pipeline every command that produces manifests runs: build (images not pinned) →
+// beforeRender → render → (the caller's output) → afterRender. `kloop render`, `kloop deploy`
+// (and through it `kloop dev`), `kloop promote` and `kloop diff` compose it instead of
+// assembling hooks and render each on their own; deploy adds beforeDeploy → apply → afterDeploy.
+import type { Project } from '../config/project.ts';
+import { runHooks } from '../hooks/hooks.ts';
+import { buildImages } from '../images/build.ts';
+import { render } from '../render/index.ts';
+import type { RenderOptions, RenderResult } from '../render/types.ts';
+
+export interface PipelineOptions extends RenderOptions {
+  /** build the images not pinned with `images` first (deploy, dev); render and promote do not build */
+  build?: boolean;
+  /** extra environment for the render hooks (e.g. KLOOP_RENDER_OUT) */
+  hookEnv?: Record<string, string>;
+  /** what the caller does with the result before afterRender runs (write it out, print it) */
+  output?: (result: RenderResult) => Promise<void> | void;
+}
+
+/** Builds every image not pinned (unchanged ones are skipped by the build engine); returns name → ref. */
+export async function buildUnpinned(
+  project: Project,
+  pinned: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+  const names = Object.keys(project.images).filter((n) => !pinned[n]);
+  if (names.length === 0) return {};
+  const built = await buildImages(project, names);
+  // pin: digest names what the registry holds; images that never went to a registry keep their tag
+  const pin = (n: string, b: { ref: string; digest?: string }) =>
+    project.images[n]?.pin === 'digest' && b.digest ? `${b.ref}@${b.digest}` : b.ref;
+  return Object.fromEntries(Object.entries(built).map(([n, b]) => [n, pin(n, b)]));
+}
+
+/** build → beforeRender → render → output → afterRender. */
+export async function buildAndRender(project: Project, options: PipelineOptions = {}): Promise<RenderResult> {
+  const { build, hookEnv = {}, output, ...renderOptions } = options;
+  const pinned = renderOptions.images ?? {};
+  const built = build ? await buildUnpinned(project, pinned) : {};
+  await runHooks(project, 'beforeRender', hookEnv);
+  const result = await render(project, { ...renderOptions, images: { ...built, ...pinned } });
+  await output?.(result);
+  await runHooks(project, 'afterRender', hookEnv);
+  return result;
+}

@@ -30,7 +30,7 @@ export interface DevSessionOptions {
   /** target names (empty: all) */
   targets: readonly string[];
   /** deploys the given apps (build + render + apply + wait); absent with --skip-deploy */
-  deploy?: (apps: string[]) => Promise<DeploySummary | void>;
+  deploy?: (apps: string[]) => Promise<DeploySummary | undefined>;
   onLog: (line: LogLine) => void;
   onNotice?: (message: string) => void;
   tailLines?: number;
@@ -272,7 +272,10 @@ export class DevSession {
       });
     try {
       const summary = await this.o.deploy(apps);
-      if (summary) this.store.update('apps deployed', (s) => Object.assign((s.apps ??= {}), deployedApps(summary)));
+      if (summary)
+        this.store.update('apps deployed', (s) => {
+          s.apps = { ...s.apps, ...deployedApps(summary) };
+        });
       finish('ok');
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);

@@ -4,9 +4,9 @@
 // nothing was uploaded. stop() ends it and removes the dir (also at process exit).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.ts';
 
 export interface Registry {
   /** host:port, the registry part of image references */
@@ -22,18 +22,6 @@ export interface Registry {
 export interface RegistryOptions {
   /** basic auth with one user */
   readonly auth?: { readonly username: string; readonly password: string };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const live = new Set<{ child: ChildProcess; dir: string }>();

@@ -4,14 +4,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export async function dockerAvailable(): Promise<boolean> {
-  try {
-    await run('docker', ['info', '--format', '{{.ServerVersion}}']);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { dockerAvailable } from '../../helpers/docker.ts';
 
 export async function startContainer(image = 'busybox:1.36'): Promise<string> {
   const { stdout } = await run('docker', [

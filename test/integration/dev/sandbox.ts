@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+export { freePort } from '../../helpers/ports.ts';
 
 const run = promisify(execFile);
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -64,14 +65,4 @@ spec:
           command: [sh, -c, 'mkdir -p /www && echo "started $(hostname)" && exec httpd -f -v -p 8080 -h /www']
           ports: [{ containerPort: 8080 }]${extra}
 `;
-}
-
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((done) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
 }

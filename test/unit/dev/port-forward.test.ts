@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { createDialer } from '../../../src/kube/streams.ts';
 import { PortForwarder } from '../../../src/dev/port-forward.ts';
 import type { PortStatus } from '../../../src/dev/store.ts';
+import { freePort } from '../../helpers/ports.ts';
 
 let server: WebSocketServer;
 let serverPort = 0;
@@ -40,15 +41,6 @@ before(async () => {
 after(() => server.close());
 
 const dialer = () => createDialer({ server: `http://127.0.0.1:${serverPort}`, tls: {}, headers: async () => ({}) });
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => done(p));
-    });
-  });
-}
 
 function client(port: number) {
   const socket = net.connect(port, '127.0.0.1');

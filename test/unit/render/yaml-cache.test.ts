@@ -25,7 +25,9 @@ describe('the YAML cache of a render', () => {
   let calls = 0;
   const write = (objects: readonly KubeObject[]) => {
     calls++;
-    return objects.map((o) => `name: ${o.metadata.name}\nvalue: ${(o.data as { value: string }).value}\n`).join('---\n');
+    return objects
+      .map((o) => `name: ${o.metadata.name}\nvalue: ${(o.data as { value: string }).value}\n`)
+      .join('---\n');
   };
 
   it('writes once per set of objects and build; the same objects read the text back', async () => {

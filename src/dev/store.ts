@@ -1,5 +1,5 @@
 // The dev session's one state store: a plain, JSON-serialisable object that reconcilers report
-// into and the terminal view, `-o json` and (later) the dashboard only read. Shaped like Tilt's
+// into and the terminal view, `-o json` and the dashboard only read. Shaped like Tilt's
 // engine store: updates go through one function, subscribers see every change.
 import type { SyncStatus } from './sync/engine.ts';
 

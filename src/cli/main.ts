@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // kloop's command line: argument parsing only. Each command calls one function in src/commands/.
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { KloopError, UsageError } from '../errors.ts';
+import { formatLocation, KloopError, UsageError } from '../errors.ts';
 import { configureLogger } from '../log/logger.ts';
 import { printError } from './print-error.ts';
 import type { GlobalOptions } from './options.ts';
@@ -52,6 +52,9 @@ function lazy(module: keyof typeof modules, fn = 'run'): Action {
   };
 }
 
+/** the commands that stream events with -o jsonl */
+const EVENT_COMMANDS = ['deploy', 'dev', 'promote'];
+
 export function buildProgram(): Command {
   const program = new Command('kloop')
     .description('The developer inner loop on Kubernetes and its hand-off to GitOps, from one kloop.yaml.')
@@ -66,7 +69,14 @@ export function buildProgram(): Command {
     .option('-n, --namespace <name>', "namespace (default: `kloop use namespace`, else the context's)")
     .option('--var <KEY=VALUE>', 'set a variable (repeatable; highest precedence)', collectVar, {})
     .option('--strict-vars', 'an undefined ${VAR} in a file render substitutes is an error, not left as written')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'output format (jsonl, alias events: one JSON event per line, on deploy, dev, promote)',
+      )
+        .choices(['text', 'json', 'jsonl', 'events'])
+        .default('text'),
+    )
     .option('--debug', 'show tool command lines and stack traces', false)
     .option('--no-color', 'plain output without colours');
 
@@ -80,12 +90,21 @@ export function buildProgram(): Command {
         namespace: opts.namespace as string | undefined,
         vars: (opts.var as Record<string, string>) ?? {},
         ...(opts.strictVars ? { strictVars: true } : {}),
-        output: (opts.output as 'text' | 'json') ?? 'text',
+        output: opts.output === 'events' ? 'jsonl' : ((opts.output as GlobalOptions['output']) ?? 'text'),
         debug: Boolean(opts.debug),
         color: opts.color !== false,
         cwd: process.cwd(),
       };
       configureLogger({ debug: globals.debug, ...(globals.color ? {} : { color: false }) });
+      if (globals.output === 'jsonl') {
+        if (!EVENT_COMMANDS.includes(this.name()))
+          throw new UsageError(
+            `-o ${String(opts.output)} is for ${EVENT_COMMANDS.join(', ')}`,
+            'use -o json for this command',
+          );
+        const { enableEvents } = await import('../log/events.ts');
+        enableEvents();
+      }
       // Commander passes positional arguments, then the command's own options, then the Command.
       const positional = args.slice(0, -1) as never[];
       const code = await action(globals, ...positional);
@@ -315,6 +334,18 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       return 2;
     }
+    const { emit, eventsEnabled } = await import('../log/events.ts');
+    if (eventsEnabled() && error instanceof KloopError)
+      emit({
+        type: 'error',
+        message: error.message,
+        ...(error.location ? { location: formatLocation(error.location) } : {}),
+        ...(error.details.length ? { details: [...error.details] } : {}),
+        ...(error.hint ? { hint: error.hint } : {}),
+        exitCode: error.exitCode,
+      });
+    else if (eventsEnabled())
+      emit({ type: 'error', message: error instanceof Error ? error.message : String(error), exitCode: 1 });
     printError(error, debug);
     return error instanceof KloopError ? error.exitCode : 1;
   }

@@ -4,7 +4,7 @@ import type { LoadInput } from '../config/project.ts';
 
 export interface GlobalOptions extends LoadInput {
   /** -o, --output */
-  output: 'text' | 'json';
+  output: 'text' | 'json' | 'jsonl';
   debug: boolean;
   color: boolean;
 }

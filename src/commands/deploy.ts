@@ -2,6 +2,7 @@
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { deployProject, type DeploySummary } from '../deploy/deploy.ts';
+import { emit } from '../log/events.ts';
 import { log } from '../log/logger.ts';
 import { redactValue } from '../log/redact.ts';
 import { parseImages } from './render.ts';
@@ -39,7 +40,9 @@ export async function run(
     wait: opts.wait !== false,
     timeout: opts.timeout,
   });
-  if (globals.output === 'json') {
+  if (globals.output === 'jsonl') {
+    emit({ type: 'result', command: 'deploy', ok: true, data: summary });
+  } else if (globals.output === 'json') {
     process.stdout.write(`${JSON.stringify(redactValue(summary), null, 2)}\n`);
   } else {
     const c = count(summary);

@@ -7,6 +7,7 @@ import { loadProject } from '../config/load.ts';
 import { deployProject, openConnection } from '../deploy/deploy.ts';
 import { createDialer } from '../kube/streams.ts';
 import { DevSession } from '../dev/session.ts';
+import { attachEvents } from '../dev/events.ts';
 import { attachView } from '../dev/view.ts';
 import { resolveCredentials } from '../kube/credentials.ts';
 import { loggerOptions } from '../log/logger.ts';
@@ -36,6 +37,10 @@ export async function run(
   const json = globals.output === 'json';
   // Session output is the command's data: stdout, one line at a time, through the one redaction point.
   const write = (line: string) => process.stdout.write(`${redact(line)}\n`);
+  // -o jsonl: stdout carries the events; the terminal view goes to stderr
+  const events = globals.output === 'jsonl';
+  const viewWrite = events ? (line: string) => process.stderr.write(`${redact(line)}\n`) : write;
+  let stream: ReturnType<typeof attachEvents> | undefined;
   let view: ReturnType<typeof attachView> | undefined;
   let dashboard: Dashboard | undefined;
   const session = new DevSession({
@@ -49,10 +54,12 @@ export async function run(
           deployProject(project, { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true }, connection),
     onLog: (line) => {
       view?.log(line);
+      stream?.log(line);
       dashboard?.log(line);
     },
     onNotice: (m) => {
       view?.notice(m);
+      stream?.notice(m);
       dashboard?.notice(m);
     },
     // On `kloop dev`, --debug also means: processes under their debuggers (CONTRACT.md).
@@ -64,7 +71,8 @@ export async function run(
       ? { printLaunch: (entries) => write(JSON.stringify({ configurations: entries }, null, json ? undefined : 2)) }
       : {}),
   });
-  view = attachView(session.store, { json, color: loggerOptions().color && globals.color, write });
+  view = attachView(session.store, { json, color: loggerOptions().color && globals.color, write: viewWrite });
+  if (events) stream = attachEvents(session.store);
   if (opts.ui || uiPort)
     dashboard = await attachDashboard(session, {
       project,
@@ -100,6 +108,7 @@ export async function run(
     } finally {
       process.off('SIGINT', again);
       view.close();
+      stream?.close();
       await dashboard?.close();
       connection.client.close();
     }

@@ -1,5 +1,6 @@
 // kloop promote --env NAME [--image NAME=REF ...] [--from ENV] [--dry-run] [--allow-dirty]
 import type { GlobalOptions } from '../cli/options.ts';
+import { emit } from '../log/events.ts';
 import { loadProject } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import { colors, log } from '../log/logger.ts';
@@ -36,6 +37,11 @@ export async function run(globals: GlobalOptions, opts: PromoteCommandOptions = 
   });
   if (globals.output === 'json') {
     printJson(result);
+    return 0;
+  }
+  if (globals.output === 'jsonl') {
+    // the steps went out as message events; the result is the last event
+    emit({ type: 'result', command: 'promote', ok: true, data: result });
     return 0;
   }
   if (!result.changed) {

@@ -19,6 +19,7 @@ import {
 import { readiness } from '../kube/readiness.ts';
 import { describeRef, type KubeObject, refKey, refOf } from '../kube/types.ts';
 import { failureLines, formatDuration, waitForGone, waitForReady } from '../kube/wait.ts';
+import { emit } from '../log/events.ts';
 import { log } from '../log/logger.ts';
 import { projectSelector, withKloopLabels } from './labels.ts';
 import type { Progress } from './progress.ts';
@@ -139,6 +140,7 @@ export async function pruneEntries(
   const deleted: InventoryEntry[] = [];
   for (const entry of entries) {
     const outcome = await deleteEntry(session.client, session.mapper, entry, session.project);
+    emit({ type: 'apply', app, object: name(entry), result: outcome === 'foreign' ? 'left-alone' : 'pruned' });
     if (outcome === 'foreign') out.leftAlone.push(name(entry));
     else {
       out.pruned.push(name(entry));
@@ -198,7 +200,10 @@ export async function deployApp(
   } else {
     if (reported.length) {
       log.warn(driftLine(app, reported));
-      for (const d of reported) log.info(`  ${driftDetail(d)}`);
+      for (const d of reported) {
+        log.info(`  ${driftDetail(d)}`);
+        emit({ type: 'drift', app, object: name(d.object), kind: d.kind, by: d.by });
+      }
       result.drifted = reported.map((d) => name(d.object));
     }
     progress.update(
@@ -226,6 +231,7 @@ export async function deployApp(
         rollouts.add(obj);
       if (returned.metadata?.uid) applied.set(key, recordLive(known.get(key)!, returned, obj));
       result.applied.push(name(obj));
+      emit({ type: 'apply', app, object: name(obj), result: 'applied' });
     };
     const first = toApply.filter(isFirst);
     const rest = toApply.filter((o) => !isFirst(o));
@@ -285,6 +291,7 @@ export async function deployApp(
       // a new rollout must stay ready a moment; restored replicas or labels start no new pods
       settleMs: pending.some((o) => rollouts.has(o)) ? undefined : 0,
       onProgress: (ref, message, ready) => {
+        emit({ type: 'readiness', app, object: describeRef(ref), ready, message });
         if (!ready) progress.update(app, 'rolling out', `${describeRef(ref)}: ${message}`);
       },
     });

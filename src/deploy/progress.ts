@@ -2,6 +2,7 @@
 // moves on (rendering, applying, waiting for deployment/web 0/1, ready); in CI and pipes, one
 // plain line per change.
 import { colors, loggerOptions, log } from '../log/logger.ts';
+import { emit } from '../log/events.ts';
 import { redact } from '../log/redact.ts';
 
 export type AppState =
@@ -29,6 +30,23 @@ function paint(state: AppState, text: string): string {
 }
 
 export function createProgress(apps: readonly string[]): Progress {
+  const shown = showProgress(apps);
+  let said = new Map<string, string>();
+  return {
+    update(app, state, detail) {
+      const key = `${state}\0${detail ?? ''}`;
+      if (said.get(app) !== key) emit({ type: 'phase', app, phase: state, ...(detail ? { detail } : {}) });
+      said.set(app, key);
+      shown.update(app, state, detail);
+    },
+    done() {
+      said = new Map();
+      shown.done();
+    },
+  };
+}
+
+function showProgress(apps: readonly string[]): Progress {
   const { interactive, stream } = loggerOptions();
   if (!interactive) {
     let last = new Map<string, string>();
@@ -37,7 +55,7 @@ export function createProgress(apps: readonly string[]): Progress {
         const line = `${app}: ${state}${detail ? ` — ${detail}` : ''}`;
         if (last.get(app) === line) return;
         last.set(app, line);
-        log.step(line);
+        log.progress(line);
       },
       done() {
         last = new Map();

@@ -3,6 +3,7 @@
 // --no-color; --debug adds tool command lines and stack traces. Everything passes redact().
 import { formatWithOptions } from 'node:util';
 import pc from 'picocolors';
+import { emit } from './events.ts';
 import { redact } from './redact.ts';
 
 export interface LoggerOptions {
@@ -49,12 +50,19 @@ export const log = {
   },
   success(...args: unknown[]): void {
     write(`${paint(pc.green, '✓')} ${fmt(args)}`);
+    emit({ type: 'message', level: 'success', text: fmt(args) });
   },
   step(...args: unknown[]): void {
+    write(`${paint(pc.cyan, '›')} ${fmt(args)}`);
+    emit({ type: 'message', level: 'step', text: fmt(args) });
+  },
+  /** a progress line whose news is already an event of its own */
+  progress(...args: unknown[]): void {
     write(`${paint(pc.cyan, '›')} ${fmt(args)}`);
   },
   warn(...args: unknown[]): void {
     write(`${paint(pc.yellow, 'warning:')} ${fmt(args)}`);
+    emit({ type: 'message', level: 'warning', text: fmt(args) });
   },
   error(...args: unknown[]): void {
     write(`${paint(pc.red, 'error:')} ${fmt(args)}`);

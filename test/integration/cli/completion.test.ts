@@ -132,10 +132,10 @@ describe('kloop completion', () => {
     assert.deepEqual(fish('kloop deploy --sk'), ['--skip-build']);
     assert.ok(bash(['kloop', 'deploy', '--']).includes('--kube-context'), 'global flags too');
     assert.ok(!bash(['kloop', 'render', '--']).includes('--skip-build'), "another command's flags are not offered");
-    assert.deepEqual(bash(['kloop', '-o', '']), ['text', 'json']);
+    assert.deepEqual(bash(['kloop', '-o', '']), ['text', 'json', 'jsonl', 'events']);
     // bash splits --output=j into three words; the reply replaces only what follows "="
-    assert.deepEqual(bash(['kloop', '--output', '=', 'j']), ['json']);
-    assert.deepEqual(zsh(['kloop', '--output=j']), ['--output=json']);
+    assert.deepEqual(bash(['kloop', '--output', '=', 'j']), ['json', 'jsonl']);
+    assert.deepEqual(zsh(['kloop', '--output=t']), ['--output=text']);
     assert.deepEqual(bash(['kloop', 'completion', 'z']), ['zsh']);
   });
 

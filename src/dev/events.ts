@@ -1,0 +1,72 @@
+// The dev session's part of `-o jsonl`: the store's changes turned into events — the session's
+// and each target's phase, each sync batch the container applied, sync errors — plus log lines
+// and notices. Reads the store like the terminal view does; reports nothing of its own.
+import { emit } from '../log/events.ts';
+import type { LogLine } from './logs.ts';
+import type { SessionState, SessionStore } from './store.ts';
+
+export function attachEvents(store: SessionStore): {
+  log(line: LogLine): void;
+  notice(message: string): void;
+  close(): void;
+} {
+  let phase = '';
+  const targetPhase = new Map<string, string>();
+  const batches = new Map<string, string>();
+  const syncState = new Map<string, string>();
+  const onChange = (s: Readonly<SessionState>) => {
+    if (s.phase !== phase) {
+      phase = s.phase;
+      emit({ type: 'session', phase });
+    }
+    for (const t of Object.values(s.targets)) {
+      const key = `${t.phase}\0${t.pod ?? ''}\0${t.error ?? ''}`;
+      if (targetPhase.get(t.name) !== key) {
+        targetPhase.set(t.name, key);
+        emit({
+          type: 'session',
+          phase: t.phase,
+          target: t.name,
+          ...(t.pod ? { pod: t.pod } : {}),
+          ...(t.error ? { error: t.error } : {}),
+        });
+      }
+      for (const sync of t.sync) {
+        if (!sync) continue;
+        const id = `${t.name}\0${sync.to}`;
+        const b = sync.lastBatch;
+        if (b && batches.get(id) !== b.at) {
+          batches.set(id, b.at);
+          emit({
+            type: 'sync',
+            target: t.name,
+            to: sync.to,
+            state: sync.state,
+            uploaded: b.uploaded,
+            deleted: b.deleted,
+            bytes: b.bytes,
+            ms: b.ms,
+          });
+        }
+        const st = `${sync.state}\0${sync.error ?? ''}`;
+        if (syncState.get(id) !== st && (sync.state === 'error' || sync.state === 'reconnecting')) {
+          emit({
+            type: 'sync',
+            target: t.name,
+            to: sync.to,
+            state: sync.state,
+            ...(sync.error ? { error: sync.error } : {}),
+          });
+        }
+        syncState.set(id, st);
+      }
+    }
+  };
+  onChange(store.get());
+  const unsubscribe = store.subscribe(onChange);
+  return {
+    log: (l) => emit({ type: 'log', target: l.target, pod: l.pod, container: l.container, text: l.text }),
+    notice: (m) => emit({ type: 'message', level: 'info', text: m }),
+    close: () => unsubscribe(),
+  };
+}

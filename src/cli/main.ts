@@ -279,6 +279,10 @@ export function buildProgram(): Command {
     .option('--from <env>', 'promote the images and source commit recorded for another environment')
     .option('--dry-run', 'show what would change; push nothing')
     .option('--allow-dirty', 'allow uncommitted changes (marked in the metadata)')
+    .option(
+      '--allow-nondeterministic',
+      'promote even when two renders of the same inputs differ (random names, generated certificates)',
+    )
     .action(run(lazy('promote')));
 
   program

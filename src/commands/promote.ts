@@ -13,6 +13,7 @@ export interface PromoteCommandOptions {
   from?: string;
   dryRun?: boolean;
   allowDirty?: boolean;
+  allowNondeterministic?: boolean;
 }
 
 export function printJson(result: PromoteResult): void {
@@ -31,6 +32,7 @@ export async function run(globals: GlobalOptions, opts: PromoteCommandOptions = 
     from: opts.from,
     dryRun: Boolean(opts.dryRun),
     allowDirty: Boolean(opts.allowDirty),
+    allowNondeterministic: Boolean(opts.allowNondeterministic),
     env: process.env,
     // --from renders another commit's kloop.yaml with this environment's values
     loadAt: (configFile) => loadProject({ ...globals, config: configFile }),

@@ -37,6 +37,8 @@ export interface PromoteOptions {
   from?: string;
   dryRun?: boolean;
   allowDirty?: boolean;
+  /** --allow-nondeterministic: promote a render that changes with no input change */
+  allowNondeterministic?: boolean;
   /** the process environment: forge tokens are read from here */
   env: Readonly<Record<string, string | undefined>>;
   /** resolves the project from another checkout of the source (for --from) */
@@ -159,7 +161,9 @@ async function promoteEnvironment(
   try {
     log.step(`rendering ${project.name} for ${envName}`);
     // the same hooks as kloop render and deploy, so a check that guards the render guards promotion too
-    const rendered = await buildAndRender(source, { images: pinned });
+    // render twice: a template that changes on its own would rewrite the repository on every promotion
+    const determinism = options.mode === 'promote' && !options.allowNondeterministic ? 'refuse' : 'warn';
+    const rendered = await buildAndRender(source, { images: pinned, determinism });
     if (rendered.metadata.kloop.dirty && !options.allowDirty && options.mode === 'promote') {
       throw new KloopError(`the working tree of ${source.root} has uncommitted changes`, {
         hint: 'commit them first, so the promotion names a commit that reproduces it; --allow-dirty promotes anyway (marked in the metadata)',

@@ -92,6 +92,8 @@ export function helmTemplateArgs(
   const args = ['template', spec.releaseName, chartDir, '--namespace', options.namespace];
   args.push('--kube-version', options.kubeVersion);
   if (spec.includeCRDs) args.push('--include-crds');
+  // test hooks are Pods with random names that belong to `helm test`, not to a GitOps repository
+  if (!spec.includeTests) args.push('--skip-tests');
   for (const f of valuesFiles) args.push('--values', f);
   for (const [k, v] of Object.entries(spec.set)) args.push('--set', setArg(k, v));
   for (const [k, v] of Object.entries(spec.setString)) args.push('--set-string', setArg(k, v));

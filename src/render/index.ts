@@ -15,7 +15,7 @@ import { kustomizeTool } from './kustomize.ts';
 import { sourceInfo, toolVersions } from './metadata.ts';
 import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
 import { yamlOfApps } from './yaml-cache.ts';
-import type { ImageInfo, RenderedApp, RenderOptions, RenderResult } from './types.ts';
+import type { ImageInfo, KubeObject, RenderedApp, RenderOptions, RenderResult } from './types.ts';
 
 export type * from './types.ts';
 
@@ -106,6 +106,39 @@ function forbidSecrets(project: Project, apps: readonly RenderedApp[]): void {
   }
 }
 
+/** The first field that differs between two values, as a path (`spec.template.metadata.labels.x`). */
+function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return at || '(object)';
+  if (Array.isArray(a) !== Array.isArray(b)) return at || '(object)';
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const path = Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k;
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** Objects of two renders of the same inputs that differ: `app X: Kind/name: field` each. */
+function nondeterministic(app: string, first: readonly KubeObject[], second: readonly KubeObject[]): string[] {
+  const key = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+  const out: string[] = [];
+  const again = new Map(second.map((o) => [key(o), o]));
+  const seen = new Set<string>();
+  for (const o of first) {
+    seen.add(key(o));
+    const other = again.get(key(o));
+    if (!other) {
+      out.push(`app ${app}: ${describe(o)} is named differently on each render (metadata.name)`);
+      continue;
+    }
+    const field = firstDifference(o, other, '');
+    if (field) out.push(`app ${app}: ${describe(o)}: ${field}`);
+  }
+  return out;
+}
+
 export async function render(project: Project, options: RenderOptions = {}): Promise<RenderResult> {
   const names = selectApps(project, options.apps);
   const pinned = options.images ?? {};
@@ -117,6 +150,22 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
       limit(() => renderRawApp(project, project.apps[name]!, kustomize, { cache: options.cache !== false })),
     ),
   );
+
+  const determinism = options.determinism ?? 'off';
+  const changing: string[] = [];
+  if (determinism !== 'off') {
+    const again = await Promise.all(
+      names.map((name) => limit(() => renderRawApp(project, project.apps[name]!, kustomize, { cache: false }))),
+    );
+    for (const [i, name] of names.entries())
+      changing.push(...nondeterministic(name, raw[i]!.objects, again[i]!.objects));
+    if (changing.length > 0 && determinism === 'refuse') {
+      throw new KloopError(`the render changes with no input change: ${changing[0]}`, {
+        details: changing.slice(1),
+        hint: 'a template uses randAlphaNum, genCA/genSelfSignedCert, uuidv4, now or lookup: every promotion would rewrite it. Pin the value in the chart values (or a Secret managed outside GitOps), or pass --allow-nondeterministic',
+      });
+    }
+  }
 
   // CRDs anywhere in this render decide the scope of custom resources and validate them.
   const all = raw.flatMap((r) => r.objects);
@@ -194,6 +243,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   }
 
   const warnings = [...new Set(raw.flatMap((r) => r.warnings))];
+  for (const c of changing) warnings.push(`the render changes with no input change: ${c}`);
   const unmatched = Object.keys(project.images)
     .filter((name) => !matched.has(name))
     .map((name) => `image ${name} (${project.images[name]!.image}) matched no container in the rendered apps`);

@@ -24,6 +24,12 @@ export interface RenderOptions {
    * a rendered object. Default 'allow': the inner loop deploys what the developer's values say.
    */
   secrets?: 'allow' | 'forbid';
+  /**
+   * Render every app a second time, uncached, and compare (promote and diff): a template that gives
+   * different output for the same inputs (randAlphaNum, genCA, uuidv4, now ...) is named with the
+   * object and field that changed, as a warning ('warn') or an error ('refuse'). Default: off.
+   */
+  determinism?: 'off' | 'warn' | 'refuse';
 }
 
 export interface ImageRewrite {

@@ -17,8 +17,8 @@ const ci = process.env.CI === 'true' || process.env.CI === '1';
 const haveDocker = await dockerAvailable();
 if (!haveDocker && ci) throw new Error('Docker is required for the sync tests (CI=true)');
 
-// A sync that never settles fails the suite instead of hanging CI (seen with large files arriving
-// corrupted: the engine retried without end).
+// A sync that never settles fails the suite instead of hanging CI (seen once on a loaded machine:
+// the suite stopped after the reconnect test and ran for 15 minutes).
 describe('sync engine against a busybox container', {
   skip: haveDocker ? false : 'Docker is not available',
   timeout: 300_000,

@@ -131,6 +131,26 @@ export function planDebug(
       );
     }
   };
+  // python and go: the debugger wraps the program itself, which a shell command hides
+  const refuseShell = (debugger_: string, what: string) => {
+    const first = base(argv[0]);
+    if (first === 'sh' || first === 'bash') {
+      throw new KloopError(
+        `dev target "${target}": ${debugger_} cannot wrap a shell command (${JSON.stringify(argv)})`,
+        {
+          hint: `set dev.${target}.patch.command to the ${what} itself`,
+        },
+      );
+    }
+  };
+  const wrapped = (command: string[], note: string): DebugPlan => ({
+    runtime,
+    port,
+    wait,
+    command,
+    args: [],
+    notes: [note],
+  });
   switch (runtime) {
     case 'node': {
       const flag = `--inspect${wait ? '-brk' : ''}=0.0.0.0:${port}`;
@@ -159,39 +179,22 @@ export function planDebug(
     }
     case 'python': {
       needArgv();
+      refuseShell('the Python debugger', 'python/gunicorn/uvicorn command');
       const listen = ['-m', 'debugpy', '--listen', `0.0.0.0:${port}`, ...(wait ? ['--wait-for-client'] : [])];
       const first = base(argv[0]);
-      const rest = argv.slice(1);
-      let command: string[];
-      if (/^python[0-9.]*$/.test(first)) {
-        // python app.py / python -m mod: debugpy takes the same script or -m form after its own flags
-        command = [argv[0]!, ...listen, ...rest];
-      } else if (first === 'sh' || first === 'bash') {
-        throw new KloopError(
-          `dev target "${target}": the Python debugger cannot wrap a shell command (${JSON.stringify(argv)})`,
-          { hint: `set dev.${target}.patch.command to the python/gunicorn/uvicorn command itself` },
-        );
-      } else {
-        // gunicorn, uvicorn, flask, celery: their console scripts are modules of the same name
-        command = ['python', ...listen, '-m', first, ...rest];
-      }
-      return {
-        runtime,
-        port,
-        wait,
+      // python app.py / python -m mod: debugpy takes the same script or -m form after its own flags;
+      // gunicorn, uvicorn, flask, celery: their console scripts are modules of the same name
+      const command = /^python[0-9.]*$/.test(first)
+        ? [argv[0]!, ...listen, ...argv.slice(1)]
+        : ['python', ...listen, '-m', first, ...argv.slice(1)];
+      return wrapped(
         command,
-        args: [],
-        notes: ['debugpy must be installed in the image (pip install debugpy); the process exits at once without it'],
-      };
+        'debugpy must be installed in the image (pip install debugpy); the process exits at once without it',
+      );
     }
     case 'go': {
       needArgv();
-      const first = base(argv[0]);
-      if (first === 'sh' || first === 'bash') {
-        throw new KloopError(`dev target "${target}": dlv cannot wrap a shell command (${JSON.stringify(argv)})`, {
-          hint: `set dev.${target}.patch.command to the Go binary itself`,
-        });
-      }
+      refuseShell('dlv', 'Go binary');
       const command = [
         'dlv',
         'exec',
@@ -203,16 +206,10 @@ export function planDebug(
         argv[0]!,
         ...(argv.length > 1 ? ['--', ...argv.slice(1)] : []),
       ];
-      return {
-        runtime,
-        port,
-        wait,
+      return wrapped(
         command,
-        args: [],
-        notes: [
-          'dlv must be in the image, and the binary built with -gcflags="all=-N -l" for breakpoints on every line',
-        ],
-      };
+        'dlv must be in the image, and the binary built with -gcflags="all=-N -l" for breakpoints on every line',
+      );
     }
     case 'jvm': {
       const agent = `-agentlib:jdwp=transport=dt_socket,server=y,suspend=${wait ? 'y' : 'n'},address=*:${port}`;

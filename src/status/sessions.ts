@@ -1,12 +1,12 @@
 // Which sessions of the project run on this machine (dev, connect, intercept) and what kloop has
-// changed in the cluster outside an apply. The changes come from the change journal
-// (.kloop/journal/, one JSON record per change) and from the ledgers older sessions wrote
-// (.kloop/dev-patches.json, .kloop/intercepts.json), so nothing a session changed is missed.
-import { readdirSync, readFileSync } from 'node:fs';
+// changed in the cluster outside an apply: the change journal (kube/journal.ts), and the ledgers
+// kloop wrote before it (.kloop/dev-patches.json, .kloop/intercepts.json) while they still exist.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { readHybrids } from '../hybrid/published.ts';
 import { summarizeHybrid } from '../dev/view.ts';
+import { records } from '../kube/journal.ts';
 import { alive } from '../process/alive.ts';
 
 export interface SessionInfo {
@@ -21,7 +21,9 @@ export interface SessionInfo {
 export interface ChangeInfo {
   /** dev-patch, intercept, namespace, gitops-pause, ... */
   kind: string;
-  /** what was changed, e.g. "deployment/web in shop: restart loop" */
+  /** the journal's key, e.g. `shop/deployment/web` for a dev patch, `shop/web` for an intercepted Service */
+  key?: string;
+  /** what was changed, e.g. "deployment/web in shop" */
   describe: string;
   app?: string;
   target?: string;
@@ -70,33 +72,18 @@ export function runningSessions(stateDir: string): SessionInfo[] {
   return out;
 }
 
-interface JournalFile {
-  kind?: string;
-  key?: string;
-  describe?: string;
-  app?: string;
-  target?: string;
-  at?: string;
-  until?: string;
-  owner?: { pid: number; host: string };
-}
-
-export function recordedChanges(stateDir: string): ChangeInfo[] {
+/** What kloop changed outside an apply: the change journal, then ledgers older kloop versions wrote. */
+export async function recordedChanges(stateDir: string): Promise<ChangeInfo[]> {
   const out: ChangeInfo[] = [];
-  let files: string[] = [];
-  try {
-    files = readdirSync(path.join(stateDir, 'journal')).filter((f) => f.endsWith('.json'));
-  } catch {}
-  for (const f of files.sort()) {
-    const r = readJson(path.join(stateDir, 'journal', f)) as JournalFile | undefined;
-    if (!r?.kind) continue;
+  for (const r of await records(stateDir)) {
     out.push({
       kind: r.kind,
-      describe: r.describe ?? r.key ?? f,
+      key: r.key,
+      describe: r.describe || r.key,
       ...(r.app ? { app: r.app } : {}),
       ...(r.target ? { target: r.target } : {}),
-      ...(r.at ? { at: r.at } : {}),
-      ...(r.owner ? { owner: r.owner } : {}),
+      at: r.at,
+      owner: r.owner,
       ownerRunning: ownerRunning(r.owner),
       ...(r.until === 'purge' ? { untilPurge: true } : {}),
     });

@@ -64,7 +64,12 @@ const show = (e: InventoryEntry) => describeRef(e);
 function sessionChange(changes: readonly ChangeInfo[], e: InventoryEntry): ChangeInfo | undefined {
   const what = `${e.kind.toLowerCase()}/${e.name}`;
   return changes.find(
-    (c) => c.ownerRunning && c.describe.includes(what) && (!e.namespace || c.describe.includes(e.namespace)),
+    (c) =>
+      c.ownerRunning &&
+      !c.untilPurge &&
+      (c.key === `${e.namespace ?? ''}/${what}` ||
+        (c.kind === 'intercept' && e.kind === 'Service' && c.key === `${e.namespace ?? ''}/${e.name}`) ||
+        (c.describe.includes(what) && (!e.namespace || c.describe.includes(e.namespace)))),
   );
 }
 
@@ -76,7 +81,7 @@ export async function projectStatus(project: Project, connection: Connection): P
     environment,
     namespace: project.cluster.namespace,
   });
-  const changes = recordedChanges(project.stateDir);
+  const changes = await recordedChanges(project.stateDir);
   const lists = new Map<string, Promise<Map<string, KubeObject>>>();
   const liveOf = async (e: InventoryEntry): Promise<KubeObject | undefined> => {
     const resource = await mapper.resolve(e);

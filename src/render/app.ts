@@ -68,7 +68,7 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
     strictVars: project.strictVars === true,
     warn: (m) => warnings.push(m),
   };
-  const read = (file: string, role: 'config' | 'data') =>
+  const read = (file: string, role: 'config' | 'data' | 'chart') =>
     readInput(file, ctx, substitutes(file, role) ? {} : { substitute: false });
   const hash = new InputHash();
   hash.add('kloop', version());
@@ -175,6 +175,7 @@ export async function renderRawApp(
           kustomization: relative(project, p.kustomize.kustomization),
           app: app.name,
           toSource,
+          ...(p.kustomize.helmCharts ? { helm: project.tools.helm } : {}),
         });
         objects.push(...parseObjects(out, `kustomize build ${relative(project, app.kustomize!)}`));
       } else if (helmOutput !== undefined) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { isSeq } from 'yaml';
 import { KloopError } from '../errors.ts';
 import { runTool, ToolFailure, toolMessage } from './tools.ts';
+import { listFiles } from './workcopy.ts';
 import { parseKube, parseVerbatim } from './yaml.ts';
 
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -17,12 +18,14 @@ export interface KustomizeInputs {
   kustomization: string;
   /** resource files listed by the top kustomization that do not exist in the source directory */
   missingResources: string[];
+  /** some kustomization inflates charts (helmCharts:): kustomize runs with --enable-helm */
+  helmCharts?: boolean;
   /** references kloop cannot hash (remote bases): such an app is never served from the cache */
   remote: string[];
 }
 
 /** `data`: a generator's source file (taken in as the ConfigMap/Secret content) */
-type Read = (file: string, role: 'config' | 'data') => Promise<Buffer>;
+type Read = (file: string, role: 'config' | 'data' | 'chart') => Promise<Buffer>;
 
 async function kind(file: string): Promise<'file' | 'dir' | undefined> {
   try {
@@ -119,6 +122,20 @@ export async function kustomizeInputs(dir: string, read: Read): Promise<Kustomiz
       else if (isTop && Array.isArray(doc.resources) && doc.resources.includes(ref))
         result.missingResources.push(target);
     }
+    // helmCharts: (inflated by kustomize --enable-helm) read local charts from chartHome; their
+    // templates are Go templates, taken in verbatim like any chart's
+    if (Array.isArray(doc.helmCharts) && doc.helmCharts.length > 0) {
+      result.helmCharts = true;
+      const globals = doc.helmGlobals as { chartHome?: unknown } | undefined;
+      const home = path.resolve(d, typeof globals?.chartHome === 'string' ? globals.chartHome : 'charts');
+      if ((await kind(home)) === 'dir')
+        for (const f of await listFiles(home)) result.files.set(f, await read(f, 'chart'));
+      for (const c of doc.helmCharts as Array<{ valuesFile?: unknown; repo?: unknown }>) {
+        if (typeof c?.valuesFile === 'string') files.push(c.valuesFile);
+        // a chart pulled from a repository is not on disk to hash: never served from the cache
+        if (typeof c?.repo === 'string' && c.repo) result.remote.push(c.repo);
+      }
+    }
     for (const [refs, role] of [
       [files, 'config'],
       [sources, 'data'],
@@ -170,10 +187,12 @@ export function kustomizeTool(tools: { kubectl: string; kustomize?: string }): K
 export async function kustomizeBuild(
   tool: KustomizeTool,
   workDir: string,
-  source: { kustomization: string; app: string; toSource: (s: string) => string },
+  source: { kustomization: string; app: string; toSource: (s: string) => string; helm?: string },
 ): Promise<string> {
   try {
-    const { stdout } = await runTool(tool.file, [...tool.args, workDir], { tool: tool.tool });
+    // helmCharts: need --enable-helm; the helm kloop uses is the one kustomize runs
+    const helm = source.helm ? ['--enable-helm', '--helm-command', source.helm] : [];
+    const { stdout } = await runTool(tool.file, [...tool.args, ...helm, workDir], { tool: tool.tool });
     return stdout;
   } catch (e) {
     if (!(e instanceof ToolFailure)) throw e;

@@ -46,7 +46,8 @@ const CONFIG_FILE = /\.(ya?ml|json)$|(^|\/)Kustomization$/;
  * they are YAML or JSON; `data` (configMapGenerator/secretGenerator sources) only when YAML.
  * Scripts, properties, env files and anything else are taken in verbatim.
  */
-export function substitutes(file: string, role: 'values' | 'manifest' | 'config' | 'data'): boolean {
+export function substitutes(file: string, role: 'values' | 'manifest' | 'config' | 'data' | 'chart'): boolean {
+  if (role === 'chart') return false;
   if (role === 'values' || role === 'manifest') return true;
   return role === 'config' ? CONFIG_FILE.test(file) : /\.ya?ml$/.test(file);
 }

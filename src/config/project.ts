@@ -125,6 +125,8 @@ export interface Project {
   /** an undefined ${VAR} in a file render substitutes is an error (strictVars: true or --strict-vars) */
   readonly strictVars?: boolean;
   readonly kubeVersion: string;
+  /** extra .Capabilities.APIVersions for helm (the environment's list, else the top-level one) */
+  readonly apiVersions?: readonly string[];
   readonly build: { readonly load: 'auto' | 'none' | 'kind' | 'k3d' | 'minikube' | 'push'; readonly parallel: number };
   readonly images: Readonly<Record<string, ResolvedImage>>;
   readonly apps: Readonly<Record<string, ResolvedApp>>;

@@ -141,6 +141,7 @@ export function resolveProject(config: KloopConfig, ctx: ResolveContext): Projec
     environments,
     vars: ctx.vars,
     strictVars: ctx.input?.strictVars === true || config.strictVars === true,
+    apiVersions: environment?.apiVersions ?? config.apiVersions ?? [],
     kubeVersion: environment?.kubeVersion ?? config.kubeVersion ?? DEFAULT_KUBE_VERSION,
     build,
     images,

@@ -260,6 +260,11 @@ export const environmentSchema = z.strictObject({
   kubeContext: z.string().optional().describe('kube context used with --env (--kube-context overrides it)'),
   namespace: z.string().optional().describe('namespace used with --env (-n overrides it)'),
   kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for'),
+  apiVersions: stringList
+    .optional()
+    .describe(
+      'API versions the chart sees in .Capabilities.APIVersions besides the built-in ones (helm --api-versions), e.g. monitoring.coreos.com/v1/ServiceMonitor; default: the top-level list',
+    ),
   build: buildSettingsSchema.partial().optional().describe('build settings for this environment'),
   gitops: gitopsSchema.optional().describe('where promote writes rendered manifests'),
 });
@@ -280,6 +285,11 @@ export const configSchema = z.strictObject({
       'an undefined ${VAR} in a file render substitutes is an error (default: left as written, with a warning when it resembles a declared variable; --strict-vars)',
     ),
   kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for (default 1.32)'),
+  apiVersions: stringList
+    .optional()
+    .describe(
+      'API versions the chart sees in .Capabilities.APIVersions besides the built-in ones (helm --api-versions), e.g. monitoring.coreos.com/v1/ServiceMonitor',
+    ),
   build: buildSettingsSchema.optional().describe('how images are built and reach the cluster'),
   tools: z
     .strictObject({

@@ -73,6 +73,7 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
   const hash = new InputHash();
   hash.add('kloop', version());
   hash.add('kubeVersion', project.kubeVersion);
+  hash.add('apiVersions', (project.apiVersions ?? []).join('\n'));
   hash.add('app', JSON.stringify(app));
   const result: Plan = { key: '', inputs: [], cacheable: true, values: new Map(), manifests: [], warnings };
 
@@ -160,6 +161,7 @@ export async function renderRawApp(
         helmOutput = await helmTemplate(project.tools.helm, app, work, {
           namespace: app.namespace,
           kubeVersion: project.kubeVersion,
+          apiVersions: project.apiVersions,
           toSource,
           chartLabel: relative(project, app.helm.chart),
         });

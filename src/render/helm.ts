@@ -87,10 +87,11 @@ export function helmTemplateArgs(
   spec: HelmSpec,
   chartDir: string,
   valuesFiles: readonly string[],
-  options: { namespace: string; kubeVersion: string },
+  options: { namespace: string; kubeVersion: string; apiVersions?: readonly string[] },
 ): string[] {
   const args = ['template', spec.releaseName, chartDir, '--namespace', options.namespace];
   args.push('--kube-version', options.kubeVersion);
+  for (const v of options.apiVersions ?? []) args.push('--api-versions', v);
   if (spec.includeCRDs) args.push('--include-crds');
   // test hooks are Pods with random names that belong to `helm test`, not to a GitOps repository
   if (!spec.includeTests) args.push('--skip-tests');
@@ -108,7 +109,13 @@ export async function helmTemplate(
   helm: string,
   app: ResolvedApp,
   work: WorkCopy,
-  options: { namespace: string; kubeVersion: string; toSource: (s: string) => string; chartLabel: string },
+  options: {
+    namespace: string;
+    kubeVersion: string;
+    apiVersions?: readonly string[];
+    toSource: (s: string) => string;
+    chartLabel: string;
+  },
 ): Promise<string> {
   const spec = app.helm!;
   let chartDir = spec.chart;

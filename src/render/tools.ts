@@ -62,6 +62,13 @@ export function toolMessage(stderr: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const error = lines.find((l) => /^Error:/i.test(l));
+  const at = lines.findIndex((l) => /^Error:/i.test(l));
+  const error = lines[at];
+  // helm's values.schema.json report lists chart and field paths on the lines after its Error:
+  if (error && /values don't meet the specifications/.test(error))
+    return lines
+      .slice(at)
+      .join(' ')
+      .replace(/^Error:\s*/i, '');
   return (error ?? lines.at(-1) ?? 'no output').replace(/^Error:\s*/i, '');
 }

@@ -6,12 +6,13 @@
 // is done twice and must give identical bytes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { GlobalOptions } from '../../../src/cli/options.ts';
 import { loadProject } from '../../../src/config/load.ts';
+import { KloopError } from '../../../src/errors.ts';
 import { render } from '../../../src/render/index.ts';
 import type { KubeObject } from '../../../src/render/types.ts';
 
@@ -114,4 +115,26 @@ describe('render cases: kloop = reference pipeline, as kubectl reads them', () =
       });
     }
   }
+});
+
+test('a values.schema.json violation names the chart and the field', async () => {
+  const dir = copyCase('subchart-globals');
+  writeFileSync(
+    path.join(dir, 'chart/values.schema.json'),
+    JSON.stringify({
+      type: 'object',
+      properties: { global: { type: 'object', properties: { registry: { type: 'string', minLength: 3 } } } },
+    }),
+  );
+  writeFileSync(path.join(dir, 'values-shop.yaml'), 'global:\n  registry: ab\n');
+  const project = await loadProject({ cwd: dir, vars: {} });
+  await assert.rejects(render(project, { cache: false }), (e: unknown) => {
+    assert.ok(e instanceof KloopError, String(e));
+    assert.match(
+      e.message,
+      /^helm failed for app shop: values don't meet the specifications .* umbrella: - global\.registry: String length must be greater than or equal to 3/,
+    );
+    assert.equal(e.location?.file, 'chart');
+    return true;
+  });
 });

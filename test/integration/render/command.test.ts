@@ -115,7 +115,7 @@ describe('kloop render', () => {
       before,
     );
 
-    const fresh = kloop(root, 'render', '--out', 'new-out');
+    const fresh = kloop(root, 'render', '--out', 'new-out', '--strict-vars');
     assert.equal(fresh.code, 1);
     assert.equal(existsSync(path.join(root, 'new-out')), false);
     assert.deepEqual(

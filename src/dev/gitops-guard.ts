@@ -41,6 +41,8 @@ export class GitopsGuard {
   private readonly patched = new Map<string, { path: string; container?: string; fields: string }>();
   private timer: NodeJS.Timeout | null = null;
   private held = 0;
+  /** the patched container of each target, for telling its pods from the old template's */
+  private readonly templates = new Map<string, Fields>();
   private checking = false;
 
   constructor(options: GitopsGuardOptions) {
@@ -81,9 +83,23 @@ export class GitopsGuard {
     if (!t.workload) return;
     const { path } = workloadPath(t.workload, t.namespace);
     const live = await this.o.client.request<KubeObject>({ path });
-    this.patched.set(t.name, { path, container: t.container, fields: JSON.stringify(containerOf(live, t.container)) });
+    const fields = containerOf(live, t.container);
+    this.patched.set(t.name, { path, container: t.container, fields: JSON.stringify(fields) });
+    if (fields) this.templates.set(t.name, fields);
     this.timer ??= setInterval(() => void this.check(), this.o.checkEveryMs ?? 2_000);
     this.timer.unref();
+  }
+
+  /** True when the pod runs the target's patched container (a pod of the old template does not). */
+  runsPatch(target: string, pod: KubeObject, container?: string): boolean {
+    const want = this.templates.get(target);
+    if (!want) return true;
+    const list: Array<Fields & { name: string }> = pod.spec?.containers ?? [];
+    const c = container ? list.find((x) => x.name === container) : list.length === 1 ? list[0] : undefined;
+    if (!c) return false;
+    return (['image', 'command', 'args', 'env', 'workingDir'] as const).every(
+      (f) => JSON.stringify(c[f]) === JSON.stringify(want[f]),
+    );
   }
 
   /** Around the session's own redeploys (which reset the patch until it is applied again). */

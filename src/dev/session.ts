@@ -129,7 +129,10 @@ export class DevSession {
         dialer: this.o.dialer,
         root: project.root,
         target: plan ? { ...t, ports: withDebugPort(t.ports, plan) } : t,
-        ...(plan ? { acceptPod: (pod) => runsUnderDebugger(pod, t.container, plan) } : {}),
+        // pods of the template before the dev patch are no use (they may also be the only ready ones
+        // while the patched pods cannot start, which then ends the wait with their problem)
+        acceptPod: (pod) =>
+          this.gitops.runsPatch(n, pod, t.container) && (!plan || runsUnderDebugger(pod, t.container, plan)),
         store: this.store,
         onLog: this.o.onLog,
         onRebuild: (target, paths) => this.rebuild(target, paths),

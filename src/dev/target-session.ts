@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { ResolvedDevTarget } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { diagnosePod } from '../kube/diagnose.ts';
+import { diagnosePod, type PodProblem } from '../kube/diagnose.ts';
+import { podLogTail } from '../kube/wait.ts';
 import { execConnector } from '../kube/exec.ts';
 import type { Dialer } from '../kube/streams.ts';
 import { LogFollower, type LogLine } from './logs.ts';
@@ -92,7 +93,7 @@ export class TargetSession {
   async start(): Promise<void> {
     const t = this.o.target;
     await this.tracker.start();
-    const pod = await this.tracker.waitForPod(this.o.podTimeoutMs ?? 120_000);
+    const pod = await this.waitForStartingPod();
     for (const spec of t.ports ?? []) {
       const pf = new PortForwarder(this.o.dialer, t.name, parsePort(spec), (status) =>
         this.update(`port ${status.local} ${status.state}`, (s) => {
@@ -128,6 +129,45 @@ export class TargetSession {
     this.update('running', (s) => {
       s.phase = 'running';
     });
+  }
+
+  /**
+   * The first pod to work with. A pod of the session's template that cannot start (keeps crashing,
+   * its image cannot be had: often what the dev patch runs, e.g. a debugger missing from the image)
+   * ends the wait at once with its problem and last log lines, instead of at the timeout.
+   */
+  private async waitForStartingPod(): Promise<TrackedPod> {
+    const t = this.o.target;
+    let watch: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      let checking = false;
+      watch = setInterval(async () => {
+        if (checking || this.tracker.pod) return;
+        checking = true;
+        try {
+          const pods = this.tracker.pods.filter((p) => !p.metadata.deletionTimestamp && this.tracker.accept(p));
+          const newest = pods.sort((a, b) =>
+            String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')),
+          )[0];
+          const problem = newest ? diagnosePod(newest).find(cannotStart) : undefined;
+          if (!newest || !problem) return;
+          const logs = await podLogTail(this.o.client, newest, problem);
+          reject(
+            new KloopError(`dev target "${t.name}": ${problem.message}`, {
+              details: logs,
+              hint: `kloop logs ${t.name} --previous shows more; what the session patched is restored when kloop dev ends`,
+            }),
+          );
+        } finally {
+          checking = false;
+        }
+      }, 1_000);
+    });
+    try {
+      return await Promise.race([this.tracker.waitForPod(this.o.podTimeoutMs ?? 120_000), stuck]);
+    } finally {
+      clearInterval(watch);
+    }
   }
 
   private afterBatch(batch: AppliedBatch): void {
@@ -188,6 +228,11 @@ export class TargetSession {
       s.phase = 'stopped';
     });
   }
+}
+
+/** Problems that waiting does not fix: a crash loop that has restarted twice, a fatal one. */
+function cannotStart(p: PodProblem): boolean {
+  return p.fatal || (p.reason === 'CrashLoopBackOff' && /restarted ([2-9]|\d{2,}) times/.test(p.message));
 }
 
 function hasRestartLoop(pod: KubeObject, container?: string): boolean {

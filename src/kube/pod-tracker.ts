@@ -21,7 +21,7 @@ export class PodTracker {
   accept: (pod: KubeObject) => boolean = () => true;
   /** false: any started pod will do (logs) */
   readyOnly = true;
-  private readonly pods = new Map<string, KubeObject>();
+  private readonly byName = new Map<string, KubeObject>();
   /** told about every change of the matching pods (for the session's view of them) */
   onPods?: (pods: KubeObject[]) => void;
   private watcher: Watcher | null = null;
@@ -46,13 +46,13 @@ export class PodTracker {
       `/api/v1/namespaces/${encodeURIComponent(this.target.namespace)}/pods`,
       {
         onList: (items) => {
-          this.pods.clear();
-          for (const p of items) this.pods.set(p.metadata.name!, p);
+          this.byName.clear();
+          for (const p of items) this.byName.set(p.metadata.name!, p);
           this.recompute();
         },
         onEvent: (type, obj) => {
-          if (type === 'DELETED') this.pods.delete(obj.metadata.name!);
-          else this.pods.set(obj.metadata.name!, obj);
+          if (type === 'DELETED') this.byName.delete(obj.metadata.name!);
+          else this.byName.set(obj.metadata.name!, obj);
           this.recompute();
         },
         onError: (error) => this.onChange(null, error),
@@ -61,14 +61,22 @@ export class PodTracker {
     );
   }
 
+  /** Every pod the selector matches now. */
+  get pods(): KubeObject[] {
+    return [...this.byName.values()];
+  }
+
   /** The current pod, waiting up to `ms` for one; the error lists what the selector matched. */
   async waitForPod(ms: number): Promise<TrackedPod> {
     if (this.current) return this.current;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== done);
-        reject(describeNoPod(this.target, this.selector, [...this.pods.values()]));
+        reject(describeNoPod(this.target, this.selector, [...this.byName.values()]));
       }, ms);
+      // the watch keeps the process alive while anyone waits; a waiter given up on (it lost a race
+      // with a problem that ended the wait) must not keep it alive until its timeout
+      timer.unref();
       const done = (p: TrackedPod) => {
         clearTimeout(timer);
         resolve(p);
@@ -83,11 +91,11 @@ export class PodTracker {
   }
 
   private recompute(): void {
-    this.onPods?.([...this.pods.values()]);
+    this.onPods?.([...this.byName.values()]);
     let chosen: KubeObject | null;
     let container: string;
     try {
-      chosen = choosePod(this.target, [...this.pods.values()], this.accept, this.readyOnly);
+      chosen = choosePod(this.target, [...this.byName.values()], this.accept, this.readyOnly);
       container = chosen ? chooseContainer(this.target, chosen) : '';
     } catch (error) {
       this.current = null;

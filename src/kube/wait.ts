@@ -37,7 +37,7 @@ function selectorOf(obj: KubeObject): string | undefined {
     .join(',');
 }
 
-async function podLogTail(client: KubeClient, pod: KubeObject, problem: PodProblem): Promise<string[]> {
+export async function podLogTail(client: KubeClient, pod: KubeObject, problem: PodProblem): Promise<string[]> {
   if (!problem.logs) return [];
   const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace ?? '')}/pods/${encodeURIComponent(pod.metadata.name ?? '')}/log`;
   for (const previous of problem.logs.previous ? [true, false] : [false]) {

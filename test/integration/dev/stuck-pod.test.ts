@@ -1,0 +1,77 @@
+// A dev patch whose pods can never start (here: an image the node does not have, pull policy
+// Never) ends `kloop dev` at once with the pod's problem, not at the 120 s pod timeout, and the
+// workload is restored.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startDev } from './cli.ts';
+import { dockerAvailable } from './container.ts';
+import { type Sandbox, startSandbox } from './sandbox.ts';
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const haveDocker = await dockerAvailable();
+if (!haveDocker && ci) throw new Error('Docker is required for the stuck-pod test (CI=true)');
+
+describe('kloop dev with a patch whose pods cannot start', {
+  skip: haveDocker ? false : 'Docker is not available',
+}, () => {
+  let sandbox: Sandbox;
+  let dir = '';
+  before(async () => {
+    sandbox = await startSandbox();
+    dir = mkdtempSync(path.join(tmpdir(), 'kloop-dev-stuck-'));
+    const files: Record<string, string> = {
+      'kloop.yaml': `version: v1
+name: stuck
+apps:
+  web: { manifests: [deploy/*.yaml] }
+dev:
+  web:
+    app: web
+    workload: deployment/web
+    patch: { image: "kloop-not-here:1" }
+`,
+      'deploy/web.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - { name: web, image: "busybox:1.36", imagePullPolicy: Never, command: [sh, -c, "exec httpd -f -p 8080"] }
+`,
+    };
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+      writeFileSync(path.join(dir, p), text);
+    }
+  });
+  after(async () => {
+    await sandbox?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('one error naming the problem, well before the pod timeout; the workload restored', async () => {
+    const dev = startDev(dir, sandbox.kubeconfig);
+    const code = await dev.exited;
+    assert.equal(code, 1, dev.stderr());
+    // the pod's own problem, not the timeout's "no ready pod" listing, ended the wait
+    assert.match(dev.stderr(), /dev target "web": .*kloop-not-here:1.*ErrImageNeverPull/);
+    const image = await sandbox.kubectl(
+      'get',
+      'deployment',
+      'web',
+      '-n',
+      'default',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    );
+    assert.equal(image, 'busybox:1.36');
+  });
+});

@@ -162,6 +162,8 @@ export class TargetSession {
           checking = false;
         }
       }, 1_000);
+      // a session stopped while it waits must be able to exit
+      watch.unref();
     });
     try {
       return await Promise.race([this.tracker.waitForPod(this.o.podTimeoutMs ?? 120_000), stuck]);

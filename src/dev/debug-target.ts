@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ResolvedDevTarget } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { workloadPath } from '../kube/pods.ts';
+import { findContainer, workloadPath } from '../kube/pods.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { type ContainerFacts, type DebugPlan, planDebug } from './debug.ts';
 import type { DevOverrides } from './dev-patch.ts';
@@ -15,11 +15,7 @@ type Container = ContainerFacts & { env?: Array<{ name: string; value?: string }
 
 function pickContainer(t: ResolvedDevTarget, obj: KubeObject): Container {
   const containers: Container[] = obj.spec?.template?.spec?.containers ?? [];
-  const c = t.container
-    ? containers.find((x) => x.name === t.container)
-    : containers.length === 1
-      ? containers[0]
-      : undefined;
+  const c = findContainer(containers, t.container);
   if (!c) {
     throw new KloopError(`dev target "${t.name}": cannot tell which container of ${t.workload} to debug`, {
       hint: `name one with dev.${t.name}.container (${containers.map((x) => x.name).join(', ')})`,
@@ -82,11 +78,7 @@ export function withDebugPort(
 /** True when the pod's container runs under the plan (pods of the old template are no use). */
 export function runsUnderDebugger(pod: KubeObject, container: string | undefined, plan: DebugPlan): boolean {
   const containers: Container[] = pod.spec?.containers ?? [];
-  const c = container
-    ? containers.find((x) => x.name === container)
-    : containers.length === 1
-      ? containers[0]
-      : undefined;
+  const c = findContainer(containers, container);
   if (!c) return false;
   for (const [name, value] of Object.entries(plan.env ?? {}))
     if (!c.env?.some((e) => e.name === name && e.value === value)) return false;

@@ -8,7 +8,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { RestMapper } from '../kube/discovery.ts';
 import { describeOwner, gitopsSettings, type PauseMode } from '../kube/gitops-owners.ts';
 import { type PauseOutcome, pauseOwner } from '../kube/gitops-pause.ts';
-import { workloadPath } from '../kube/pods.ts';
+import { findContainer, workloadPath } from '../kube/pods.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { TargetState } from './store.ts';
 
@@ -29,7 +29,7 @@ type Fields = Pick<Record<string, unknown>, 'image' | 'command' | 'args' | 'env'
 
 function containerOf(obj: KubeObject, container?: string): Fields | undefined {
   const list: Array<Fields & { name: string }> = obj.spec?.template?.spec?.containers ?? [];
-  const c = container ? list.find((x) => x.name === container) : list.length === 1 ? list[0] : undefined;
+  const c = findContainer(list, container);
   if (!c) return undefined;
   return { image: c.image, command: c.command, args: c.args, env: c.env, workingDir: c.workingDir };
 }
@@ -95,7 +95,7 @@ export class GitopsGuard {
     const want = this.templates.get(target);
     if (!want) return true;
     const list: Array<Fields & { name: string }> = pod.spec?.containers ?? [];
-    const c = container ? list.find((x) => x.name === container) : list.length === 1 ? list[0] : undefined;
+    const c = findContainer(list, container);
     if (!c) return false;
     return (['image', 'command', 'args', 'env', 'workingDir'] as const).every(
       (f) => JSON.stringify(c[f]) === JSON.stringify(want[f]),

@@ -12,6 +12,7 @@ import { execConnector } from '../kube/exec.ts';
 import type { Dialer } from '../kube/streams.ts';
 import { LogFollower, type LogLine } from './logs.ts';
 import { PodTracker, type TrackedPod } from '../kube/pod-tracker.ts';
+import { findContainer } from '../kube/pods.ts';
 import { PortForwarder, parsePort } from './port-forward.ts';
 import { Reloader, RESTART_MARK } from './reload.ts';
 import type { KubeObject } from '../kube/types.ts';
@@ -239,11 +240,7 @@ function cannotStart(p: PodProblem): boolean {
 
 function hasRestartLoop(pod: KubeObject, container?: string): boolean {
   const containers: Array<{ name: string; command?: string[] }> = pod.spec?.containers ?? [];
-  const c = container
-    ? containers.find((x) => x.name === container)
-    : containers.length === 1
-      ? containers[0]
-      : undefined;
+  const c = findContainer(containers, container);
   return c?.command?.[3] === RESTART_MARK;
 }
 

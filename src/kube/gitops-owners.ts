@@ -130,13 +130,10 @@ export async function findOwner(
 ): Promise<OwnerHandle | undefined> {
   const candidate = ownerCandidate(obj, settings.argocdNamespace);
   if (!candidate) return undefined;
-  const { guess, ...owner } = candidate;
+  const { guess: _, ...owner } = candidate;
   const path = await ownerPath(mapper, owner);
-  if (!path) {
-    if (guess) return undefined;
-    // labelled by a controller whose API the cluster no longer serves: nothing reconciles it
-    return undefined;
-  }
+  // labelled by a controller whose API the cluster does not serve: nothing reconciles it
+  if (!path) return undefined;
   try {
     return { owner, path, object: await client.request<KubeObject>({ path }) };
   } catch (error) {

@@ -162,6 +162,11 @@ export function describeNoPod(target: TargetSpec, selector: string, pods: readon
 }
 
 /** The container of the pod the target means. */
+/** The named container, else the only one; undefined when neither (a pod or a pod template's list). */
+export function findContainer<T extends { name: string }>(containers: readonly T[], name?: string): T | undefined {
+  return name ? containers.find((c) => c.name === name) : containers.length === 1 ? containers[0] : undefined;
+}
+
 export function chooseContainer(target: TargetSpec, pod: KubeObject): string {
   const names: string[] = (pod.spec?.containers ?? []).map((c: { name: string }) => c.name);
   if (target.container) {

@@ -5,7 +5,7 @@
 // pause at that line. Ctrl-C restores the original command and environment.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'jsonc-parser';
 import WebSocket from 'ws';
 import { type Line, startDev, until } from './cli.ts';
+import { writeTree } from '../../helpers/fixtures.ts';
 import { dockerAvailable } from './container.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
 
@@ -82,10 +83,7 @@ spec:
 }
 `,
   };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), text);
-  }
+  writeTree(dir, files);
 }
 
 /** A minimal Chrome DevTools protocol client: numbered calls, events by method. */

@@ -5,7 +5,7 @@
 // what was there (annotations and specs as before), and --resync asks the controllers to reconcile.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +18,7 @@ import {
   type TestController,
 } from '../../helpers/gitops-controller.ts';
 import { type Line, runKloop, startDev, until } from './cli.ts';
+import { writeTree } from '../../helpers/fixtures.ts';
 import { dockerAvailable } from './container.ts';
 import { type Sandbox, startSandbox } from './sandbox.ts';
 
@@ -114,10 +115,7 @@ dev:
 ${['ks', 'hr', 'argo'].map(target).join('')}`,
     'deploy/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { a: b }\n',
   };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), text);
-  }
+  writeTree(dir, files);
 }
 
 describe('kloop dev in a GitOps-managed cluster', { skip: haveDocker ? false : 'Docker is not available' }, () => {

@@ -2,13 +2,14 @@
 // Never) ends `kloop dev` at once with the pod's problem, not at the 120 s pod timeout, and the
 // workload is restored.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDev } from './cli.ts';
+import { writeTree } from '../../helpers/fixtures.ts';
 import { dockerAvailable } from './container.ts';
-import { type Sandbox, startSandbox } from './sandbox.ts';
+import { type Sandbox, startSandbox, webDeployment } from './sandbox.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const haveDocker = await dockerAvailable();
@@ -33,24 +34,9 @@ dev:
     workload: deployment/web
     patch: { image: "kloop-not-here:1" }
 `,
-      'deploy/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - { name: web, image: "busybox:1.36", imagePullPolicy: Never, command: [sh, -c, "exec httpd -f -p 8080"] }
-`,
+      'deploy/web.yaml': webDeployment('web'),
     };
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-      writeFileSync(path.join(dir, p), text);
-    }
+    writeTree(dir, files);
   });
   after(async () => {
     await sandbox?.stop();

@@ -1,12 +1,12 @@
 // A port-forward that outlives pods: it listens on 127.0.0.1:<local> for the whole session and
 // opens one port-forward WebSocket per accepted connection to whatever pod the target has now.
 // Both ends of every connection are closed explicitly (kube/streams.ts), so no local client hangs on
-// a pod that went away.
+// a pod that went away. A request that reaches the pod while its process restarts (onSync: restart)
+// is replayed until the process listens, so a browser refresh during a reload waits instead of failing.
 import net from 'node:net';
 import { KloopError } from '../errors.ts';
-import type WebSocket from 'ws';
 import type { PodRef } from '../kube/exec.ts';
-import { type Dialer, wsForward } from '../kube/streams.ts';
+import { type Dialer, type PodConnection, wsForward } from '../kube/streams.ts';
 import type { PortStatus } from './store.ts';
 
 export function parsePort(spec: number | string): { local: number; remote: number } {
@@ -15,6 +15,9 @@ export function parsePort(spec: number | string): { local: number; remote: numbe
   const remote = b === undefined ? local : Number(b);
   return { local, remote };
 }
+
+/** How long a request waits for a process that restarts after a sync before it is refused. */
+const RESTART_WAIT_MS = 10_000;
 
 interface Conn {
   socket: net.Socket;
@@ -109,7 +112,7 @@ export class PortForwarder {
 
   private accept(socket: net.Socket): void {
     socket.pause();
-    let ws: WebSocket | null = null;
+    let ws: PodConnection | null = null;
     let closed = false;
     const conn: Conn = {
       socket,
@@ -141,16 +144,21 @@ export class PortForwarder {
     conn: Conn,
     socket: net.Socket,
     isClosed: () => boolean,
-    setWs: (ws: WebSocket) => void,
+    setWs: (ws: PodConnection) => void,
   ): Promise<void> {
     // A connection made while the pod is being replaced waits for the new one.
     const pod = await this.podWithin(30_000);
     if (isClosed()) return;
     if (!pod) return conn.close();
-    let ws: WebSocket;
+    let ws: PodConnection;
     try {
-      ws = await wsForward(this.dialer, pod, this.remote, socket, (text) =>
-        this.report(this.state, `${pod.pod}:${this.remote}: ${text}`),
+      ws = await wsForward(
+        this.dialer,
+        pod,
+        this.remote,
+        socket,
+        (text) => this.report(this.state, `${pod.pod}:${this.remote}: ${text}`),
+        { retryRefusedMs: RESTART_WAIT_MS },
       );
     } catch (error) {
       this.report('reconnecting', `cannot forward to pod ${pod.pod}: ${(error as Error).message}`);
@@ -162,7 +170,7 @@ export class PortForwarder {
       ws.terminate();
       return;
     }
-    ws.on('close', () => conn.close(false));
+    ws.onClose(() => conn.close(false));
     socket.resume();
     this.onStatus(this.status());
   }

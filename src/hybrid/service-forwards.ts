@@ -4,8 +4,7 @@
 // are followed; a Service without a ready pod resets the connection at once instead of leaving
 // the caller hanging.
 import net from 'node:net';
-import type WebSocket from 'ws';
-import { type Dialer, wsForward } from '../kube/streams.ts';
+import { type Dialer, type PodConnection, wsForward } from '../kube/streams.ts';
 import type { ClusterView, ServiceInfo, ServicePort } from './cluster-view.ts';
 
 export interface ForwardedPort {
@@ -30,7 +29,7 @@ interface Conn {
   service: string;
   pod: string;
   socket: net.Socket;
-  ws?: WebSocket;
+  ws?: PodConnection;
 }
 
 /** First loopback host number used for Services (127.0.0.1 stays the proxy's). */

@@ -5,8 +5,7 @@
 // and any other caller a reset, never a hang.
 import net from 'node:net';
 import { type Duplex, duplexPair } from 'node:stream';
-import type WebSocket from 'ws';
-import { type Dialer, wsForward } from '../kube/streams.ts';
+import { type Dialer, type PodConnection, wsForward } from '../kube/streams.ts';
 import { TUNNEL_HELLO, TUNNEL_OK } from './agent.ts';
 
 export interface TunnelStatus {
@@ -32,7 +31,7 @@ export interface TunnelPoolOptions {
 }
 
 interface Tunnel {
-  ws?: WebSocket;
+  ws?: PodConnection;
   /** what the API server reported on the stream's error channel */
   error?: string;
   end: Duplex;

@@ -161,9 +161,27 @@ export async function wsExec(
   return { stdin, stdout, stderr, exited, kill: () => ws.terminate() };
 }
 
+/** One forwarded TCP connection, whichever WebSocket currently carries it. */
+export interface PodConnection {
+  terminate(): void;
+  onClose(fn: () => void): void;
+}
+
+export interface ForwardOptions {
+  /**
+   * For this long after the first attempt, a pod port that refuses before it sent a byte is dialled
+   * again and what the client sent so far is replayed: a request made while the process restarts
+   * after a sync waits for it instead of failing.
+   */
+  retryRefusedMs?: number;
+}
+
+/** Bytes of an unanswered request kept for a replay; a larger upload is not retried. */
+const REPLAY_BYTES = 1024 * 1024;
+
 /**
- * One TCP connection to a pod port: returns the WebSocket, already piped both ways with `socket`.
- * When either side ends, the other is ended too (no hanging local sockets).
+ * One TCP connection to a pod port, piped both ways with `socket`; resolves once the first
+ * WebSocket is open. When either side ends, the other is ended too (no hanging local sockets).
  */
 export async function wsForward(
   dialer: Dialer,
@@ -171,39 +189,112 @@ export async function wsForward(
   port: number,
   socket: import('node:net').Socket,
   onError: (text: string) => void,
-): Promise<WebSocket> {
+  options: ForwardOptions = {},
+): Promise<PodConnection> {
   const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/portforward?ports=${port}`;
-  const seenPort = [false, false];
-  const errors: Buffer[] = [];
-  let early: WebSocket | undefined;
-  const ws = await dialer.open(path, ['v4.channel.k8s.io'], (data) => {
-    const ch = data[0]!;
-    let payload = data.subarray(1);
-    if (ch > 1) return;
-    if (!seenPort[ch]) {
-      seenPort[ch] = true;
-      payload = payload.subarray(2);
-    }
-    if (payload.length === 0) return;
-    if (ch === 0) {
-      // backpressure: stop reading the WebSocket until the local client drained what it got
-      if (!socket.write(payload) && early) {
-        const paused = early;
-        paused.pause();
-        socket.once('drain', () => paused.resume());
-      }
-    } else errors.push(payload);
-  });
-  early = ws;
-  ws.on('close', () => {
-    const text = Buffer.concat(errors).toString().trim();
-    if (text) onError(text);
+  const retryUntil = Date.now() + (options.retryRefusedMs ?? 0);
+  const closeListeners: Array<() => void> = [];
+  let answered = false;
+  let sent: Buffer[] | null = []; // what the client sent before the pod answered; null once too big
+  let sentBytes = 0;
+  let clientEnded = false;
+  let done = false;
+  let ws!: WebSocket;
+
+  const finish = () => {
+    if (done) return;
+    done = true;
     socket.end();
+    for (const fn of closeListeners.splice(0)) fn();
+  };
+  const send = (chunk: Buffer, then?: () => void) => {
+    for (let at = 0; at < chunk.length; at += MESSAGE_BYTES) {
+      const part = chunk.subarray(at, at + MESSAGE_BYTES);
+      const message = Buffer.allocUnsafe(part.length + 1);
+      message[0] = 0;
+      part.copy(message, 1);
+      ws.send(message, at + MESSAGE_BYTES >= chunk.length ? then : undefined);
+    }
+  };
+
+  const dial = async (): Promise<WebSocket> => {
+    const seenPort = [false, false];
+    const errors: Buffer[] = [];
+    const next = await dialer.open(path, ['v4.channel.k8s.io'], (data) => {
+      const ch = data[0]!;
+      let payload = data.subarray(1);
+      if (ch > 1) return;
+      if (!seenPort[ch]) {
+        seenPort[ch] = true;
+        payload = payload.subarray(2);
+      }
+      if (payload.length === 0) return;
+      if (ch === 0) {
+        answered = true;
+        sent = null;
+        // backpressure: stop reading the WebSocket until the local client drained what it got
+        if (!socket.write(payload)) {
+          next.pause();
+          socket.once('drain', () => next.resume());
+        }
+      } else errors.push(payload);
+    });
+    next.on('close', () => {
+      if (done || next !== ws) return;
+      const text = Buffer.concat(errors).toString().trim();
+      const replayable = !answered && sent !== null && text !== '' && !socket.destroyed;
+      if (replayable && Date.now() < retryUntil) {
+        setTimeout(() => void redial(), 250);
+        return;
+      }
+      if (text) onError(text);
+      finish();
+    });
+    next.on('error', () => {
+      if (next === ws && !done) socket.destroy();
+    });
+    return next;
+  };
+  const redial = async () => {
+    if (done || socket.destroyed) return finish();
+    try {
+      ws = await dial();
+    } catch (error) {
+      onError((error as Error).message);
+      return finish();
+    }
+    if (done || socket.destroyed) return ws.terminate();
+    for (const chunk of sent ?? []) send(chunk);
+    if (clientEnded) ws.close();
+  };
+
+  ws = await dial();
+  socket.on('data', (chunk: Buffer) => {
+    if (!answered && sent) {
+      sentBytes += chunk.length;
+      if (sentBytes > REPLAY_BYTES) sent = null;
+      else sent.push(chunk);
+    }
+    if (ws.readyState !== WebSocket.OPEN) return; // between attempts: kept in `sent` for the replay
+    socket.pause();
+    send(chunk, () => socket.resume());
   });
-  ws.on('error', () => socket.destroy());
-  pump(socket, ws, 0, () => ws.close());
+  socket.on('end', () => {
+    clientEnded = true;
+    if (ws.readyState === WebSocket.OPEN) ws.close();
+  });
   socket.on('close', () => {
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+    finish();
   });
-  return ws;
+  return {
+    terminate: () => {
+      ws.terminate();
+      finish();
+    },
+    onClose: (fn) => {
+      if (done) fn();
+      else closeListeners.push(fn);
+    },
+  };
 }

@@ -28,7 +28,9 @@ spec:
       command: [sh, -c, 'mkdir -p /www && echo late > /www/index.html && sleep 3 && exec httpd -f -p 8080 -h /www']
 `;
 
-describe('dev port-forward while the process restarts', { skip: haveDocker ? false : 'Docker is not available' }, () => {
+describe('dev port-forward while the process restarts', {
+  skip: haveDocker ? false : 'Docker is not available',
+}, () => {
   let sandbox: Sandbox;
   let dialer: Dialer;
   before(async () => {
@@ -63,7 +65,10 @@ describe('dev port-forward while the process restarts', { skip: haveDocker ? fal
     pf.setPod({ namespace: 'default', pod: 'late', container: 'web' });
     await pf.start();
     try {
-      await assert.rejects(fetch(`http://127.0.0.1:${local}/`, { signal: AbortSignal.timeout(30_000) }), /fetch failed/);
+      await assert.rejects(
+        fetch(`http://127.0.0.1:${local}/`, { signal: AbortSignal.timeout(30_000) }),
+        /fetch failed/,
+      );
       assert.ok(
         statuses.some((s) => /late:9999: .*connection refused|ECONNREFUSED/i.test(s.error ?? '')),
         JSON.stringify(statuses.map((s) => s.error)),

@@ -4,14 +4,9 @@ import { KloopError } from '../errors.ts';
 import { cachedToolVersion } from './cache.ts';
 import type { KustomizeTool } from './kustomize.ts';
 import { runTool, toolIdentity, which } from './tools.ts';
+import type { SourceCommit } from './types.ts';
 
-export interface SourceInfo {
-  repoURL?: string;
-  drySha?: string;
-  author?: string;
-  date?: string;
-  subject?: string;
-  body?: string;
+export interface SourceInfo extends SourceCommit {
   dirty?: boolean;
 }
 

@@ -64,17 +64,18 @@ export interface ImageInfo {
   pinned: boolean;
 }
 
-/**
- * What produced a render. The first fields match Argo CD's `hydrator.metadata` (where they overlap);
- * everything kloop adds sits under `kloop`.
- */
-export interface RenderMetadata {
+/** The source commit a render came from, in the field names of Argo CD's `hydrator.metadata`. */
+export interface SourceCommit {
   repoURL?: string;
   drySha?: string;
   author?: string;
   date?: string;
   subject?: string;
   body?: string;
+}
+
+/** What produced a render: the source commit at the top level, everything kloop adds under `kloop`. */
+export interface RenderMetadata extends SourceCommit {
   kloop: {
     version: string;
     project: string;

@@ -1,6 +1,5 @@
 // Which sessions of the project run on this machine (dev, connect, intercept) and what kloop has
-// changed in the cluster outside an apply: the change journal (kube/journal.ts), and the ledgers
-// kloop wrote before it (.kloop/dev-patches.json, .kloop/intercepts.json) while they still exist.
+// changed in the cluster outside an apply: the change journal (kube/journal.ts), the one record of it.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -72,45 +71,17 @@ export function runningSessions(stateDir: string): SessionInfo[] {
   return out;
 }
 
-/** What kloop changed outside an apply: the change journal, then ledgers older kloop versions wrote. */
+/** What kloop changed outside an apply, as the change journal records it. */
 export async function recordedChanges(stateDir: string): Promise<ChangeInfo[]> {
-  const out: ChangeInfo[] = [];
-  for (const r of await records(stateDir)) {
-    out.push({
-      kind: r.kind,
-      key: r.key,
-      describe: r.describe || r.key,
-      ...(r.app ? { app: r.app } : {}),
-      ...(r.target ? { target: r.target } : {}),
-      at: r.at,
-      owner: r.owner,
-      ownerRunning: ownerRunning(r.owner),
-      ...(r.until === 'purge' ? { untilPurge: true } : {}),
-    });
-  }
-  // ledgers of sessions from before the journal
-  const dev = devSessionPid(stateDir);
-  const patches = readJson(path.join(stateDir, 'dev-patches.json')) as
-    | { patches?: { namespace: string; workload: string; at?: string; original?: { container?: string } }[] }
-    | undefined;
-  for (const p of patches?.patches ?? [])
-    out.push({
-      kind: 'dev-patch',
-      describe: `${p.workload} in ${p.namespace}: dev patch of container ${p.original?.container ?? '?'}`,
-      ...(p.at ? { at: p.at } : {}),
-      ...(dev ? { owner: { pid: dev, host: hostname() } } : {}),
-      ownerRunning: dev !== undefined,
-    });
-  const intercepts = readJson(path.join(stateDir, 'intercepts.json')) as
-    | { intercepts?: { namespace: string; service: string; pid: number; host: string; at?: string }[] }
-    | undefined;
-  for (const i of intercepts?.intercepts ?? [])
-    out.push({
-      kind: 'intercept',
-      describe: `service/${i.service} in ${i.namespace}: traffic sent to a local process`,
-      ...(i.at ? { at: i.at } : {}),
-      owner: { pid: i.pid, host: i.host },
-      ownerRunning: ownerRunning({ pid: i.pid, host: i.host }),
-    });
-  return out;
+  return (await records(stateDir)).map((r) => ({
+    kind: r.kind,
+    key: r.key,
+    describe: r.describe || r.key,
+    ...(r.app ? { app: r.app } : {}),
+    ...(r.target ? { target: r.target } : {}),
+    at: r.at,
+    owner: r.owner,
+    ownerRunning: ownerRunning(r.owner),
+    ...(r.until === 'purge' ? { untilPurge: true } : {}),
+  }));
 }

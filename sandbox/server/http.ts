@@ -19,6 +19,7 @@ import {
   versionInfo,
 } from './discovery.ts';
 import { ApiError } from './errors.ts';
+import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT, openapiV2, openapiV2Protobuf } from './openapi-v2.ts';
 import { handleResource, sendJson } from './resource-handler.ts';
 import { parseResourcePath } from './router.ts';
 import { configureTokens, validServiceAccountToken } from './tokens.ts';
@@ -104,6 +105,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return aggregated
           ? sendJson(res, 200, aggregatedGroups(registry), AGGREGATED_CONTENT_TYPE)
           : sendJson(res, 200, legacyGroupList(registry));
+      }
+      if (path === '/openapi/v2') {
+        const doc = openapiV2(registry);
+        if (!OPENAPI_V2_PROTOBUF_ACCEPT.test(req.headers.accept ?? '')) return sendJson(res, 200, doc);
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF });
+        return res.end(openapiV2Protobuf(doc));
       }
       if (path === '/openapi/v3') return sendJson(res, 200, openapiRoot(registry));
       const openapi = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);

@@ -52,9 +52,13 @@ interface Row {
   out: string | RegExp;
   code?: number;
   input?: string;
+  /** stderr must match */
+  err?: RegExp;
 }
 
 const ns = 'everyday';
+const listYaml = (...items: Array<Record<string, unknown>>) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.map((i) => ({ apiVersion: 'v1', ...i })) });
 const deploymentYaml = (minReadySeconds: number) =>
   JSON.stringify({
     apiVersion: 'apps/v1',
@@ -287,6 +291,25 @@ const rows = (): Row[] => [
     out: 'deployment.apps/applied configured (server dry run)',
   },
   { run: ['kubectl', 'get', 'deployment', 'applied', '-o', 'jsonpath={.spec.minReadySeconds}'], out: '1' },
+  // a kind: List is validated client-side against /openapi/v2 (protobuf), item by item
+  {
+    run: ['kubectl', 'apply', '-f', '-'],
+    input: listYaml(
+      { kind: 'ConfigMap', metadata: { name: 'listed-a' }, data: { a: '1' } },
+      { kind: 'ConfigMap', metadata: { name: 'listed-b' } },
+    ),
+    out: 'configmap/listed-a created\nconfigmap/listed-b created',
+  },
+  {
+    run: ['kubectl', 'apply', '-f', '-'],
+    input: listYaml(
+      { kind: 'ConfigMap', metadata: { name: 'listed-c' }, bogus: true },
+      { kind: 'Service', metadata: { name: 'listed-d' }, spec: { ports: [{ port: 'eighty' }] } },
+    ),
+    code: 1,
+    out: '',
+    err: /ValidationError\(ConfigMap\): unknown field "bogus" in io\.k8s\.api\.core\.v1\.ConfigMap, ValidationError\(Service\.spec\.ports\[0\]\.port\): invalid type for io\.k8s\.api\.core\.v1\.ServicePort\.port: got "string", expected "integer"/,
+  },
   // helm's release lifecycle
   {
     run: ['helm', 'install', 'site', 'CHART', '-n', ns],
@@ -348,6 +371,7 @@ describe('kubectl and helm, every everyday command', () => {
       const out = result.stdout.trim();
       if (typeof row.out === 'string') assert.equal(out, row.out);
       else assert.match(out, row.out);
+      if (row.err) assert.match(result.stderr, row.err);
     });
   }
 });

@@ -9,6 +9,22 @@ import { validate } from './validation.ts';
 /** The one node's name; the API server schedules every pod onto it at creation. */
 export const NODE_NAME = 'kloop-sandbox';
 
+const SERVICEACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' };
+
+/**
+ * The ServiceAccount admission plugin: a new pod without imagePullSecrets gets its service
+ * account's. (A missing account is not refused here, unlike a cluster, which refuses the pod.)
+ */
+function serviceAccountPullSecrets(store: MemoryStore, pod: KubeObject): void {
+  const spec = pod.spec as { serviceAccountName?: string; imagePullSecrets?: Array<{ name?: string }> };
+  if (spec.imagePullSecrets?.length) return;
+  const account = store.get(SERVICEACCOUNTS, pod.metadata.namespace, spec.serviceAccountName ?? 'default') as
+    | { imagePullSecrets?: Array<{ name?: string }> }
+    | undefined;
+  const secrets = account?.imagePullSecrets?.filter((s) => s.name);
+  if (secrets?.length) spec.imagePullSecrets = secrets.map((s) => ({ name: s.name }));
+}
+
 export function createAdmission(store: MemoryStore, node: () => Node): Admission {
   return {
     admit(info: ResourceInfo, object: KubeObject, old: KubeObject | undefined, dryRun?: boolean) {
@@ -22,6 +38,7 @@ export function createAdmission(store: MemoryStore, node: () => Node): Admission
       if (info.group === '' && info.resource === 'pods') {
         const spec = object.spec as { nodeName?: string };
         spec.nodeName ||= NODE_NAME;
+        if (!old) serviceAccountPullSecrets(store, object);
       }
       validate(info, object);
       if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions') {

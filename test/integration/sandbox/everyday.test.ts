@@ -146,6 +146,26 @@ const rows = (): Row[] => [
     out: 'service/upstream created',
   },
   { run: ['kubectl', 'create', 'serviceaccount', 'builder'], out: 'serviceaccount/builder created' },
+  // a pod without imagePullSecrets gets its ServiceAccount's (the ServiceAccount admission plugin)
+  {
+    run: ['kubectl', 'patch', 'serviceaccount', 'builder', '-p', '{"imagePullSecrets":[{"name":"pull"}]}'],
+    out: 'serviceaccount/builder patched',
+  },
+  {
+    run: [
+      'kubectl',
+      'run',
+      'built',
+      '--image=busybox:1.36',
+      '--image-pull-policy=Never',
+      '--overrides={"spec":{"serviceAccountName":"builder"}}',
+      '--',
+      'sleep',
+      '3600',
+    ],
+    out: 'pod/built created',
+  },
+  { run: ['kubectl', 'get', 'pod', 'built', '-o', 'jsonpath={.spec.imagePullSecrets[*].name}'], out: 'pull' },
   {
     run: ['kubectl', 'create', 'cronjob', 'nightly', '--image=busybox:1.36', '--schedule=0 3 * * *', '--', 'true'],
     out: 'cronjob.batch/nightly created',

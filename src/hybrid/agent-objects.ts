@@ -72,7 +72,8 @@ export function agentObjects(o: AgentObjectsInput): AgentObjects {
   const config: AgentConfig = {
     control: CONTROL_PORT,
     routes: [...routes.values()],
-    tunnelWaitMs: 10_000,
+    // a caller waits as long as an HTTP client would rather than being reset during a burst
+    tunnelWaitMs: 30_000,
     confirmMs: 5_000,
   };
   return {

@@ -39,6 +39,11 @@ interface Tunnel {
   state: 'opening' | 'idle' | 'active' | 'closed';
 }
 
+/** At most this many tunnels beyond the pool size are opened while a burst of connections lasts. */
+const MAX_SURGE = 56;
+/** A burst is over when no connection found the pool empty for this long; the extra tunnels close. */
+const SURGE_CALM_MS = 3_000;
+
 const HTTP_REQUEST = /^(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|CONNECT|TRACE) \S+ HTTP\/1\.[01]\r?\n/;
 
 export class TunnelPool {
@@ -51,6 +56,13 @@ export class TunnelPool {
   private sleepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readyWaiters: Array<() => void> = [];
+  /**
+   * Extra tunnels wanted while connections arrive faster than the pool refills: each opening takes
+   * a WebSocket round trip to the API server, so a burst (a page with 50 assets, a load test)
+   * would otherwise queue at the agent behind a handful of openings and time out there.
+   */
+  private surge = 0;
+  private calmTimer: NodeJS.Timeout | undefined;
 
   constructor(options: TunnelPoolOptions) {
     this.o = options;
@@ -107,7 +119,19 @@ export class TunnelPool {
     if (this.stopped || this.retryTimer) return;
     let pending = 0;
     for (const t of this.tunnels) if (t.state === 'idle' || t.state === 'opening') pending++;
-    for (let i = pending; i < this.target; i++) void this.open();
+    for (let i = pending; i < this.target + this.surge; i++) void this.open();
+  }
+
+  /** A connection found no idle tunnel left: open more at once, and close the extra when calm. */
+  private starved(): void {
+    this.surge = Math.min(MAX_SURGE, Math.max(this.target, this.surge * 2));
+    clearTimeout(this.calmTimer);
+    this.calmTimer = setTimeout(() => {
+      this.surge = 0;
+      const idle = [...this.tunnels].filter((t) => t.state === 'idle');
+      for (const t of idle.slice(this.target)) this.drop(t);
+    }, SURGE_CALM_MS);
+    this.calmTimer.unref();
   }
 
   private async open(): Promise<void> {
@@ -194,6 +218,7 @@ export class TunnelPool {
     t.state = 'active';
     this.served++;
     this.failures = 0;
+    if (![...this.tunnels].some((x) => x.state === 'idle')) this.starved();
     this.fill();
     const localPort = this.o.localPorts.get(agentPort);
     if (localPort === undefined) {
@@ -263,6 +288,7 @@ export class TunnelPool {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.sleepTimer) clearInterval(this.sleepTimer);
+    clearTimeout(this.calmTimer);
     for (const t of [...this.tunnels]) this.drop(t);
     for (const w of this.readyWaiters.splice(0)) w();
   }

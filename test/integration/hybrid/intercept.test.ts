@@ -164,11 +164,12 @@ describe('kloop intercept', { skip: !haveDocker && 'Docker is not available' }, 
     });
     // nothing leaks: the local server and the tunnel pool are back to idle
     await eventually(async () => new Promise<boolean>((r) => server.getConnections((_, n) => r(n === 0))), 15_000);
+    // the burst opened extra tunnels; once it is over, the idle ones go back to the pool size
     const pool = await running.waitForState((s) => {
       const i = intercepting(s);
-      return i && i.tunnels.active === 0 && i.tunnels.served >= 200 ? i.tunnels : undefined;
+      return i && i.tunnels.active === 0 && i.tunnels.served >= 200 && i.tunnels.idle <= 8 ? i.tunnels : undefined;
     }, 15_000);
-    assert.ok(pool.idle <= 8, `idle tunnels stay at the pool size (${pool.idle})`);
+    assert.ok(pool.idle > 0, `idle tunnels are kept for the next connections (${pool.idle})`);
 
     const down = await get(ip, '/bulk');
     assert.equal(down.body.length, 100 * MB);

@@ -72,7 +72,6 @@ try {
       ports: [`${port}:8080`],
     },
     store,
-    onLog: () => {},
     podTimeoutMs: 120_000,
   });
   await session.start();

@@ -48,7 +48,7 @@ export async function run(globals: GlobalOptions, name?: string, opts: LogsComma
   process.once('SIGTERM', () => stop());
   try {
     const runs = specs.map(async (spec) => {
-      const follower = new LogFollower(client, spec.name, (l) => view.log(l));
+      const follower = new LogFollower(client, spec.name, (line) => store.dispatch({ type: 'log', line }));
       followers.push(follower);
       let first = true;
       const tracker = new PodTracker(client, spec, (pod) => {

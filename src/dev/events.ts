@@ -1,15 +1,12 @@
-// The dev session's part of `-o jsonl`: the store's changes turned into events — the session's
-// and each target's phase, each sync batch the container applied, sync errors — plus log lines
-// and notices. Reads the store like the terminal view does; reports nothing of its own.
+// The dev session's part of `-o jsonl`, as a subscriber of its store: log lines and notices as
+// they are dispatched, and from the state, the session's and each target's phase, each sync batch
+// the container applied, sync errors. Reports nothing of its own.
 import { emit } from '../log/events.ts';
-import type { LogLine } from './logs.ts';
-import type { SessionState, SessionStore } from './store.ts';
+import type { SessionAction } from './actions.ts';
+import type { SessionState } from './state.ts';
+import type { SessionStore } from './store.ts';
 
-export function attachEvents(store: SessionStore): {
-  log(line: LogLine): void;
-  notice(message: string): void;
-  close(): void;
-} {
+export function attachEvents(store: SessionStore): { close(): void } {
   let phase = '';
   const targetPhase = new Map<string, string>();
   const batches = new Map<string, string>();
@@ -63,10 +60,12 @@ export function attachEvents(store: SessionStore): {
     }
   };
   onChange(store.get());
-  const unsubscribe = store.subscribe(onChange);
-  return {
-    log: (l) => emit({ type: 'log', target: l.target, pod: l.pod, container: l.container, text: l.text }),
-    notice: (m) => emit({ type: 'message', level: 'info', text: m }),
-    close: () => unsubscribe(),
-  };
+  const unsubscribe = store.subscribe((state: Readonly<SessionState>, action: SessionAction) => {
+    if (action.type === 'log') {
+      const l = action.line;
+      emit({ type: 'log', target: l.target, pod: l.pod, container: l.container, text: l.text });
+    } else if (action.type === 'notice') emit({ type: 'message', level: 'info', text: action.message });
+    else onChange(state);
+  });
+  return { close: () => unsubscribe() };
 }

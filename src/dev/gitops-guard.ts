@@ -10,7 +10,7 @@ import { describeOwner, gitopsSettings, type PauseMode } from '../kube/gitops-ow
 import { type PauseOutcome, pauseOwner } from '../kube/gitops-pause.ts';
 import { findContainer, workloadPath } from '../kube/pods.ts';
 import type { KubeObject } from '../kube/types.ts';
-import type { TargetState } from './store.ts';
+import type { SessionAction } from './actions.ts';
 
 export interface GitopsGuardOptions {
   client: KubeClient;
@@ -19,8 +19,8 @@ export interface GitopsGuardOptions {
   /** --gitops-pause: overrides every target's gitops.pause */
   mode?: PauseMode;
   confirm?: (question: string) => Promise<boolean>;
-  onNotice(message: string): void;
-  report(target: string, state: NonNullable<TargetState['gitops']>): void;
+  /** the session store's dispatch: notices and each target's GitOps state go there */
+  dispatch(action: SessionAction): void;
   /** how often a patched workload is checked (ms) */
   checkEveryMs?: number;
 }
@@ -65,16 +65,20 @@ export class GitopsGuard {
       app: t.app,
       target: t.name,
       ...(this.o.confirm ? { confirm: this.o.confirm } : {}),
-      onNotice: this.o.onNotice,
+      onNotice: (message) => this.o.dispatch({ type: 'notice', message }),
     });
     this.outcomes.set(t.name, outcome);
     if (!outcome.owner) return;
     const owner = describeOwner(outcome.owner.owner);
-    if (outcome.state === 'paused') this.o.onNotice(`${t.name}: ${outcome.message}`);
-    this.o.report(t.name, {
-      owner,
-      state: outcome.state === 'paused' ? 'paused' : 'not-paused',
-      ...(outcome.message ? { note: outcome.message } : {}),
+    if (outcome.state === 'paused') this.o.dispatch({ type: 'notice', message: `${t.name}: ${outcome.message}` });
+    this.o.dispatch({
+      type: 'gitops',
+      target: t.name,
+      gitops: {
+        owner,
+        state: outcome.state === 'paused' ? 'paused' : 'not-paused',
+        ...(outcome.message ? { note: outcome.message } : {}),
+      },
     });
   }
 
@@ -133,8 +137,12 @@ export class GitopsGuard {
             ? `${owner} reverted the dev patch although it was paused: check that the controller honours ${outcome.owner?.owner.tool === 'Flux' ? 'the pause' : 'the Application change'}`
             : `${owner} reverted the dev patch (not paused): run kloop dev with --gitops-pause auto`
           : 'the dev patch was undone in the cluster (kubectl apply, or a controller kloop does not know)';
-        this.o.onNotice(`error: ${name}: ${note}`);
-        this.o.report(name, { owner: owner ?? 'unknown', state: 'reverted', note });
+        this.o.dispatch({ type: 'notice', level: 'error', message: `error: ${name}: ${note}` });
+        this.o.dispatch({
+          type: 'gitops',
+          target: name,
+          gitops: { owner: owner ?? 'unknown', state: 'reverted', note },
+        });
       }
     } finally {
       this.checking = false;

@@ -1,49 +1,71 @@
-// The dev session: deploy, dev patches, one TargetSession per target under a supervisor, until
-// stopped. The supervisor notices a laptop that slept (timers that fired far too late) and has
-// every stream re-established, and turns rebuild-glob changes into build + redeploy.
+// The dev session, Vite-style: createDevSession(options) resolves what the session needs (targets,
+// the cluster connection) and returns { store, start, stop } plus the actions the dashboard and
+// `kloop ui` offer. start deploys, patches and runs one TargetSession per target under a
+// supervisor until stop, which restores what the session changed. Everything the session learns
+// is dispatched into its store (actions.ts); the terminal view, `-o json`/`-o jsonl` and the
+// dashboard subscribe to it. The supervisor notices a laptop that slept (timers that fired far
+// too late) and has every stream re-established, and turns rebuild-glob changes into build +
+// redeploy; connect/intercept processes beside the session arrive through a file watch.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Project } from '../config/project.ts';
-import type { DeploySummary } from '../deploy/deploy.ts';
+import { type Connection, type DeploySummary, deployProject, openConnection } from '../deploy/deploy.ts';
+import { purgeProject } from '../deploy/purge.ts';
 import { KloopError } from '../errors.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { readHybrids } from '../hybrid/published.ts';
+import { type PublishedHybrid, watchHybrids, type HybridWatch } from '../hybrid/published.ts';
+import { resolveCredentials } from '../kube/credentials.ts';
+import type { PauseMode } from '../kube/gitops-owners.ts';
+import { requestResync } from '../kube/gitops-pause.ts';
+import { restore, self } from '../kube/journal.ts';
+import { createDialer, type Dialer } from '../kube/streams.ts';
+import { alive } from '../process/alive.ts';
+import type { SessionAction } from './actions.ts';
 import type { DebugPlan } from './debug.ts';
 import { launchTarget, planTargetDebug, runsUnderDebugger, withDebug, withDebugPort } from './debug-target.ts';
 import { applyDevPatch, type DevOverrides } from './dev-patch.ts';
 import { GitopsGuard } from './gitops-guard.ts';
 import { launchConfiguration, launchName, writeLaunch } from './launch.ts';
-import type { PauseMode } from '../kube/gitops-owners.ts';
-import { requestResync } from '../kube/gitops-pause.ts';
-import { restore, self } from '../kube/journal.ts';
-import { alive } from '../process/alive.ts';
-import type { Dialer } from '../kube/streams.ts';
-import type { LogLine } from './logs.ts';
-import { type AppState, createStore, type HybridState, newTarget, type SessionStore } from './store.ts';
+import type { AppState, HybridState } from './state.ts';
+import { createStore, newTarget, type SessionStore } from './store.ts';
 import { TargetSession } from './target-session.ts';
 
 export interface DevSessionOptions {
   project: Project;
-  client: KubeClient;
-  dialer: Dialer;
   /** target names (empty: all) */
-  targets: readonly string[];
-  /** deploys the given apps (build + render + apply + wait); absent with --skip-deploy */
-  deploy?: (apps: string[]) => Promise<DeploySummary | undefined>;
-  onLog: (line: LogLine) => void;
-  onNotice?: (message: string) => void;
+  targets?: readonly string[];
+  /** --skip-deploy: attach to what is deployed */
+  skipDeploy?: boolean;
+  /** lines of log history for each target's first pod */
   tailLines?: number;
   /** kloop dev --debug: every selected target's process runs under its debugger */
   debug?: boolean;
-  /** with debug: print the launch.json entries instead of writing .vscode/launch.json */
-  printLaunch?: (entries: Record<string, unknown>[]) => void;
+  /** with debug: the launch.json entries go into a debug-launch action instead of .vscode/launch.json */
+  printLaunch?: boolean;
   /** --gitops-pause: overrides each target's gitops.pause */
   gitopsPause?: PauseMode;
   /** ask: the question on the terminal */
   confirm?: (question: string) => Promise<boolean>;
   /** --resync: after giving paused reconciliation back, ask the controllers to reconcile now */
   resync?: boolean;
+  /** a connection to share; without one the session opens its own and closes it on stop */
+  connection?: Connection;
+}
+
+export interface DevSession {
+  readonly store: SessionStore;
+  /** deploys, patches and starts every target; resolves once all run (rejects with the first failure) */
+  start(): Promise<void>;
+  /** ends the session: streams and ports closed, what it changed in the cluster restored */
+  stop(): Promise<void>;
+  /** re-establishes the target's streams (a full resync) */
+  resync(target: string): void;
+  /** restarts the target's main process / runs its onSync exec now */
+  restart(target: string): void;
+  /** builds and redeploys the target's app now; resolves when done (failures are reported, not thrown) */
+  rebuild(target: string): Promise<void>;
+  /** purges the target's app (only its dev patch is restored, not other targets') */
+  purge(target: string): Promise<void>;
 }
 
 export function selectTargets(project: Project, names: readonly string[]): string[] {
@@ -62,71 +84,114 @@ export function selectTargets(project: Project, names: readonly string[]): strin
   return names.length ? [...names] : all;
 }
 
-export class DevSession {
+/** Checks the targets and connects to the cluster (an unreachable one fails here, before anything starts). */
+export async function createDevSession(options: DevSessionOptions): Promise<DevSession> {
+  const { project } = options;
+  const names = selectTargets(project, options.targets ?? []);
+  const own = !options.connection;
+  const connection = options.connection ?? (await openConnection(project));
+  let dialer: Dialer;
+  try {
+    dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
+  } catch (error) {
+    if (own) connection.client.close();
+    throw error;
+  }
+  const session = new Session(options, names, connection, dialer, own);
+  return {
+    store: session.store,
+    start: () => session.start(),
+    stop: () => session.stop(),
+    resync: (t) => session.running(t).reconnect(),
+    restart: (t) => session.running(t).reload(),
+    rebuild: (t) => session.rebuildNow(t),
+    purge: (t) => session.purge(t),
+  };
+}
+
+class Session {
   readonly store: SessionStore;
   private readonly o: DevSessionOptions;
+  private readonly project: Project;
+  private readonly connection: Connection;
+  private readonly dialer: Dialer;
+  private readonly ownConnection: boolean;
   private readonly names: string[];
   private readonly sessions = new Map<string, TargetSession>();
   private sleepTimer: NodeJS.Timeout | null = null;
-  private hybridTimer: NodeJS.Timeout | null = null;
+  private hybrids: HybridWatch | null = null;
   private rebuilding: Promise<void> = Promise.resolve();
   private stopping = false;
   private lockFile: string | undefined;
   private readonly debugPlans = new Map<string, DebugPlan>();
   private readonly gitops: GitopsGuard;
+  private readonly unsubscribe: () => void;
 
-  constructor(options: DevSessionOptions) {
+  constructor(options: DevSessionOptions, names: string[], connection: Connection, dialer: Dialer, own: boolean) {
     this.o = options;
-    this.gitops = new GitopsGuard({
-      client: options.client,
-      stateDir: options.project.stateDir,
-      ...(options.gitopsPause ? { mode: options.gitopsPause } : {}),
-      ...(options.confirm ? { confirm: options.confirm } : {}),
-      onNotice: (m) => this.o.onNotice?.(m),
-      report: (target, state) =>
-        this.store.update(`${target}: gitops ${state.state}`, (s) => {
-          const t = s.targets[target];
-          if (t) t.gitops = state;
-        }),
-    });
-    this.names = selectTargets(options.project, options.targets);
+    this.project = options.project;
+    this.names = names;
+    this.connection = connection;
+    this.dialer = dialer;
+    this.ownConnection = own;
     const targets = Object.fromEntries(
-      this.names.map((n) => [n, { ...newTarget(n, options.project.dev[n]!.namespace), phase: 'deploying' as const }]),
+      names.map((n) => [n, { ...newTarget(n, this.project.dev[n]!.namespace), phase: 'deploying' as const }]),
     );
     this.store = createStore({
-      project: options.project.name,
+      project: this.project.name,
       startedAt: new Date().toISOString(),
       phase: 'starting',
       targets,
     });
+    this.gitops = new GitopsGuard({
+      client: connection.client,
+      stateDir: this.project.stateDir,
+      ...(options.gitopsPause ? { mode: options.gitopsPause } : {}),
+      ...(options.confirm ? { confirm: options.confirm } : {}),
+      dispatch: (a) => this.store.dispatch(a),
+    });
+    // the session reacts to what its targets report: a rebuild glob that matched means redeploy
+    this.unsubscribe = this.store.subscribe((_, a) => {
+      if (a.type === 'rebuild') this.rebuild(a.target, a.paths);
+    });
   }
 
-  get targetSessions(): ReadonlyMap<string, TargetSession> {
-    return this.sessions;
+  private dispatch(action: SessionAction): void {
+    this.store.dispatch(action);
+  }
+
+  private notice(message: string, level?: 'error'): void {
+    this.dispatch({ type: 'notice', message, ...(level ? { level } : {}) });
+  }
+
+  running(target: string): TargetSession {
+    const s = this.sessions.get(target);
+    if (!s) throw new KloopError(`dev target "${target}" has not started yet (its app is still deploying)`);
+    return s;
   }
 
   async start(): Promise<void> {
-    const { project, client } = this.o;
+    const { project } = this;
+    const client = this.connection.client;
     await this.lock();
     // A session that crashed or was killed left its changes recorded: undo them first.
     const leftovers = await restore({ client, stateDir: project.stateDir }, { orphans: true });
     for (const r of leftovers)
-      this.o.onNotice?.(`restored ${r.describe} (left ${r.changed ?? 'changed'} by an earlier session)`);
+      this.notice(`restored ${r.describe} (left ${r.changed ?? 'changed'} by an earlier session)`);
 
     const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
     await this.deployRecorded(apps);
     if (this.o.debug) await this.planDebuggers();
     await this.applyPatches(this.names);
-    this.store.update('deployed', (s) => {
-      for (const t of Object.values(s.targets)) t.phase = 'waiting-for-pod';
-    });
+    if (this.stopping) return;
+    this.dispatch({ type: 'targets-waiting' });
 
     for (const n of this.names) {
       const t = project.dev[n]!;
       const plan = this.debugPlans.get(n);
       const session = new TargetSession({
         client,
-        dialer: this.o.dialer,
+        dialer: this.dialer,
         root: project.root,
         target: plan ? { ...t, ports: withDebugPort(t.ports, plan) } : t,
         // pods of the template before the dev patch are no use (they may also be the only ready ones
@@ -134,89 +199,79 @@ export class DevSession {
         acceptPod: (pod) =>
           this.gitops.runsPatch(n, pod, t.container) && (!plan || runsUnderDebugger(pod, t.container, plan)),
         store: this.store,
-        onLog: this.o.onLog,
-        onRebuild: (target, paths) => this.rebuild(target, paths),
         tailLines: this.o.tailLines,
       });
       this.sessions.set(n, session);
     }
     await Promise.all([...this.sessions.values()].map((s) => s.start()));
-    this.store.update('session running', (s) => {
-      s.phase = 'running';
-    });
+    if (this.stopping) return;
+    this.dispatch({ type: 'session-phase', phase: 'running' });
     this.watchForSleep();
-    this.followHybrids();
+    this.hybrids = watchHybrids(project.stateDir, (now) => this.hybridsChanged(now));
     for (const n of this.names) {
       const url = project.dev[n]!.open;
-      if (url) openBrowser(url, this.o.onNotice);
+      if (url) openBrowser(url, (m) => this.notice(m));
     }
   }
 
   // One session per project at a time: a second one would take the first one's dev patches for
   // leftovers of a crash and restore them under its feet.
   private async lock(): Promise<void> {
-    const file = path.join(this.o.project.stateDir, 'dev-session.pid');
+    const file = path.join(this.project.stateDir, 'dev-session.pid');
     const other = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     if (other && other !== process.pid && alive(other)) {
-      throw new KloopError(`another kloop dev session (pid ${other}) is running for ${this.o.project.name}`, {
+      throw new KloopError(`another kloop dev session (pid ${other}) is running for ${this.project.name}`, {
         hint: `stop it first (Ctrl-C in its terminal, or kill ${other}); sessions share the dev patches of this project`,
       });
     }
-    await mkdir(this.o.project.stateDir, { recursive: true });
+    await mkdir(this.project.stateDir, { recursive: true });
     await writeFile(file, `${process.pid}\n`);
     this.lockFile = file;
   }
 
   // The plans come from the workload as deployed, once: a rebuild patches again with the same plan.
   private async planDebuggers(): Promise<void> {
-    const { project } = this.o;
+    const { project } = this;
     for (const n of this.names) {
       const t = project.dev[n]!;
-      const plan = await planTargetDebug(this.o.client, t);
+      const plan = await planTargetDebug(this.connection.client, t);
       this.debugPlans.set(n, plan);
-      for (const note of plan.notes) this.o.onNotice?.(`${n}: ${note}`);
-      this.store.update(`${n}: debug ${plan.runtime}`, (s) => {
-        const target = s.targets[n];
-        if (target)
-          target.debug = {
-            runtime: plan.runtime,
-            ...(plan.port ? { port: plan.port } : {}),
-            wait: plan.wait,
-            attach: launchName({ target: n, plan }),
-          };
+      for (const note of plan.notes) this.notice(`${n}: ${note}`);
+      this.dispatch({
+        type: 'debug',
+        target: n,
+        debug: {
+          runtime: plan.runtime,
+          ...(plan.port ? { port: plan.port } : {}),
+          wait: plan.wait,
+          attach: launchName({ target: n, plan }),
+        },
       });
     }
     const targets = [...this.debugPlans].map(([n, plan]) => launchTarget(project.root, project.dev[n]!, plan));
-    if (this.o.printLaunch) this.o.printLaunch(targets.map((t) => launchConfiguration(project.root, t)));
+    const configurations = targets.map((t) => launchConfiguration(project.root, t));
+    if (this.o.printLaunch) this.dispatch({ type: 'debug-launch', configurations });
     else {
-      const file = await writeLaunch(project.root, targets);
-      this.o.onNotice?.(
-        `debugger attach entries in ${path.relative(process.cwd(), file) || file}: ${targets.map((t) => `"${launchName(t)}"`).join(', ')}`,
-      );
+      const written = await writeLaunch(project.root, targets);
+      const file = path.relative(process.cwd(), written) || written;
+      this.dispatch({ type: 'debug-launch', configurations, file });
+      this.notice(`debugger attach entries in ${file}: ${targets.map((t) => `"${launchName(t)}"`).join(', ')}`);
     }
   }
 
   private async applyPatches(names: readonly string[]): Promise<void> {
     for (const n of names) {
-      const t = this.o.project.dev[n]!;
+      const t = this.project.dev[n]!;
       const base: DevOverrides = { ...t.patch, ...(t.onSync === 'restart' ? { restartLoop: true } : {}) };
       const overrides = withDebug(base, this.debugPlans.get(n));
       if (Object.keys(overrides).length === 0) continue;
       // a controller that keeps the workload in sync with Git would revert the patch: pause it first
       await this.gitops.beforePatch(t);
-      await applyDevPatch(this.o.client, this.o.project.stateDir, t, overrides);
+      await applyDevPatch(this.connection.client, this.project.stateDir, t, overrides);
       await this.gitops.afterPatch(t);
     }
   }
 
-  /** Restarts the target's main process / runs its onSync exec now. */
-  restart(target: string): void {
-    const s = this.sessions.get(target);
-    if (!s) throw new KloopError(`dev target "${target}" has not started yet`);
-    s.reload();
-  }
-
-  /** Builds and redeploys the target's app now; resolves when done (errors are reported, not thrown). */
   rebuildNow(target: string): Promise<void> {
     this.rebuild(target, ['(requested)']);
     return this.rebuilding;
@@ -224,22 +279,24 @@ export class DevSession {
 
   /** rebuild: globs changed: build + redeploy the target's app, then patch again (deploy resets the command). */
   private rebuild(target: string, paths: string[]): void {
-    if (!this.o.deploy || this.stopping) return;
-    const app = this.o.project.dev[target]!.app;
-    this.o.onNotice?.(
-      `${target}: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ' …' : ''} changed: rebuilding ${app}`,
-    );
+    if (this.o.skipDeploy || this.stopping) return;
+    const app = this.project.dev[target]!.app;
+    this.notice(`${target}: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ' …' : ''} changed: rebuilding ${app}`);
     this.rebuilding = this.rebuilding.then(async () => {
       try {
         await this.gitops.hold(async () => {
           await this.deployRecorded([app]);
-          await this.applyPatches(this.names.filter((n) => this.o.project.dev[n]!.app === app));
+          await this.applyPatches(this.names.filter((n) => this.project.dev[n]!.app === app));
         });
-        this.o.onNotice?.(`${target}: ${app} redeployed`);
+        this.notice(`${target}: ${app} redeployed`);
       } catch (error) {
-        this.o.onNotice?.(`${target}: rebuild failed: ${(error as Error).message}`);
+        this.notice(`${target}: rebuild failed: ${(error as Error).message}`, 'error');
       }
     });
+  }
+
+  async purge(target: string): Promise<void> {
+    await purgeProject(this.project, { apps: [this.project.dev[target]!.app] }, this.connection);
   }
 
   // After a laptop sleep the streams are usually dead without anyone having noticed; a timer that
@@ -249,7 +306,7 @@ export class DevSession {
     this.sleepTimer = setInterval(() => {
       const now = Date.now();
       if (now - last > 15_000) {
-        this.o.onNotice?.(`woke up after ${Math.round((now - last) / 1000)} s: reconnecting`);
+        this.notice(`woke up after ${Math.round((now - last) / 1000)} s: reconnecting`);
         for (const s of this.sessions.values()) s.reconnect();
       }
       last = now;
@@ -257,81 +314,61 @@ export class DevSession {
     this.sleepTimer.unref();
   }
 
-  /** Deploys through the session's deploy function, recording it in the store's history. */
+  /** Deploys (build + render + apply + wait), recording it in the store's history. */
   private async deployRecorded(apps: string[]): Promise<void> {
-    if (!this.o.deploy) return;
+    if (this.o.skipDeploy) return;
     const started = Date.now();
     const at = new Date(started).toISOString();
-    this.store.update(`deploying ${apps.join(', ')}`, (s) => {
-      s.deploys = [...(s.deploys ?? []), { at, apps, state: 'running' as const }].slice(-50);
-      s.apps ??= {};
-      for (const a of apps) s.apps[a] = { ...s.apps[a], project: this.o.project.name, state: 'deploying', at };
-    });
-    const finish = (state: 'ok' | 'error', error?: string) =>
-      this.store.update(`deploy ${state === 'ok' ? 'done' : 'failed'}: ${apps.join(', ')}`, (s) => {
-        // deploys never overlap (rebuilds queue behind each other): the last record is this one
-        const d = s.deploys?.at(-1);
-        if (d) Object.assign(d, { state, ms: Date.now() - started }, error ? { error } : {});
-      });
+    this.dispatch({ type: 'deploy-started', at, project: this.project.name, apps });
+    let summary: DeploySummary;
     try {
-      const summary = await this.o.deploy(apps);
-      if (summary)
-        this.store.update('apps deployed', (s) => {
-          s.apps = { ...s.apps, ...deployedApps(summary) };
-        });
-      finish('ok');
+      summary = await deployProject(
+        this.project,
+        { apps, images: {}, skipBuild: false, forceConflicts: false, wait: true },
+        this.connection,
+      );
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);
-      this.store.update(`apps failed: ${apps.join(', ')}`, (s) => {
-        for (const a of apps) if (s.apps?.[a]) Object.assign(s.apps[a], { state: 'failed', problem });
-      });
-      finish('error', problem);
+      this.dispatch({ type: 'deploy-failed', apps, ms: Date.now() - started, error: problem });
       throw error;
     }
+    this.dispatch({ type: 'deploy-done', apps, ms: Date.now() - started, deployed: deployedApps(summary) });
   }
 
-  // kloop connect / intercept run as their own processes and publish their state under .kloop/;
-  // the session shows them (terminal, -o json, dashboard) as part of its own state.
-  private followHybrids(): void {
-    let last = '{}';
-    this.hybridTimer = setInterval(() => {
-      const now: Record<string, HybridState> = {};
-      for (const [key, h] of Object.entries(readHybrids(this.o.project.stateDir)))
-        now[key] = { kind: h.kind, pid: h.pid, state: h.state };
-      const text = JSON.stringify(now);
-      if (text === last) return;
-      const before = new Set(Object.keys(JSON.parse(last) as object));
-      last = text;
-      const change = Object.keys(now).find((k) => !before.has(k));
-      this.store.update(change ? `${change} started` : 'hybrid state', (s) => {
-        s.hybrid = now;
-      });
-    }, 1_000);
-    this.hybridTimer.unref();
+  /** The connect/intercept processes beside the session, as one action per one that started, changed or ended. */
+  private hybridsChanged(now: Record<string, PublishedHybrid>): void {
+    const before = this.store.get().hybrid ?? {};
+    for (const [key, h] of Object.entries(now)) {
+      const entry: HybridState = { kind: h.kind, pid: h.pid, state: h.state };
+      if (JSON.stringify(before[key]) !== JSON.stringify(entry))
+        this.dispatch({ type: 'hybrid', key, entry, started: !before[key] });
+    }
+    for (const key of Object.keys(before)) if (!now[key]) this.dispatch({ type: 'hybrid', key, entry: null });
   }
 
-  /** Ends the session: streams and ports closed, dev patches restored. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.sleepTimer) clearInterval(this.sleepTimer);
-    if (this.hybridTimer) clearInterval(this.hybridTimer);
-    this.store.update('session stopping', (s) => {
-      s.phase = 'stopping';
-    });
+    this.hybrids?.close();
+    this.dispatch({ type: 'session-phase', phase: 'stopping' });
     this.gitops.stop();
-    await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
-    await this.rebuilding;
-    // without the lock the patches are another session's: leave them alone
-    if (this.lockFile) {
-      const restored = await restore({ client: this.o.client, stateDir: this.o.project.stateDir }, { owner: self() });
-      for (const r of restored) this.o.onNotice?.(`restored ${r.describe}`);
-      if (this.o.resync) await requestResync(this.o.client, restored, (m) => this.o.onNotice?.(m));
+    try {
+      await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
+      await this.rebuilding;
+      // without the lock the patches are another session's: leave them alone
+      if (this.lockFile) {
+        const client = this.connection.client;
+        const restored = await restore({ client, stateDir: this.project.stateDir }, { owner: self() });
+        for (const r of restored) this.notice(`restored ${r.describe}`);
+        if (this.o.resync) await requestResync(client, restored, (m) => this.notice(m));
+        await rm(this.lockFile, { force: true });
+      }
+      this.dispatch({ type: 'session-phase', phase: 'stopped' });
+    } finally {
+      this.unsubscribe();
+      if (this.ownConnection) this.connection.client.close();
     }
-    if (this.lockFile) await rm(this.lockFile, { force: true });
-    this.store.update('session stopped', (s) => {
-      s.phase = 'stopped';
-    });
   }
 }
 

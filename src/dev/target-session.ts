@@ -10,13 +10,15 @@ import { diagnosePod, type PodProblem } from '../kube/diagnose.ts';
 import { podLogTail } from '../kube/wait.ts';
 import { execConnector } from '../kube/exec.ts';
 import type { Dialer } from '../kube/streams.ts';
-import { LogFollower, type LogLine } from './logs.ts';
+import type { SessionAction } from './actions.ts';
+import { LogFollower } from './logs.ts';
 import { PodTracker, type TrackedPod } from '../kube/pod-tracker.ts';
 import { findContainer } from '../kube/pods.ts';
 import { PortForwarder, parsePort } from './port-forward.ts';
 import { Reloader, RESTART_MARK } from './reload.ts';
 import type { KubeObject } from '../kube/types.ts';
-import type { PodSummary, SessionStore, TargetState } from './store.ts';
+import type { PodSummary } from './state.ts';
+import type { SessionStore } from './store.ts';
 import { type AppliedBatch, SyncEngine } from './sync/engine.ts';
 
 export interface TargetSessionOptions {
@@ -26,9 +28,8 @@ export interface TargetSessionOptions {
   /** the project root: sync from: paths are relative to it */
   root: string;
   target: ResolvedDevTarget;
+  /** where the target reports: pods, syncs, ports, reload, logs (lines included), rebuild requests */
   store: SessionStore;
-  onLog: (line: LogLine) => void;
-  onRebuild?: (target: string, paths: string[]) => void;
   /** how long to wait for a ready pod at start (ms) */
   podTimeoutMs?: number;
   /** lines of log history for the first pod */
@@ -56,38 +57,30 @@ export class TargetSession {
       const text = JSON.stringify(summaries);
       if (text === lastPods) return;
       lastPods = text;
-      this.update('pods', (s) => {
-        s.pods = summaries;
-      });
+      this.dispatch({ type: 'pod-status', target: t.name, pods: summaries });
     };
     // With the restart loop patched in, pods of the old template (still rolling out) are no use.
     const restartLoop = t.onSync === 'restart' ? (pod: KubeObject) => hasRestartLoop(pod, t.container) : undefined;
     const extra = options.acceptPod;
     if (restartLoop || extra) this.tracker.accept = (pod) => (restartLoop?.(pod) ?? true) && (extra?.(pod) ?? true);
-    this.logs = new LogFollower(options.client, t.name, options.onLog, (state, lines) =>
-      this.update(`logs ${state}`, (s) => {
-        s.logs = { state, lines };
-      }),
+    this.logs = new LogFollower(
+      options.client,
+      t.name,
+      (line) => this.dispatch({ type: 'log', line }),
+      (state, lines) => this.dispatch({ type: 'log-stream', target: t.name, state, lines }),
     );
     this.reloader = t.onSync
       ? new Reloader(
           options.dialer,
           t.onSync,
           () => this.tracker.pod,
-          (status) =>
-            this.update(`reload ${status.state}`, (s) => {
-              s.reload = status;
-            }),
+          (status) => this.dispatch({ type: 'reload', target: t.name, reload: { ...status } }),
         )
       : null;
   }
 
-  private update(change: string, fn: (s: TargetState) => void): void {
-    const name = this.o.target.name;
-    this.o.store.update(`${name}: ${change}`, (draft) => {
-      const t = draft.targets[name];
-      if (t) fn(t);
-    });
+  private dispatch(action: SessionAction): void {
+    this.o.store.dispatch(action);
   }
 
   /** Finds the pod, opens the port-forwards, runs the initial syncs and starts the logs. */
@@ -97,11 +90,7 @@ export class TargetSession {
     const pod = await this.waitForStartingPod();
     for (const spec of t.ports ?? []) {
       const pf = new PortForwarder(this.o.dialer, t.name, parsePort(spec), (status) =>
-        this.update(`port ${status.local} ${status.state}`, (s) => {
-          const i = s.ports.findIndex((p) => p.local === status.local);
-          if (i >= 0) s.ports[i] = status;
-          else s.ports.push(status);
-        }),
+        this.dispatch({ type: 'port', target: t.name, port: { ...status } }),
       );
       pf.setPod(pod);
       this.forwards.push(pf);
@@ -115,21 +104,18 @@ export class TargetSession {
         download: sync.download,
         rebuild: t.rebuild,
         connect: async () => execConnector(this.o.dialer, await this.tracker.waitForPod(60_000)),
+        // the engine keeps its status object and changes it: the store gets a copy
         onStatus: (status) =>
-          this.update(`sync ${sync.to} ${status.state}`, (s) => {
-            s.sync[i] = status;
-          }),
+          this.dispatch({ type: 'sync', target: t.name, index: i, status: structuredClone(status) }),
         onBatch: (batch) => this.afterBatch(batch),
-        onRebuild: (paths) => this.o.onRebuild?.(t.name, paths),
+        onRebuild: (paths) => this.dispatch({ type: 'rebuild', target: t.name, paths }),
       });
       this.engines.push(engine);
       await engine.start();
     }
     void this.logs.follow(pod, pod.containers, { tailLines: this.o.tailLines ?? 10 });
     this.started = true;
-    this.update('running', (s) => {
-      s.phase = 'running';
-    });
+    this.dispatch({ type: 'target-phase', target: t.name, phase: 'running' });
   }
 
   /**
@@ -180,17 +166,11 @@ export class TargetSession {
   }
 
   private onPod(pod: TrackedPod | null, error?: Error): void {
-    this.update(pod ? `pod ${pod.pod}` : error ? `error: ${error.message}` : 'waiting for a ready pod', (s) => {
-      if (pod) {
-        s.pod = pod.pod;
-        s.container = pod.container;
-        if (s.podHistory[s.podHistory.length - 1] !== pod.pod) s.podHistory.push(pod.pod);
-        s.phase = this.started ? 'running' : 'starting';
-        delete s.error;
-      } else {
-        s.phase = error ? 'error' : 'reconnecting';
-        if (error) s.error = error.message;
-      }
+    this.dispatch({
+      type: 'pod',
+      target: this.o.target.name,
+      started: this.started,
+      ...(pod ? { pod: { name: pod.pod, container: pod.container } } : error ? { error: error.message } : {}),
     });
     for (const pf of this.forwards) pf.setPod(pod);
     if (!this.started) return;
@@ -227,9 +207,7 @@ export class TargetSession {
     this.tracker.stop();
     this.logs.stop();
     await Promise.all([...this.engines.map((e) => e.stop()), ...this.forwards.map((f) => f.close())]);
-    this.update('stopped', (s) => {
-      s.phase = 'stopped';
-    });
+    this.dispatch({ type: 'target-phase', target: this.o.target.name, phase: 'stopped' });
   }
 }
 

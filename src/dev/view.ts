@@ -1,9 +1,11 @@
-// What the terminal shows of a session: one status line per target whenever its summary changes,
-// and log lines prefixed and coloured per target. `-o json` prints every store change and every
-// log line as a JSON line instead (editors and scripts read these).
+// What the terminal shows of a session, as a subscriber of its store: one status line per target
+// whenever its summary changes, log lines prefixed and coloured per target, notices. `-o json`
+// prints every state change (with what happened, `change`), every log line and notice as a JSON
+// line instead (editors and scripts read these).
 import pc from 'picocolors';
-import type { LogLine } from './logs.ts';
-import type { AppState, HybridState, SessionState, SessionStore, TargetState } from './store.ts';
+import { type SessionAction, changesState, describe } from './actions.ts';
+import type { AppState, HybridState, SessionState, TargetState } from './state.ts';
+import type { SessionStore } from './store.ts';
 
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
 
@@ -71,10 +73,7 @@ export interface ViewOptions {
   write: (line: string) => void;
 }
 
-export function attachView(
-  store: SessionStore,
-  o: ViewOptions,
-): { log(line: LogLine): void; notice(m: string): void; close(): void } {
+export function attachView(store: SessionStore, o: ViewOptions): { say(m: string): void; close(): void } {
   const last = new Map<string, string>();
   const colorOf = new Map<string, (s: string) => string>();
   const names = Object.keys(store.get().targets);
@@ -83,9 +82,21 @@ export function attachView(
     colorOf.set(n, o.color ? PALETTE[i % PALETTE.length]! : (s) => s);
   });
   const prefix = (n: string) => colorOf.get(n)?.(n.padEnd(width)) ?? n.padEnd(width);
-  const onChange = (state: Readonly<SessionState>, change: string) => {
+  const say = (m: string) => {
+    if (o.json) o.write(JSON.stringify({ type: 'notice', message: m }));
+    else o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${m}`);
+  };
+  const onAction = (state: Readonly<SessionState>, action: SessionAction) => {
+    if (action.type === 'log') {
+      const l = action.line;
+      if (o.json) o.write(JSON.stringify({ type: 'log', ...l }));
+      else o.write(`${prefix(l.target)} │ ${l.text}`);
+      return;
+    }
+    if (action.type === 'notice') return say(action.message);
+    if (!changesState(action)) return;
     if (o.json) {
-      o.write(JSON.stringify({ type: 'state', change, state }));
+      o.write(JSON.stringify({ type: 'state', change: describe(action), state }));
       return;
     }
     for (const t of Object.values(state.targets)) {
@@ -112,18 +123,8 @@ export function attachView(
       o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${key.slice(7).replace('-', ' (pid ')}) ended`);
     }
   };
-  const unsubscribe = store.subscribe(onChange);
-  return {
-    log(l) {
-      if (o.json) o.write(JSON.stringify({ type: 'log', ...l }));
-      else o.write(`${prefix(l.target)} │ ${l.text}`);
-    },
-    notice(m) {
-      if (o.json) o.write(JSON.stringify({ type: 'notice', message: m }));
-      else o.write(`${o.color ? pc.dim('kloop') : 'kloop'} ${m}`);
-    },
-    close: () => unsubscribe(),
-  };
+  const unsubscribe = store.subscribe(onAction);
+  return { say, close: () => unsubscribe() };
 }
 
 /** One line for an app the session deployed: `app cache (dependency db): ready (unchanged)`. */

@@ -1,7 +1,16 @@
 // connect and intercept run as their own processes; the dev session (and its dashboard) shows
-// them by reading what each publishes under .kloop/hybrid/<kind>-<pid>.json. A file whose
+// them by watching what each publishes under .kloop/hybrid/<kind>-<pid>.json. A file whose
 // process is gone (kill -9) is ignored and removed by the reader.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  type FSWatcher,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { alive } from '../process/alive.ts';
 
@@ -60,4 +69,67 @@ export function readHybrids(stateDir: string): Record<string, PublishedHybrid> {
     }
   }
   return out;
+}
+
+export interface HybridWatch {
+  close(): void;
+}
+
+/**
+ * Calls `onChange` with every running connect/intercept of the project at once, then whenever one
+ * starts, changes or ends. File events (fs.watch) say when to read; a process killed with -9
+ * leaves its file and no event, so the pids seen are checked every `checkMs` (a signal 0, no file
+ * read), and the folder is read in full every fifth check anyway (a folder replaced, a file system
+ * without events). Where fs.watch fails, the folder is read at every check instead.
+ */
+export function watchHybrids(
+  stateDir: string,
+  onChange: (now: Record<string, PublishedHybrid>) => void,
+  checkMs = 2_000,
+): HybridWatch {
+  const dir = dirOf(stateDir);
+  let last = '';
+  let pids: number[] = [];
+  const read = () => {
+    const now = readHybrids(stateDir);
+    pids = Object.values(now).map((h) => h.pid);
+    // updatedAt changes with every write, even when nothing else did
+    const text = JSON.stringify(Object.entries(now).map(([k, h]) => [k, h.kind, h.pid, h.state]));
+    if (text === last) return;
+    last = text;
+    onChange(now);
+  };
+  let soon: NodeJS.Timeout | null = null;
+  const readSoon = () => {
+    // a publish is a write and a rename: read once both are done
+    soon ??= setTimeout(() => {
+      soon = null;
+      read();
+    }, 25);
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    mkdirSync(dir, { recursive: true });
+    watcher = watch(dir, { persistent: false }, readSoon);
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = null;
+    });
+  } catch {
+    watcher = null;
+  }
+  let ticks = 0;
+  const timer = setInterval(() => {
+    ticks++;
+    if (!watcher || ticks % 5 === 0 || pids.some((pid) => !alive(pid))) read();
+  }, checkMs);
+  timer.unref();
+  read();
+  return {
+    close() {
+      clearInterval(timer);
+      if (soon) clearTimeout(soon);
+      watcher?.close();
+    },
+  };
 }

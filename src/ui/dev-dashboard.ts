@@ -1,8 +1,6 @@
 // `kloop dev --ui`: a dashboard on the session's store, with the actions the session offers, its
 // URL printed, written to .kloop/ for `kloop ui`, and opened in the browser.
 import type { Project } from '../config/project.ts';
-import type { Connection } from '../deploy/deploy.ts';
-import { purgeProject } from '../deploy/purge.ts';
 import type { DevSession } from '../dev/session.ts';
 import { UsageError } from '../errors.ts';
 import { openInBrowser } from './open.ts';
@@ -10,7 +8,6 @@ import { type Dashboard, type DashboardActions, startDashboard } from './server.
 
 export interface DevDashboardOptions {
   project: Project;
-  connection: Connection;
   port?: number;
   /** session notices (the URL, "not opening a browser") */
   say: (message: string) => void;
@@ -28,18 +25,11 @@ export function parseUiPort(value: string | undefined): number | undefined {
 export async function attachDashboard(session: DevSession, o: DevDashboardOptions): Promise<Dashboard> {
   const names = Object.keys(session.store.get().targets);
   const apps = Object.fromEntries(names.map((t) => [t, o.project.dev[t]!.app]));
-  const running = (t: string) => {
-    const s = session.targetSessions.get(t);
-    if (!s) throw new Error(`dev target ${t} has not started yet (its app is still deploying)`);
-    return s;
-  };
   const actions: DashboardActions = {
-    resync: (t) => running(t).reconnect(),
+    resync: (t) => session.resync(t),
     restart: (t) => session.restart(t),
-    rebuild: (t) => session.rebuildNow(t),
-    purge: async (t) => {
-      await purgeProject(o.project, { apps: [apps[t]!] }, o.connection);
-    },
+    rebuild: (t) => session.rebuild(t),
+    purge: (t) => session.purge(t),
   };
   const dashboard = await startDashboard({
     store: session.store,

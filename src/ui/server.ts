@@ -1,11 +1,12 @@
 // The dashboard server of a dev session: 127.0.0.1 only, a random token, the page's assets, and
-// one Server-Sent Events channel carrying the session store's state, a history of its changes and
-// the log lines. The page reads nothing else and never talks to the cluster; the buttons call the
-// session's actions through POST /api/actions/<action>.
+// one Server-Sent Events channel carrying the session store's state, a history of what happened
+// (its actions, described) and the log lines (its log actions). A subscriber of the store: it
+// never changes it. The page reads nothing else and never talks to the cluster; the buttons call
+// the session's actions through POST /api/actions/<action>.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LogLine } from '../dev/logs.ts';
-import type { SessionState, SessionStore } from '../dev/store.ts';
+import { changesState, describe, isProblem, targetOf } from '../dev/actions.ts';
+import type { SessionStore } from '../dev/store.ts';
 import { KloopError } from '../errors.ts';
 import { redact, redactValue } from '../log/redact.ts';
 import { pageAssets } from './assets.ts';
@@ -49,10 +50,6 @@ export interface Dashboard {
   url: string;
   port: number;
   token: string;
-  /** hands a log line of the session to the dashboard */
-  log(line: LogLine): void;
-  /** a session notice (rebuilds, redeploys, wake-ups) for the history */
-  notice(message: string): void;
   close(): Promise<void>;
 }
 
@@ -68,12 +65,6 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
-
-function targetOf(change: string, state: Readonly<SessionState>): string | undefined {
-  const colon = change.indexOf(': ');
-  const name = colon > 0 ? change.slice(0, colon) : undefined;
-  return name && state.targets[name] ? name : undefined;
-}
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const token = o.token ?? newToken();
@@ -122,11 +113,21 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     schedule();
   };
 
-  const unsubscribe = o.store.subscribe((state, change) => {
-    stateDirty = true;
-    const target = targetOf(change, state);
-    const error = /(^|: )error\b|failed/.test(change);
-    remember({ at: Date.now(), text: change, ...(target ? { target } : {}), ...(error ? { level: 'error' } : {}) });
+  const unsubscribe = o.store.subscribe((state, action) => {
+    if (action.type === 'log') {
+      pendingLogs.push(logs.push({ ...action.line, text: redact(action.line.text) }));
+      schedule();
+      return;
+    }
+    if (changesState(action)) stateDirty = true;
+    else if (action.type !== 'notice') return;
+    const target = targetOf(action);
+    remember({
+      at: Date.now(),
+      text: describe(action),
+      ...(target && state.targets[target] ? { target } : {}),
+      ...(isProblem(action) ? { level: 'error' } : {}),
+    });
   });
 
   const hello = () => ({
@@ -264,13 +265,6 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     url,
     port,
     token,
-    log(line) {
-      pendingLogs.push(logs.push({ ...line, text: redact(line.text) }));
-      schedule();
-    },
-    notice(message) {
-      remember({ at: Date.now(), text: message, ...(/failed|error/.test(message) ? { level: 'error' } : {}) });
-    },
     async close() {
       unsubscribe();
       clearInterval(heartbeat);

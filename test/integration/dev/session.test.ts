@@ -85,13 +85,15 @@ describe('a dev target on the sandbox', { skip: haveDocker ? false : 'Docker is 
       targets: { web: newTarget('web', 'default') },
     });
     const logs: LogLine[] = [];
+    store.subscribe((_, a) => {
+      if (a.type === 'log') logs.push(a.line);
+    });
     const session = new TargetSession({
       client,
       dialer,
       root: tmp,
       target,
       store,
-      onLog: (l) => logs.push(l),
       podTimeoutMs: 60_000,
     });
     sessions.push(session);

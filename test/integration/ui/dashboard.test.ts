@@ -122,17 +122,13 @@ describe('the dashboard of a dev session on the sandbox', {
       root: tmp,
       target,
       store,
-      onLog: (l) => dash.log(l),
       podTimeoutMs: 60_000,
     });
     const reloader = new Reloader(
       dialer,
       'restart',
       () => session!.pod,
-      (status) =>
-        store.update(`web: reload ${status.state}`, (s) => {
-          s.targets.web!.reload = status;
-        }),
+      (status) => store.dispatch({ type: 'reload', target: 'web', reload: { ...status } }),
     );
     let restartDone = () => {};
     const restarted = new Promise<void>((resolve) => {
@@ -183,9 +179,7 @@ describe('the dashboard of a dev session on the sandbox', {
 
     // The service becomes ready.
     const started = session.start();
-    store.update('session running', (s) => {
-      s.phase = 'running';
-    });
+    store.dispatch({ type: 'session-phase', phase: 'running' });
     await started;
     const web = card(page, 'web');
     await web.locator('.badge.s-running', { hasText: 'running' }).waitFor();
@@ -226,7 +220,6 @@ describe('the dashboard of a dev session on the sandbox', {
       root: tmp,
       target: workerTarget,
       store,
-      onLog: (l) => dash.log(l),
       podTimeoutMs: 5_000,
     });
     // it never gets a ready pod: start() gives up after podTimeoutMs, the tracker keeps reporting

@@ -65,14 +65,23 @@ export async function runLoadScenario(): Promise<LoadFigures> {
     const stream = (async () => {
       while (sent < LINES) {
         for (let i = 0; i < 2_000 && sent < LINES; i++, sent++)
-          dash.log({ target: names[sent % TARGETS]!, pod: 'p', container: 'app', text: text(sent) });
+          store.dispatch({
+            type: 'log',
+            line: { target: names[sent % TARGETS]!, pod: 'p', container: 'app', text: text(sent) },
+          });
         const t = names[sent % TARGETS]!;
-        store.update(`${t}: sync /app syncing`, (s) => {
-          const sync = s.targets[t]!.sync[0]!;
-          sync.state = sent % 4000 === 0 ? 'syncing' : 'in-sync';
-          sync.lastBatch = { at: new Date().toISOString(), uploaded: 1, deleted: 0, bytes: 100, ms: 40 + (sent % 50) };
-          s.targets[t]!.logs.lines = sent;
+        const sync = store.get().targets[t]!.sync[0]!;
+        store.dispatch({
+          type: 'sync',
+          target: t,
+          index: 0,
+          status: {
+            ...sync,
+            state: sent % 4000 === 0 ? 'syncing' : 'in-sync',
+            lastBatch: { at: new Date().toISOString(), uploaded: 1, deleted: 0, bytes: 100, ms: 40 + (sent % 50) },
+          },
         });
+        store.dispatch({ type: 'log-stream', target: t, state: 'following', lines: sent });
         await new Promise((r) => setTimeout(r, 20));
       }
     })();

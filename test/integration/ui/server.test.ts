@@ -143,13 +143,13 @@ describe('the dashboard server', () => {
 
   test('one event stream carries state, history and logs', async () => {
     const headers = { authorization: `Bearer ${dash.token}` };
-    dash.log({ target: 'web', pod: 'web-1', container: 'web', text: 'before connecting' });
+    store.dispatch({ type: 'log', line: { target: 'web', pod: 'web-1', container: 'web', text: 'before connecting' } });
     setTimeout(() => {
-      store.update('web: pod web-1', (s) => {
-        s.targets.web!.pod = 'web-1';
-        s.targets.web!.phase = 'running';
+      store.dispatch({ type: 'pod', target: 'web', pod: { name: 'web-1', container: 'web' }, started: true });
+      store.dispatch({
+        type: 'log',
+        line: { target: 'api', pod: 'api-1', container: 'api', text: 'after connecting' },
       });
-      dash.log({ target: 'api', pod: 'api-1', container: 'api', text: 'after connecting' });
     }, 200);
     const events = await readEvents(`http://127.0.0.1:${dash.port}/events`, headers, (ev) =>
       ev.some((e) => e.event === 'logs' && JSON.stringify(e.data).includes('after connecting')),

@@ -4,7 +4,7 @@ import { parsePort } from '../../../src/dev/port-forward.ts';
 import { createStore, newTarget, type TargetState } from '../../../src/dev/store.ts';
 import { attachView, summarize } from '../../../src/dev/view.ts';
 
-test('the store is plain JSON, updated through one function, seen by every subscriber', () => {
+test('the store is plain JSON, changed only by dispatched actions, seen by every subscriber', () => {
   const store = createStore({
     project: 'p',
     startedAt: 't',
@@ -12,16 +12,28 @@ test('the store is plain JSON, updated through one function, seen by every subsc
     targets: { web: newTarget('web', 'ns') },
   });
   const seen: string[] = [];
-  const off = store.subscribe((state, change) => seen.push(`${change}:${state.targets.web!.phase}`));
+  const off = store.subscribe((state, action) => seen.push(`${action.type}:${state.targets.web!.phase}`));
   const before = store.get();
-  store.update('web: running', (s) => {
-    s.targets.web!.phase = 'running';
-  });
+  store.dispatch({ type: 'target-phase', target: 'web', phase: 'running' });
   assert.equal(before.targets.web!.phase, 'waiting-for-pod', 'earlier snapshots do not change');
   off();
-  store.update('ignored', () => {});
-  assert.deepEqual(seen, ['web: running:running']);
+  store.dispatch({ type: 'session-phase', phase: 'running' });
+  assert.deepEqual(seen, ['target-phase:running']);
   assert.deepEqual(JSON.parse(JSON.stringify(store.get())), store.get());
+});
+
+test('an action dispatched by a subscriber reaches every subscriber after the current one, in order', () => {
+  const store = createStore({ project: 'p', startedAt: 't', phase: 'starting', targets: {} });
+  const first: string[] = [];
+  const second: string[] = [];
+  store.subscribe((_, a) => {
+    first.push(a.type);
+    if (a.type === 'session-phase' && a.phase === 'running') store.dispatch({ type: 'notice', message: 'hi' });
+  });
+  store.subscribe((s, a) => second.push(`${a.type}:${s.phase}`));
+  store.dispatch({ type: 'session-phase', phase: 'running' });
+  assert.deepEqual(first, ['session-phase', 'notice']);
+  assert.deepEqual(second, ['session-phase:running', 'notice:running']);
 });
 
 test('the per-target status line', () => {
@@ -52,16 +64,21 @@ test('text view prints a line only when a summary changes; json view prints ever
   const json: string[] = [];
   attachView(store, { json: false, color: false, write: (l) => text.push(l) });
   attachView(store, { json: true, color: false, write: (l) => json.push(l) });
-  store.update('web: pod', (s) => {
-    s.targets.web!.pod = 'web-1';
-  });
-  store.update('web: logs following', (s) => {
-    s.targets.web!.logs.lines = 5;
-  });
-  assert.equal(text.length, 1);
-  assert.match(text[0]!, /^web \* waiting-for-pod · pod web-1$/);
-  assert.equal(json.length, 2);
-  assert.equal(JSON.parse(json[1]!).change, 'web: logs following');
+  store.dispatch({ type: 'pod', target: 'web', pod: { name: 'web-1', container: 'web' }, started: false });
+  store.dispatch({ type: 'log-stream', target: 'web', state: 'following', lines: 5 });
+  store.dispatch({ type: 'log', line: { target: 'web', pod: 'web-1', container: 'web', text: 'GET /' } });
+  store.dispatch({ type: 'notice', message: 'web: redeployed' });
+  assert.deepEqual(text, ['web * starting · pod web-1', 'web │ GET /', 'kloop web: redeployed']);
+  assert.deepEqual(
+    json.map((l) => JSON.parse(l)),
+    [
+      { type: 'state', change: 'web: pod web-1', state: JSON.parse(json[0]!).state },
+      { type: 'state', change: 'web: logs following', state: store.get() },
+      { type: 'log', target: 'web', pod: 'web-1', container: 'web', text: 'GET /' },
+      { type: 'notice', message: 'web: redeployed' },
+    ],
+  );
+  assert.equal(JSON.parse(json[0]!).state.targets.web.pod, 'web-1');
 });
 
 test('port specs', () => {
@@ -78,18 +95,13 @@ test('text view shows connect / intercept processes beside the session, and when
   });
   const out: string[] = [];
   attachView(store, { json: false, color: false, write: (l) => out.push(l) });
-  store.update('intercept-42 started', (s) => {
-    s.hybrid = {
-      'intercept-42': {
-        kind: 'intercept',
-        pid: 42,
-        state: { phase: 'intercepting', service: 'back', port: 8080, local: 9000 },
-      },
-    };
+  store.dispatch({
+    type: 'hybrid',
+    key: 'intercept-42',
+    started: true,
+    entry: { kind: 'intercept', pid: 42, state: { phase: 'intercepting', service: 'back', port: 8080, local: 9000 } },
   });
-  store.update('hybrid state', (s) => {
-    s.hybrid = {};
-  });
+  store.dispatch({ type: 'hybrid', key: 'intercept-42', entry: null });
   const hybridLines = out.filter((l) => l.startsWith('kloop '));
   assert.deepEqual(hybridLines, [
     'kloop intercept back:8080 → 127.0.0.1:9000 intercepting (pid 42)',

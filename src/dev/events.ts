@@ -1,10 +1,12 @@
-// The dev session's part of `-o jsonl`, as a subscriber of its store: log lines and notices as
-// they are dispatched, and from the state, the session's and each target's phase, each sync batch
-// the container applied, sync errors. Reports nothing of its own.
+// The dev session's part of `-o jsonl`, as a subscriber of its store: log lines, notices and
+// connect/intercept processes beside the session as they are dispatched, and from the state, the
+// session's and each target's phase, each sync batch the container applied, sync errors. Reports
+// nothing of its own.
 import { emit } from '../log/events.ts';
 import type { SessionAction } from './actions.ts';
 import type { SessionState } from './state.ts';
 import type { SessionStore } from './store.ts';
+import { summarizeHybrid } from './view.ts';
 
 export function attachEvents(store: SessionStore): { close(): void } {
   let phase = '';
@@ -64,8 +66,24 @@ export function attachEvents(store: SessionStore): { close(): void } {
     if (action.type === 'log') {
       const l = action.line;
       emit({ type: 'log', target: l.target, pod: l.pod, container: l.container, text: l.text });
-    } else if (action.type === 'notice') emit({ type: 'message', level: 'info', text: action.message });
-    else onChange(state);
+    } else if (action.type === 'notice')
+      emit({ type: 'message', level: action.level === 'error' ? 'warning' : 'info', text: action.message });
+    else if (action.type === 'hybrid') {
+      const [kind, pid] = action.key.split('-') as ['connect' | 'intercept', string];
+      emit(
+        action.entry
+          ? {
+              type: 'hybrid',
+              key: action.key,
+              kind: action.entry.kind,
+              pid: action.entry.pid,
+              change: action.started ? 'started' : 'changed',
+              summary: summarizeHybrid(action.entry),
+              ...(action.entry.state && typeof action.entry.state === 'object' ? { state: action.entry.state } : {}),
+            }
+          : { type: 'hybrid', key: action.key, kind, pid: Number(pid), change: 'ended' },
+      );
+    } else onChange(state);
   });
   return { close: () => unsubscribe() };
 }

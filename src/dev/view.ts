@@ -96,7 +96,7 @@ export function attachView(store: SessionStore, o: ViewOptions): { say(m: string
     if (action.type === 'notice') return say(action.message);
     if (!changesState(action)) return;
     if (o.json) {
-      o.write(JSON.stringify({ type: 'state', change: describe(action), state }));
+      o.write(JSON.stringify({ type: 'state', change: describe(action), action, state }));
       return;
     }
     for (const t of Object.values(state.targets)) {

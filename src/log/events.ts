@@ -28,6 +28,16 @@ export type KloopEvent =
       ms?: number;
       error?: string;
     }
+  /** the dev session: a kloop connect / intercept beside it started, changed or ended */
+  | {
+      type: 'hybrid';
+      key: string;
+      kind: 'connect' | 'intercept';
+      pid: number;
+      change: 'started' | 'changed' | 'ended';
+      summary?: string;
+      state?: unknown;
+    }
   /** a log line of a dev target's container */
   | { type: 'log'; target: string; pod?: string; container?: string; text: string }
   /** a step, notice or warning kloop tells the user */

@@ -72,8 +72,18 @@ test('text view prints a line only when a summary changes; json view prints ever
   assert.deepEqual(
     json.map((l) => JSON.parse(l)),
     [
-      { type: 'state', change: 'web: pod web-1', state: JSON.parse(json[0]!).state },
-      { type: 'state', change: 'web: logs following', state: store.get() },
+      {
+        type: 'state',
+        change: 'web: pod web-1',
+        action: { type: 'pod', target: 'web', pod: { name: 'web-1', container: 'web' }, started: false },
+        state: JSON.parse(json[0]!).state,
+      },
+      {
+        type: 'state',
+        change: 'web: logs following',
+        action: { type: 'log-stream', target: 'web', state: 'following', lines: 5 },
+        state: store.get(),
+      },
       { type: 'log', target: 'web', pod: 'web-1', container: 'web', text: 'GET /' },
       { type: 'notice', message: 'web: redeployed' },
     ],

@@ -216,4 +216,22 @@ describe('kloop dev --debug on the sandbox', { skip: haveDocker ? false : 'Docke
     ]);
     assert.deepEqual(restored.spec.template.spec.containers[0].command, ['node', '/app/server.js']);
   });
+
+  test('--print-launch prints the attach entries on stdout and leaves launch.json as it was', async () => {
+    const debugPort = await freePort();
+    project(dir, await freePort(), debugPort);
+    const launchFile = path.join(dir, '.vscode/launch.json');
+    const before = readFileSync(launchFile, 'utf8');
+    const dev = startDev(dir, sandbox.kubeconfig, 'default', ['--debug', '--print-launch', '--skip-deploy']);
+    children.push(dev.child);
+    const printed = await until('the entries are printed', dev, (l) => Array.isArray(l.configurations), 120_000);
+    assert.deepEqual(
+      printed.configurations.map((c: Line) => [c.name, c.port]),
+      [['kloop: web (node)', debugPort]],
+    );
+    await until('the session runs', dev, (l) => l.type === 'state' && l.state.phase === 'running', 180_000);
+    dev.child.kill('SIGINT');
+    assert.equal(await dev.exited, 0, dev.stderr());
+    assert.equal(readFileSync(launchFile, 'utf8'), before, 'launch.json untouched');
+  });
 });

@@ -95,14 +95,19 @@ export function createMcpServer(o: McpOptions): McpServer {
     {
       title: 'Project status',
       description:
-        'What this project has deployed per app (when, images, source commit, drift), running dev/connect/intercept sessions and what they changed, and readiness.',
+        "What this project has deployed per app (when, images, source commit, drift), running dev/connect/intercept sessions and what they changed, and readiness; with a `kloop dev --ui` session running, devSession is that session's live state (each dev target's phase, pod and its problem, syncs, ports, reload, logs; the apps it deployed; connect/intercept beside it).",
       inputSchema: { env: envArg },
       annotations: readOnly,
     },
     guard('status', false, async ({ env }: { env?: string }) => {
       const { projectStatus } = await import('../status/status.ts');
+      const { liveSession } = await import('../ui/client.ts');
       const p = await project(env);
-      return withCluster(p, (c) => projectStatus(p, c));
+      const [status, devSession] = await Promise.all([
+        withCluster(p, (c) => projectStatus(p, c)),
+        liveSession(p.stateDir),
+      ]);
+      return devSession ? { ...status, devSession } : status;
     }),
   );
 

@@ -1,6 +1,6 @@
 // Reaching a running dev session from another process (kloop mcp): the address its dashboard
-// left in .kloop/dashboard.json, and its actions through POST /api/actions/<action>, the path the
-// dashboard's buttons and `kloop ui <action>` take.
+// left in .kloop/dashboard.json, its store's state through GET /api/state, and its actions through
+// POST /api/actions/<action>, the path the dashboard's buttons and `kloop ui <action>` take.
 import { KloopError } from '../errors.ts';
 import { type DashboardRecord, readDashboardRecord } from './session-file.ts';
 
@@ -20,6 +20,30 @@ export async function runningSession(stateDir: string): Promise<DashboardRecord>
   if (!record || !alive(record.pid))
     throw new KloopError('no dev session with a dashboard is running for this project', { hint: START_HINT });
   return record;
+}
+
+export interface LiveSession {
+  pid: number;
+  startedAt: string;
+  /** the session store's state (src/dev/state.ts SessionState) */
+  state: unknown;
+}
+
+/** The running `kloop dev --ui` session's state as its store holds it now, or null when none runs or answers. */
+export async function liveSession(stateDir: string): Promise<LiveSession | null> {
+  const record = await readDashboardRecord(stateDir);
+  if (!record || !alive(record.pid)) return null;
+  try {
+    const res = await fetch(new URL('/api/state', record.url), {
+      headers: { authorization: `Bearer ${record.token}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { state?: unknown };
+    return { pid: record.pid, startedAt: record.startedAt, state: body.state };
+  } catch {
+    return null;
+  }
 }
 
 /** Asks the running session to run an action on a dev target; resolves when it is done. */

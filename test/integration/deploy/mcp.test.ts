@@ -4,10 +4,13 @@
 // a secret variable — present in the rendered files and in the pod's log — in no response.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createStore, newTarget } from '../../../src/dev/store.ts';
+import { startDashboard } from '../../../src/ui/server.ts';
 import { requireDocker } from '../../helpers/docker.ts';
 import { configMap, createProject, type Project, repoRoot, type Sandbox, startSandbox } from './fixture.ts';
 
@@ -173,5 +176,36 @@ spec:
     const gone = await p.kubectl('get', 'deployment', 'web', '-n', 'default');
     assert.notEqual(gone.code, 0);
     assert.match(responses.find((r) => r.includes('"requestedSchema"')) ?? '', /Delete every app of agentic/);
+  });
+
+  it("status carries a running kloop dev --ui session's live state, redacted", async () => {
+    const store = createStore({
+      project: 'agentic',
+      startedAt: new Date().toISOString(),
+      phase: 'running',
+      targets: { web: newTarget('web', 'default') },
+    });
+    store.dispatch({ type: 'pod', target: 'web', pod: { name: 'web-abc', container: 'web' }, started: true });
+    store.dispatch({
+      type: 'pod-status',
+      target: 'web',
+      pods: [{ name: 'web-abc', phase: 'Running', ready: false, restarts: 3, reason: 'CrashLoopBackOff' }],
+    });
+    // something the session reported that holds the secret's value: the MCP answer must not
+    store.dispatch({ type: 'pod', target: 'web', started: true, error: `token ${SECRET} rejected` });
+    const dash = await startDashboard({ store, stateDir: path.join(p.dir, '.kloop') });
+    const client = await open([]);
+    try {
+      const status = await call(client, 'status');
+      assert.equal(status.isError, false, status.text);
+      const live = status.json().devSession;
+      assert.equal(live.pid, process.pid);
+      assert.equal(live.state.targets.web.pods[0].reason, 'CrashLoopBackOff');
+      assert.match(live.state.targets.web.error, /^token \*+ rejected$/);
+    } finally {
+      await dash.close();
+    }
+    const none = await call(client, 'status');
+    assert.equal(none.json().devSession, undefined, 'no session, no devSession');
   });
 });

@@ -296,7 +296,11 @@ export class SyncEngine {
     if (this.dirty.size || this.needFull || !this.agent?.alive) {
       this.needFull ||= !this.agent?.alive;
       this.schedule();
-    } else this.schedulePoll();
+    } else {
+      // idle() called while this round ran waits for it: nothing else would wake it
+      if (!this.timer) for (const w of this.idleWaiters.splice(0)) w();
+      this.schedulePoll();
+    }
   }
 
   private async connect(): Promise<void> {

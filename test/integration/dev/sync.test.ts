@@ -160,11 +160,13 @@ describe('sync engine against a busybox container', {
     });
     engines.push(e);
     await e.start();
+    // the local edit first: a download round between the two edits sees nothing changed in the
+    // container and leaves it; the first round after the container's edit sees both (a conflict)
+    await writeFile(path.join(from, 'both.txt'), 'local edit, newer than the last sync');
     await sh(
       container,
       'cd /app/download && mkdir -p made/here && echo remote > made/here/new.txt && chmod 750 made/here/new.txt && rm keep.txt && echo remote-side > both.txt && echo noise > app.log',
     );
-    await writeFile(path.join(from, 'both.txt'), 'local edit, newer than the last sync');
     const until = Date.now() + 10_000;
     while (Date.now() < until && !(e.status.downloaded && e.status.conflicts?.length)) await delay(50);
     await delay(300);
@@ -179,6 +181,12 @@ describe('sync engine against a busybox container', {
     const uploadedBefore = e.status.lastBatch?.uploaded;
     await delay(400);
     assert.equal(e.status.lastBatch?.uploaded, uploadedBefore, 'downloaded files are not uploaded back');
+    // idle() resolves whenever it is called, also in the middle of a download round (every 100 ms)
+    for (let i = 0; i < 30; i++) {
+      await delay((i * 37) % 100);
+      const settled = await Promise.race([e.idle().then(() => true), delay(10_000).then(() => false)]);
+      assert.ok(settled, `idle() called ${i + 1}. time never resolved`);
+    }
   });
 
   test('rebuild globs are reported for a rebuild and never synced', async () => {

@@ -21,6 +21,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { printError } = await import('./print-error.ts');
   main(args).then(
     (code) => {
+      if (process.env.KLOOP_TIMING === '1')
+        process.stderr.write(`timing ${performance.now().toFixed(1).padStart(7)} ms  done\n`);
       process.exitCode = code;
     },
     (error: unknown) => {

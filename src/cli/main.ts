@@ -3,6 +3,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatLocation, KloopError, UsageError } from '../errors.ts';
 import { configureLogger } from '../log/logger.ts';
+import { mark } from '../log/timing.ts';
 import { printError } from './print-error.ts';
 import type { GlobalOptions } from './options.ts';
 import { version } from '../version.ts';
@@ -45,7 +46,9 @@ const modules = {
 
 function lazy(module: keyof typeof modules, fn = 'run'): Action {
   return async (globals: GlobalOptions, ...rest: never[]) => {
+    mark('cli: arguments parsed');
     const mod = (await modules[module]()) as unknown as Record<string, Action>;
+    mark(`cli: ${module} loaded`);
     const action = mod[fn];
     if (!action) throw new Error(`src/commands/${module}.ts has no ${fn}()`);
     return action(globals, ...rest);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { GlobalOptions } from '../cli/options.ts';
 import { installedSchemaPath } from '../config/json-schema.ts';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load-text.ts';
 import { KloopError } from '../errors.ts';
 import { toName } from '../init/draft.ts';
 import { initProject } from '../init/index.ts';

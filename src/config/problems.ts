@@ -1,6 +1,13 @@
 // Config problems: every one found is reported at once, each as
 // `kloop.yaml:LINE:COL: key.path: what is wrong; what is allowed`.
+import { isAbsolute, relative } from 'node:path';
 import { KloopError } from '../errors.ts';
+
+/** A file as messages name it: relative to the working directory when inside it. */
+export function displayName(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
 
 export type KeyPath = readonly (string | number)[];
 

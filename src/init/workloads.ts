@@ -2,7 +2,7 @@
 // kloop's own render (placeholder values for variables without one), and each "pod picked by
 // image / labels / object name" of the source tool becomes app + workload (+ container).
 import type { LoadInput } from '../config/project.ts';
-import { loadProjectFromText } from '../config/load.ts';
+import { loadProjectFromText } from '../config/load-text.ts';
 import { parseImageRef } from '../render/images.ts';
 import { render } from '../render/index.ts';
 import type { KubeObject } from '../render/types.ts';

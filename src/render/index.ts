@@ -15,6 +15,7 @@ import { kustomizeTool } from './kustomize.ts';
 import { sourceInfo, toolVersions } from './metadata.ts';
 import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
 import { yamlOfApps } from './yaml-cache.ts';
+import { mark } from '../log/timing.ts';
 import type { ImageInfo, KubeObject, RenderedApp, RenderOptions, RenderResult } from './types.ts';
 
 export type * from './types.ts';
@@ -150,6 +151,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
       limit(() => renderRawApp(project, project.apps[name]!, kustomize, { cache: options.cache !== false })),
     ),
   );
+  mark('render: raw objects of every app');
 
   const determinism = options.determinism ?? 'off';
   const changing: string[] = [];
@@ -207,6 +209,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
     options.cache === false ? '' : undefined,
   );
   for (const [i, app] of apps.entries()) app.yaml = texts[i]!;
+  mark('render: images wired, YAML written');
 
   if (options.secrets === 'forbid') forbidSecrets(project, apps);
 
@@ -242,6 +245,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
     }
   }
 
+  mark('render: validated');
   const warnings = [...new Set(raw.flatMap((r) => r.warnings))];
   for (const c of changing) warnings.push(`the render changes with no input change: ${c}`);
   const unmatched = Object.keys(project.images)
@@ -264,6 +268,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
       kustomize: hasKustomize ? kustomize : undefined,
     }),
   ]);
+  mark('render: metadata (git, tool versions)');
   const { dirty, ...argo } = source;
   return {
     apps,

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { buildId } from '../build-id.ts';
 import { readEnvFile } from './env-file.ts';
 import { displayName } from './problems.ts';
 import type { LoadInput, VariableSet } from './project.ts';
@@ -18,9 +19,6 @@ import { checkReferences } from './references.ts';
 import { resolveVariables } from './resolve-vars.ts';
 import type { KloopConfig, VarSpec } from './schema.ts';
 import { type ConfigSource, parseConfigSource } from './yaml-source.ts';
-
-// set by the bundled build (scripts/build.ts): a hash of every source file and the lockfile
-declare const KLOOP_BUILD: string | undefined;
 
 const FORMAT = 'kloop-config-cache-1';
 const KEEP = 16;
@@ -48,29 +46,6 @@ interface Entry {
   /** the environment variables the config depends on, and a digest of their values */
   names: string[];
   envDigest: string;
-}
-
-let build: string | undefined;
-
-/** The bundle's build id; from sources, the size and mtime of every file in src/config and the lockfile. */
-function buildId(): string {
-  if (typeof KLOOP_BUILD === 'string') return KLOOP_BUILD;
-  if (build) return build;
-  const hash = createHash('sha256');
-  const dir = new URL('.', import.meta.url);
-  const files = readdirSync(dir)
-    .sort()
-    .map((f) => new URL(f, dir));
-  for (const f of [...files, new URL('../../package-lock.json', dir)]) {
-    try {
-      const s = statSync(f);
-      hash.update(`${f.pathname}\0${s.size}\0${s.mtimeMs}\0`);
-    } catch {
-      hash.update(`${f.pathname}\0-\0`);
-    }
-  }
-  build = hash.digest('hex');
-  return build;
 }
 
 function cacheDir(file: string): string {

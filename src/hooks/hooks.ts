@@ -7,7 +7,6 @@ import type { HookName } from '../config/schema.ts';
 import { exec } from '../process/exec.ts';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
-import { describeContainerHook, runContainerHook } from './container-hook.ts';
 
 /** The environment hooks and custom commands see: the process environment, then the project's own variables. */
 export function projectEnv(project: Project, extra: Record<string, string> = {}): Record<string, string | undefined> {
@@ -26,6 +25,8 @@ export async function runHooks(project: Project, name: HookName, env: Record<str
   const commands = project.hooks[name] ?? [];
   for (const command of commands) {
     if (typeof command !== 'string') {
+      // the Kubernetes client and WebSocket code load only for a hook that needs them
+      const { describeContainerHook, runContainerHook } = await import('./container-hook.ts');
       log.step(`hook ${name}: ${describeContainerHook(command)}`);
       await runContainerHook(project, name, command);
       continue;

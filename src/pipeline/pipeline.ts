@@ -4,7 +4,6 @@
 // assembling hooks and render each on their own; deploy adds beforeDeploy → apply → afterDeploy.
 import type { Project } from '../config/project.ts';
 import { runHooks } from '../hooks/hooks.ts';
-import { buildImages } from '../images/build.ts';
 import { render } from '../render/index.ts';
 import type { RenderOptions, RenderResult } from '../render/types.ts';
 
@@ -24,6 +23,8 @@ export async function buildUnpinned(
 ): Promise<Record<string, string>> {
   const names = Object.keys(project.images).filter((n) => !pinned[n]);
   if (names.length === 0) return {};
+  // loaded only when something is built: a render of pinned images never needs the builders
+  const { buildImages } = await import('../images/build.ts');
   const built = await buildImages(project, names);
   // pin: digest names what the registry holds; images that never went to a registry keep their tag
   const pin = (n: string, b: { ref: string; digest?: string }) =>

@@ -1,12 +1,17 @@
 // Rendering one app up to the raw objects its tools produce: helm, kustomize (wrapping helm output
 // when both are set) and plain manifests. Inputs are read (and substituted) first, so their hash is
-// the cache key; only a cache miss writes the work copy and spawns helm or kustomize.
+// the cache key; only a cache miss writes the work copy and spawns helm or kustomize. Before that,
+// the stat fingerprint of the last plan (fingerprint.ts) may say no input changed: then the cached
+// objects are taken by the key that plan computed, and nothing is globbed, read or hashed.
+import { createHash } from 'node:crypto';
 import { glob, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Project, ResolvedApp } from '../config/project.ts';
+import { buildId } from '../build-id.ts';
 import { KloopError } from '../errors.ts';
 import { version } from '../version.ts';
 import { readCache, writeCache } from './cache.ts';
+import { recordInputs, saveFingerprint, seen, seenGlob, unchangedInputs } from './fingerprint.ts';
 import { chartFiles, helmTemplate } from './helm.ts';
 import {
   type KustomizeInputs,
@@ -48,6 +53,7 @@ export async function manifestFiles(project: Project, app: ResolvedApp): Promise
   const files = new Set<string>();
   for (const pattern of app.manifests) {
     const matches: string[] = [];
+    await seenGlob(project.root, pattern);
     for await (const m of glob(pattern, { cwd: project.root })) matches.push(path.resolve(project.root, m));
     if (matches.length === 0) {
       throw new KloopError(`apps.${app.name}.manifests: "${pattern}" matches no files`, {
@@ -97,6 +103,7 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
     }
     for (const f of await chartFiles(app.helm.chart)) {
       result.inputs.push(f);
+      seen(f);
       hash.add(`chart:${f}`, await readFile(f));
     }
   }
@@ -120,6 +127,29 @@ async function plan(project: Project, app: ResolvedApp, kustomize: KustomizeTool
   return result;
 }
 
+/**
+ * What an app's plan depends on besides the files it reads: the code, the app's config, the tools,
+ * the variables (the environment's part is checked per ${VAR} the inputs mention).
+ */
+function fingerprintId(project: Project, app: ResolvedApp, kustomize: KustomizeTool): string {
+  const hash = createHash('sha256');
+  const own = [...project.vars.own.values()].map((v) => [v.name, v.value]).sort(([a], [b]) => (a! < b! ? -1 : 1));
+  for (const part of [
+    buildId(),
+    version(),
+    project.root,
+    project.kubeVersion,
+    (project.apiVersions ?? []).join('\n'),
+    String(project.strictVars === true),
+    JSON.stringify(app),
+    app.helm ? toolIdentity(project.tools.helm) : '',
+    app.kustomize ? `${kustomize.tool}:${toolIdentity(kustomize.file)}` : '',
+    JSON.stringify(own),
+  ])
+    hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 40);
+}
+
 function requireTool(command: string, name: string, hint: string): void {
   if (!which(command)) throw new KloopError(`${name} not found (${command})`, { hint });
 }
@@ -131,11 +161,23 @@ export async function renderRawApp(
   kustomize: KustomizeTool,
   options: { cache: boolean },
 ): Promise<RawApp> {
-  const p = await plan(project, app, kustomize);
+  const id = options.cache ? fingerprintId(project, app, kustomize) : '';
+  if (id) {
+    const known = await unchangedInputs(project.stateDir, id, project.vars.process);
+    const hit = known && (await readCache(project.stateDir, known.key));
+    if (known && hit) {
+      for (const [i, o] of hit.objects.entries()) setOrigin(o, hit.origins?.[i] ?? undefined);
+      return { objects: hit.objects, cached: true, inputs: known.inputs, warnings: known.warnings };
+    }
+  }
+  const { result: p, recording } = await recordInputs(() => plan(project, app, kustomize));
+  const remember = () =>
+    id && p.cacheable ? saveFingerprint(project.stateDir, id, project.vars.process, recording, p) : undefined;
   if (options.cache && p.cacheable) {
     const hit = await readCache(project.stateDir, p.key);
     if (hit) {
       for (const [i, o] of hit.objects.entries()) setOrigin(o, hit.origins?.[i] ?? undefined);
+      await remember();
       return { objects: hit.objects, cached: true, inputs: p.inputs, warnings: p.warnings };
     }
   }
@@ -191,6 +233,7 @@ export async function renderRawApp(
 
   if (options.cache && p.cacheable) {
     await writeCache(project.stateDir, p.key, { objects, origins: objects.map((o) => originOf(o) ?? null) });
+    await remember();
   }
   return { objects, cached: false, inputs: p.inputs, warnings: p.warnings };
 }

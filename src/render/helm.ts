@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedApp } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
+import { probed, seen } from './fingerprint.ts';
 import { runTool, ToolFailure, toolMessage } from './tools.ts';
 import { listFiles, type WorkCopy } from './workcopy.ts';
 import { parseKube } from './yaml.ts';
@@ -16,6 +17,7 @@ interface Dependency {
 }
 
 async function exists(file: string): Promise<boolean> {
+  probed(file);
   try {
     await stat(file);
     return true;
@@ -27,6 +29,7 @@ async function exists(file: string): Promise<boolean> {
 async function readChart(chart: string): Promise<{ dependencies: Dependency[] }> {
   const file = path.join(chart, 'Chart.yaml');
   let text: string;
+  seen(file);
   try {
     text = await readFile(file, 'utf8');
   } catch {

@@ -5,8 +5,6 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Project } from '../config/project.ts';
 import { KloopError } from '../errors.ts';
-import { manifestState } from '../images/registry.ts';
-import { imageTag } from '../images/tag.ts';
 import { version } from '../version.ts';
 import { renderRawApp } from './app.ts';
 import { readValidation, writeValidation } from './cache.ts';
@@ -56,13 +54,15 @@ async function imageRefs(
   known: Readonly<Record<string, string>>,
 ): Promise<Record<string, ImageInfo>> {
   const out: Record<string, ImageInfo> = {};
+  // the image code (context hashing, registry client) loads only for a render that uses an image
+  const { imageTag } = used.size ? await import('../images/tag.ts') : { imageTag: undefined };
   for (const [name, image] of Object.entries(project.images)) {
     const ref = pinned[name];
     if (ref) {
       const parsed = parseImageRef(ref);
       out[name] = { ref, tag: parsed.tag, digest: parsed.digest, pinned: true };
     } else if (used.has(name)) {
-      const tag = await imageTag(project, name);
+      const tag = await imageTag!(project, name);
       const ref = `${image.image}:${tag}`;
       if (image.pin === 'digest') {
         const digest = known[name] ?? (await registryDigest(project, name, ref));
@@ -75,6 +75,7 @@ async function imageRefs(
 
 /** images.<name>.pin: digest — the digest the registry serves for the computed tag. */
 async function registryDigest(project: Project, name: string, ref: string): Promise<string> {
+  const { manifestState } = await import('../images/registry.ts');
   const state = await manifestState(ref, project.vars.process);
   if (!state.exists || !state.digest) {
     throw new KloopError(`image "${name}" is pinned by digest, but the registry has no ${ref}`, {

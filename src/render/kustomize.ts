@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isSeq } from 'yaml';
 import { KloopError } from '../errors.ts';
+import { probed } from './fingerprint.ts';
 import { runTool, ToolFailure, toolMessage } from './tools.ts';
 import { listFiles } from './workcopy.ts';
 import { parseKube, parseVerbatim } from './yaml.ts';
@@ -28,6 +29,7 @@ export interface KustomizeInputs {
 type Read = (file: string, role: 'config' | 'data' | 'chart') => Promise<Buffer>;
 
 async function kind(file: string): Promise<'file' | 'dir' | undefined> {
+  probed(file);
   try {
     const st = await stat(file);
     return st.isDirectory() ? 'dir' : 'file';

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VariableSet } from '../config/project.ts';
 import { substitute } from '../config/variables.ts';
+import { seen, seenText } from './fingerprint.ts';
 
 export interface WorkCopy {
   readonly dir: string;
@@ -58,10 +59,12 @@ export async function readInput(
   ctx: InputContext,
   options: { substitute?: boolean } = {},
 ): Promise<Buffer> {
+  seen(file);
   const raw = await readFile(file);
   const shouldSubstitute = (options.substitute ?? isInside(ctx.root, file)) && !isBinary(raw);
   if (!shouldSubstitute) return raw;
   const text = raw.toString('utf8');
+  seenText(text);
   const name = path.relative(ctx.root, file) || file;
   return Buffer.from(substitute(text, ctx.vars, name, { strict: ctx.strictVars, warn: ctx.warn }), 'utf8');
 }
@@ -93,9 +96,11 @@ export async function createWorkCopy(ctx: InputContext): Promise<WorkCopy> {
 /** Every file under a directory, sorted. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
+  seen(dir);
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   for (const e of entries) {
     const file = path.join(e.parentPath, e.name);
+    if (e.isDirectory()) seen(file);
     if (e.isFile()) out.push(file);
     // a symlink counts when it points at a file (helm follows it the same way)
     else if (e.isSymbolicLink() && (await stat(file).catch(() => undefined))?.isFile()) out.push(file);

@@ -54,6 +54,22 @@ export function kubeconfigFiles(env: Record<string, string | undefined> = proces
 type Raw = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/**
+ * JSON is YAML: a kubeconfig written as JSON (kloop-sandbox's, many generated ones) is read with
+ * JSON.parse, which costs a start of kloop nothing, where the first YAML parse of a process costs
+ * tens of milliseconds of compiling the parser. Anything else, or JSON.parse failing, goes to YAML.
+ */
+function parseKubeconfigText(text: string): unknown {
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // YAML flow syntax that is not JSON
+    }
+  }
+  return parse(text);
+}
+
 export function readKubeconfig(env: Record<string, string | undefined> = process.env): Kubeconfig {
   const result: Kubeconfig = { files: [], contexts: [], clusters: [], users: [] };
   for (const file of kubeconfigFiles(env)) {
@@ -65,7 +81,7 @@ export function readKubeconfig(env: Record<string, string | undefined> = process
     }
     let doc: Raw;
     try {
-      doc = (parse(text) ?? {}) as Raw;
+      doc = (parseKubeconfigText(text) ?? {}) as Raw;
     } catch (error) {
       throw new KloopError(`cannot parse kubeconfig ${file}: ${(error as Error).message.split('\n')[0]}`, {
         hint: 'check the file with `kubectl config view`',

@@ -1,6 +1,7 @@
 // kloop deploy: build (its own before/afterBuild hooks) → beforeRender → render → afterRender →
 // beforeDeploy → per app (dependencies first, independent apps in parallel) apply + prune + wait →
 // afterDeploy. Dependency projects deploy, as whole projects, before this project's apps.
+import { mark } from '../log/timing.ts';
 import type { Project } from '../config/project.ts';
 import { userInfo, hostname } from 'node:os';
 import { KloopError } from '../errors.ts';
@@ -104,8 +105,10 @@ export async function deployProject(
     },
   });
   await runHooks(project, 'beforeDeploy');
+  mark('deploy: rendered');
 
   const connection = shared ?? (await openConnection(project));
+  mark('deploy: connected');
   const environment = environmentName(project);
   try {
     const inventory = await openInventory(connection.client, connection.mapper, {
@@ -113,6 +116,7 @@ export async function deployProject(
       environment,
       namespace: project.cluster.namespace,
     });
+    mark('deploy: inventory read');
     const summary: DeploySummary = {
       project: project.name,
       environment,
@@ -130,6 +134,7 @@ export async function deployProject(
       rendered.apps.flatMap((a) => a.objects as never as KubeObject[]),
       project.stateDir,
     );
+    mark('deploy: namespaces ensured');
     const result = await walk(graph, subset, async (id) => {
       if (id.startsWith(DEP)) {
         const dep = project.dependencies[id.slice(DEP.length)]!;
@@ -164,6 +169,7 @@ export async function deployProject(
         throw error;
       }
     });
+    mark('deploy: apps deployed');
     for (const [id, blocker] of result.skipped) progress.update(id, 'skipped', `${blocker} failed`);
     if (result.failed.size) {
       progress.done();

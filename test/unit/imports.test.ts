@@ -12,7 +12,7 @@ const src = path.resolve(import.meta.dirname, '../../src');
 
 /** Low to high: a folder may import (values from) its own layer and those below. */
 const LAYERS: readonly string[][] = [
-  ['errors.ts', 'version.ts', 'log', 'process'],
+  ['errors.ts', 'version.ts', 'build-id.ts', 'log', 'process'],
   ['config'],
   ['kube'],
   ['hooks'],

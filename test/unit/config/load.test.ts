@@ -189,6 +189,25 @@ describe('readKubeconfig', () => {
     assert.deepEqual(k.files, [join(dir, 'a'), join(dir, 'b')]);
   });
 
+  it('reads a JSON kubeconfig, and a YAML flow map that is not JSON, as the same YAML', () => {
+    const dir = project({
+      json: JSON.stringify({
+        'current-context': 'one',
+        contexts: [{ name: 'one', context: { cluster: 'c', namespace: 'n1' } }],
+        clusters: [{ name: 'c', cluster: { server: 'https://a' } }],
+      }),
+      flow: '{ current-context: one, contexts: [{ name: one, context: { cluster: c, namespace: n1 } }], clusters: [{ name: c, cluster: { server: "https://a" } }] }',
+      yaml: 'current-context: one\ncontexts:\n- name: one\n  context: { cluster: c, namespace: n1 }\nclusters:\n- name: c\n  cluster: { server: "https://a" }\n',
+    });
+    const read = (f: string) => {
+      const { files: _, ...k } = readKubeconfig({ KUBECONFIG: join(dir, f) });
+      return k;
+    };
+    assert.equal(read('yaml').contexts[0]?.namespace, 'n1');
+    assert.deepEqual(read('json'), read('yaml'));
+    assert.deepEqual(read('flow'), read('yaml'));
+  });
+
   it('reads ~/.kube/config without KUBECONFIG', () => {
     const home = project({ '.kube/config': 'current-context: home\ncontexts:\n- name: home\n  context: {}\n' });
     assert.equal(readKubeconfig({ HOME: home }).currentContext, 'home');

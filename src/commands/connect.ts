@@ -8,7 +8,6 @@ import { KloopError, UsageError } from '../errors.ts';
 import { hybridPublisher } from '../hybrid/published.ts';
 import { type ConnectState, runConnect } from '../hybrid/connect.ts';
 import { describeServices } from '../hybrid/describe.ts';
-import { resolveCredentials } from '../kube/credentials.ts';
 import { log } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
 
@@ -44,7 +43,7 @@ export async function run(
   const { client } = await openConnection(project);
   // shown by a running kloop dev session (and its dashboard)
   const published = hybridPublisher(project.stateDir, 'connect');
-  const dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
+  const dialer = createDialer(client.credentials);
   const json = globals.output === 'json';
   const servicesOnly = !target && targets.length > 1;
   // stdout belongs to the child: kloop's own lines (and -o json events) go to stderr

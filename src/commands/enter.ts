@@ -4,7 +4,6 @@ import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { openConnection } from '../deploy/deploy.ts';
 import { createDialer, wsExec } from '../kube/streams.ts';
-import { resolveCredentials } from '../kube/credentials.ts';
 import { PodTracker } from '../kube/pod-tracker.ts';
 import { KloopError } from '../errors.ts';
 
@@ -42,7 +41,7 @@ export async function run(globals: GlobalOptions, name?: string, cmd: string[] =
     await tracker.start();
     const pod = await tracker.waitForPod(60_000);
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    const dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
+    const dialer = createDialer(client.credentials);
     const proc = await wsExec(dialer, pod, cmd.length ? cmd : SHELL, { tty, terminal: process.stdout });
     if (tty) process.stdin.setRawMode(true);
     process.stdin.pipe(proc.stdin);

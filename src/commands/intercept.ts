@@ -9,7 +9,6 @@ import { createDialer } from '../kube/streams.ts';
 import { hybridPublisher } from '../hybrid/published.ts';
 import { KloopError } from '../errors.ts';
 import { Intercept, type InterceptState, parseHeader, parsePortSpec } from '../hybrid/intercept.ts';
-import { resolveCredentials } from '../kube/credentials.ts';
 import { log } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
 
@@ -43,7 +42,7 @@ export async function run(globals: GlobalOptions, name: string, opts: InterceptC
   let lastLine = '';
   const intercept = new Intercept({
     client,
-    dialer: createDialer(await resolveCredentials({ context: project.cluster.context })),
+    dialer: createDialer(client.credentials),
     stateDir: project.stateDir,
     target,
     local,

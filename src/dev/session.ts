@@ -14,7 +14,6 @@ import { type Connection, type DeploySummary, deployProject, openConnection } fr
 import { purgeProject } from '../deploy/purge.ts';
 import { KloopError } from '../errors.ts';
 import { type PublishedHybrid, watchHybrids, type HybridWatch } from '../hybrid/published.ts';
-import { resolveCredentials } from '../kube/credentials.ts';
 import type { PauseMode } from '../kube/gitops-owners.ts';
 import { requestResync } from '../kube/gitops-pause.ts';
 import { restore, self } from '../kube/journal.ts';
@@ -90,14 +89,7 @@ export async function createDevSession(options: DevSessionOptions): Promise<DevS
   const names = selectTargets(project, options.targets ?? []);
   const own = !options.connection;
   const connection = options.connection ?? (await openConnection(project));
-  let dialer: Dialer;
-  try {
-    dialer = createDialer(await resolveCredentials({ context: project.cluster.context }));
-  } catch (error) {
-    if (own) connection.client.close();
-    throw error;
-  }
-  const session = new Session(options, names, connection, dialer, own);
+  const session = new Session(options, names, connection, createDialer(connection.client.credentials), own);
   return {
     store: session.store,
     start: () => session.start(),

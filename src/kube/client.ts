@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
-import { type CredentialOptions, resolveCredentials } from './credentials.ts';
+import { type CredentialOptions, type Credentials, resolveCredentials } from './credentials.ts';
 
 /** A Kubernetes `Status` as error bodies carry it. */
 export interface Status {
@@ -59,6 +59,12 @@ export interface KubeClient {
   readonly context: string;
   /** the namespace objects without one go to */
   readonly namespace: string;
+  /**
+   * what the client resolved (once) to reach the cluster: exec, attach and port-forward WebSockets
+   * dial with the same (`createDialer(client.credentials)`), so they cannot reach another cluster
+   * or run an exec credential plugin a second time
+   */
+  readonly credentials: Pick<Credentials, 'server' | 'tls' | 'headers'>;
   /** the kubeconfig as @kubernetes/client-node sees it (loaded on first use), for its WebSocket streams (exec, port-forward) */
   kubeConfig(): Promise<KubeConfig>;
   request<T = unknown>(options: RequestOptions): Promise<T>;
@@ -192,6 +198,7 @@ export async function connect(options: ConnectOptions = {}): Promise<KubeClient>
     server: cluster.server,
     context: contextName,
     namespace,
+    credentials: creds,
     kubeConfig: creds.kubeConfig,
     async request<T>(o: RequestOptions): Promise<T> {
       const res = await send(o);

@@ -1,7 +1,7 @@
-// The dev session's part of `-o jsonl`, as a subscriber of its store: log lines, notices and
-// connect/intercept processes beside the session as they are dispatched, and from the state, the
-// session's and each target's phase, each sync batch the container applied, sync errors. Reports
-// nothing of its own.
+// The dev session's part of `-o jsonl`, as a subscriber of its store: log lines, notices, finished
+// reloads, pods whose readiness or problem changed and connect/intercept processes beside the
+// session as they are dispatched, and from the state, the session's and each target's phase, each
+// sync batch the container applied, sync errors. Reports nothing of its own.
 import { emit } from '../log/events.ts';
 import type { SessionAction } from './actions.ts';
 import type { SessionState } from './state.ts';
@@ -61,6 +61,7 @@ export function attachEvents(store: SessionStore): { close(): void } {
       }
     }
   };
+  const podSeen = new Map<string, string>();
   onChange(store.get());
   const unsubscribe = store.subscribe((state: Readonly<SessionState>, action: SessionAction) => {
     if (action.type === 'log') {
@@ -68,7 +69,37 @@ export function attachEvents(store: SessionStore): { close(): void } {
       emit({ type: 'log', target: l.target, pod: l.pod, container: l.container, text: l.text });
     } else if (action.type === 'notice')
       emit({ type: 'message', level: action.level === 'error' ? 'warning' : 'info', text: action.message });
-    else if (action.type === 'hybrid') {
+    else if (action.type === 'reload') {
+      const r = action.reload;
+      if (r.state !== 'running')
+        emit({
+          type: 'reload',
+          target: action.target,
+          kind: r.kind,
+          state: r.state === 'error' ? 'failed' : 'done',
+          count: r.count,
+          ...(r.error ? { error: r.error } : {}),
+        });
+      onChange(state);
+    } else if (action.type === 'pod-status') {
+      for (const p of action.pods) {
+        const ready = p.ready ?? false;
+        const restarts = p.restarts ?? 0;
+        const key = JSON.stringify([p.phase, ready, restarts, p.reason]);
+        const id = `${action.target}\0${p.name}`;
+        if (podSeen.get(id) === key) continue;
+        podSeen.set(id, key);
+        emit({
+          type: 'pod',
+          target: action.target,
+          pod: p.name,
+          ...(p.phase ? { phase: p.phase } : {}),
+          ready,
+          restarts,
+          ...(p.reason ? { reason: p.reason } : {}),
+        });
+      }
+    } else if (action.type === 'hybrid') {
       const [kind, pid] = action.key.split('-') as ['connect' | 'intercept', string];
       emit(
         action.entry

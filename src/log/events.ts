@@ -28,6 +28,25 @@ export type KloopEvent =
       ms?: number;
       error?: string;
     }
+  /** the dev session: a pod of a dev target changed (ready, restarts, its problem) */
+  | {
+      type: 'pod';
+      target: string;
+      pod: string;
+      phase?: string;
+      ready: boolean;
+      restarts: number;
+      reason?: string;
+    }
+  /** the dev session: a target's onSync reload (restart or exec) finished */
+  | {
+      type: 'reload';
+      target: string;
+      kind: 'restart' | 'exec';
+      state: 'done' | 'failed';
+      count: number;
+      error?: string;
+    }
   /** the dev session: a kloop connect / intercept beside it started, changed or ended */
   | {
       type: 'hybrid';

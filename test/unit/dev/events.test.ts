@@ -12,7 +12,7 @@ import { enableEvents } from '../../../src/log/events.ts';
 const schema = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../../schema/events.schema.json'), 'utf8'));
 const validate = new Ajv2020({ allErrors: true, strict: true, validateFormats: false }).compile(schema);
 
-test('dev -o jsonl: phases, sync batches, logs, notices and connect/intercept beside the session', () => {
+test('dev -o jsonl: phases, sync batches, pods, reloads, logs, notices and connect/intercept beside the session', () => {
   const lines: string[] = [];
   enableEvents((l) => lines.push(l));
   const store = createStore({
@@ -44,6 +44,21 @@ test('dev -o jsonl: phases, sync batches, logs, notices and connect/intercept be
     },
   });
   store.dispatch({ type: 'session-phase', phase: 'running' });
+  const crashing = { name: 'web-1', phase: 'Running', ready: false, restarts: 2, reason: 'CrashLoopBackOff' };
+  store.dispatch({ type: 'pod-status', target: 'web', pods: [crashing] });
+  store.dispatch({ type: 'pod-status', target: 'web', pods: [crashing] });
+  store.dispatch({
+    type: 'pod-status',
+    target: 'web',
+    pods: [{ name: 'web-1', phase: 'Running', ready: true, restarts: 2 }],
+  });
+  store.dispatch({ type: 'reload', target: 'web', reload: { kind: 'restart', state: 'running', count: 0 } });
+  store.dispatch({ type: 'reload', target: 'web', reload: { kind: 'restart', state: 'idle', count: 1, at } });
+  store.dispatch({
+    type: 'reload',
+    target: 'web',
+    reload: { kind: 'restart', state: 'error', count: 2, at, error: 'restart failed (exit 3)' },
+  });
   store.dispatch({ type: 'log', line: { target: 'web', pod: 'web-1', container: 'web', text: 'GET /' } });
   store.dispatch({ type: 'notice', message: 'web: web redeployed' });
   store.dispatch({ type: 'notice', message: 'web: rebuild failed: exit 1', level: 'error' });
@@ -61,6 +76,18 @@ test('dev -o jsonl: phases, sync batches, logs, notices and connect/intercept be
     { type: 'session', phase: 'starting', target: 'web', pod: 'web-1' },
     { type: 'sync', target: 'web', to: '/www', state: 'in-sync', uploaded: 2, deleted: 0, bytes: 10, ms: 4 },
     { type: 'session', phase: 'running' },
+    {
+      type: 'pod',
+      target: 'web',
+      pod: 'web-1',
+      phase: 'Running',
+      ready: false,
+      restarts: 2,
+      reason: 'CrashLoopBackOff',
+    },
+    { type: 'pod', target: 'web', pod: 'web-1', phase: 'Running', ready: true, restarts: 2 },
+    { type: 'reload', target: 'web', kind: 'restart', state: 'done', count: 1 },
+    { type: 'reload', target: 'web', kind: 'restart', state: 'failed', count: 2, error: 'restart failed (exit 3)' },
     { type: 'log', target: 'web', pod: 'web-1', container: 'web', text: 'GET /' },
     { type: 'message', level: 'info', text: 'web: web redeployed' },
     { type: 'message', level: 'warning', text: 'web: rebuild failed: exit 1' },

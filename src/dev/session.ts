@@ -173,6 +173,8 @@ class Session {
 
     const apps = [...new Set(this.names.map((n) => project.dev[n]!.app))];
     await this.deployRecorded(apps);
+    // stopped while deploying (Ctrl-C during a long rollout): patch nothing
+    if (this.stopping) return;
     if (this.o.debug) await this.planDebuggers();
     await this.applyPatches(this.names);
     if (this.stopping) return;

@@ -7,7 +7,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildProgram } from '../../../src/cli/main.ts';
-import { BIN, kloop, kubeconfigYaml, TempDirs, writeFiles } from './helpers.ts';
+import { writeTree } from '../../helpers/fixtures.ts';
+import { BIN, kloop, kubeconfigYaml, TempDirs } from './helpers.ts';
 
 const temp = new TempDirs();
 after(() => temp.cleanup());
@@ -48,7 +49,7 @@ before(async () => {
   const shim = join(binDir, 'kloop');
   writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
   chmodSync(shim, 0o755);
-  writeFiles(dir, {
+  writeTree(dir, {
     kubeconfig: kubeconfigYaml({
       server: 'https://127.0.0.1:1',
       contexts: [{ name: 'kind-dev', namespace: 'shop' }, { name: 'stg' }],

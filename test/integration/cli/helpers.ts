@@ -1,10 +1,11 @@
 // Runs the real CLI (`node src/cli/bin.ts`) as a child process in temporary project directories.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runCli } from '../../helpers/cli.ts';
+import { writeTree } from '../../helpers/fixtures.ts';
 
-export const BIN = resolve(import.meta.dirname, '../../../src/cli/bin.ts');
+export { BIN } from '../../helpers/cli.ts';
 
 export interface CliResult {
   status: number | null;
@@ -19,7 +20,7 @@ export class TempDirs {
   make(files: Record<string, string> = {}, prefix = 'kloop-cli-'): string {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     this.dirs.push(dir);
-    writeFiles(dir, files);
+    writeTree(dir, files);
     return dir;
   }
 
@@ -28,41 +29,22 @@ export class TempDirs {
   }
 }
 
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
-
 /**
  * Runs kloop asynchronously (so servers in the test process keep answering). HOME points at
  * `home` (default: cwd) so no real kubeconfig is read unless KUBECONFIG is passed in env.
  */
-export function kloop(
+export async function kloop(
   cwd: string,
   args: string[],
   env: Record<string, string | undefined> = {},
   input?: string,
 ): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: cwd, CI: 'true', NO_COLOR: '1', KUBECONFIG: '', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
-    child.stdin.end(input ?? '');
+  const { code, stdout, stderr } = await runCli(args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, CI: 'true', NO_COLOR: '1', KUBECONFIG: '', ...env },
+    input: input ?? '',
   });
+  return { status: code, stdout, stderr };
 }
 
 /** A kubeconfig with the given contexts, all on one cluster. */

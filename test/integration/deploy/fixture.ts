@@ -1,13 +1,13 @@
 // Test projects and helpers for the deploy suite: a project directory written from a map of
 // files, the kloop CLI and kubectl run as subprocesses against the sandbox's kubeconfig.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BIN as bin, runCli } from '../../helpers/cli.ts';
+import { deploymentYaml, writeTree } from '../../helpers/fixtures.ts';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = join(repoRoot, 'src/cli/bin.ts');
+export { repoRoot } from '../../helpers/cli.ts';
 
 export interface Run {
   code: number;
@@ -40,6 +40,11 @@ export function run(
   });
 }
 
+async function kloop(cwd: string, env: Record<string, string>, args: string[]): Promise<Run> {
+  const r = await runCli(args, { cwd, env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env } });
+  return { ...r, code: r.code ?? 1 };
+}
+
 export interface Project {
   dir: string;
   write(files: Record<string, string>): void;
@@ -62,20 +67,13 @@ export function createProject(kubeconfig: string, namespace: string, files: Reco
   const env = { KUBECONFIG: kubeconfig, HOME: dir };
   const project: Project = {
     dir,
-    write(more) {
-      for (const [path, text] of Object.entries(more)) {
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), text);
-      }
-    },
+    write: (more) => writeTree(dir, more),
     remove(path) {
       rmSync(join(dir, path), { force: true });
     },
-    kloop: (...args) => run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env }),
-    kloopIn: (subdir, extra, ...args) =>
-      run(process.execPath, [bin, ...args, '-n', namespace], { cwd: join(dir, subdir), env: { ...env, ...extra } }),
-    kloopWith: (extra, ...args) =>
-      run(process.execPath, [bin, ...args, '-n', namespace], { cwd: dir, env: { ...env, ...extra } }),
+    kloop: (...args) => kloop(dir, env, [...args, '-n', namespace]),
+    kloopIn: (subdir, extra, ...args) => kloop(join(dir, subdir), { ...env, ...extra }, [...args, '-n', namespace]),
+    kloopWith: (extra, ...args) => kloop(dir, { ...env, ...extra }, [...args, '-n', namespace]),
     spawnKloop: (...args) =>
       spawn(process.execPath, [bin, ...args, '-n', namespace], {
         cwd: dir,
@@ -97,31 +95,12 @@ export function deployment(
   name: string,
   options: { image?: string; command?: string; probeDelay?: number } = {},
 ): string {
-  const probe =
-    options.probeDelay === undefined
-      ? ''
-      : `
-          readinessProbe:
+  const { probeDelay, ...rest } = options;
+  const probe = `          readinessProbe:
             exec: { command: ["true"] }
-            initialDelaySeconds: ${options.probeDelay}
+            initialDelaySeconds: ${probeDelay}
             periodSeconds: 1`;
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: ${name}
-          image: ${options.image ?? 'busybox:1.36'}
-          imagePullPolicy: Never
-          command: ["sh", "-c", ${JSON.stringify(options.command ?? 'sleep 3600')}]${probe}
-`;
+  return deploymentYaml(name, { ...rest, ...(probeDelay === undefined ? {} : { fields: probe }) });
 }
 
 export function configMap(name: string, data: Record<string, string>): string {

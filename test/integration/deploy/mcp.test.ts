@@ -12,11 +12,12 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createStore, newTarget } from '../../../src/dev/store.ts';
 import { startDashboard } from '../../../src/ui/server.ts';
 import { requireDocker } from '../../helpers/docker.ts';
-import { configMap, createProject, type Project, repoRoot, type Sandbox, startSandbox } from './fixture.ts';
+import { BIN } from '../../helpers/cli.ts';
+import { deploymentYaml as deployment } from '../../helpers/fixtures.ts';
+import { configMap, createProject, type Project, type Sandbox, startSandbox } from './fixture.ts';
 
 const docker = await requireDocker('the kloop mcp suite');
 const SECRET = 'mcp-secret-8a7b6c5d';
-const BIN = `${repoRoot}/src/cli/bin.ts`;
 
 describe('kloop mcp with the SDK client', { skip: docker ? false : 'Docker is not available' }, () => {
   let sandbox: Sandbox;
@@ -69,23 +70,10 @@ apps:
 `,
       '.env': `TOKEN=${SECRET}\n`,
       'deploy/settings.yaml': configMap('settings', { token: '${TOKEN}' }),
-      'deploy/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: busybox:1.36
-          imagePullPolicy: Never
-          env: [{ name: TOKEN, valueFrom: { configMapKeyRef: { name: settings, key: token } } }]
-          command: ["sh", "-c", "echo started with token=$TOKEN; sleep 3600"]
-`,
+      'deploy/web.yaml': deployment('web', {
+        command: 'echo started with token=$TOKEN; sleep 3600',
+        fields: '          env: [{ name: TOKEN, valueFrom: { configMapKeyRef: { name: settings, key: token } } }]',
+      }),
     });
   });
   after(async () => {

@@ -1,57 +1,21 @@
 // Running the kloop CLI in the dev tests: `kloop dev -o json` as a child whose JSON lines are
-// collected, and one-shot commands.
+// collected, and one-shot commands, both with the sandbox's kubeconfig and HOME in the project.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { repoRoot } from './sandbox.ts';
+import { type CliResult, type Running, runCli, startCli } from '../../helpers/cli.ts';
 
-export const bin = path.join(repoRoot, 'src/cli/bin.ts');
+export { BIN as bin, type Line, type Running, until } from '../../helpers/cli.ts';
 
-export interface Running {
-  child: ChildProcess;
-  lines: unknown[];
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+const env = (dir: string, kubeconfig: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  KUBECONFIG: kubeconfig,
+  CI: 'true',
+  NO_COLOR: '1',
+  HOME: dir,
+});
 
 export function startDev(dir: string, kubeconfig: string, namespace = 'default', extra: string[] = []): Running {
-  const child = spawn(process.execPath, [bin, 'dev', '-o', 'json', '-n', namespace, ...extra], {
-    cwd: dir,
-    env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: unknown[] = [];
-  let rest = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    rest += c.toString();
-    let nl = rest.indexOf('\n');
-    while (nl >= 0) {
-      lines.push(JSON.parse(rest.slice(0, nl)));
-      rest = rest.slice(nl + 1);
-      nl = rest.indexOf('\n');
-    }
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, lines, stderr: () => err, exited };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON lines
-export type Line = any;
-
-export async function until(what: string, r: Running, ok: (l: Line) => boolean, ms = 60_000): Promise<Line> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const hit = r.lines.find(ok);
-    if (hit) return hit;
-    if (r.child.exitCode !== null) break;
-    await delay(100);
-  }
-  assert.fail(`${what}; kloop dev stderr:\n${r.stderr()}\nlast line: ${JSON.stringify(r.lines.at(-1))}`);
+  return startCli(['dev', '-o', 'json', '-n', namespace, ...extra], { cwd: dir, env: env(dir, kubeconfig) });
 }
 
 export async function eventually(
@@ -77,26 +41,11 @@ export function runKloop(
   args: string[],
   ms?: number,
   namespace = 'default',
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, '-n', namespace, ...args], {
-      cwd: dir,
-      env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = ms ? setTimeout(() => child.kill('SIGINT'), ms) : undefined;
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+): Promise<CliResult> {
+  return runCli(['-n', namespace, ...args], {
+    cwd: dir,
+    env: env(dir, kubeconfig),
+    ...(ms ? { sigintAfterMs: ms } : {}),
   });
 }
 

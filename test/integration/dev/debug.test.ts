@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'jsonc-parser';
 import WebSocket from 'ws';
 import { type Line, startDev, until } from './cli.ts';
-import { writeTree } from '../../helpers/fixtures.ts';
+import { deploymentYaml, writeTree } from '../../helpers/fixtures.ts';
 import { dockerAvailable } from './container.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
 
@@ -59,23 +59,11 @@ COPY server.js /app/server.js
 CMD ["node", "/app/server.js"]
 `,
     'app/server.js': SERVER,
-    'deploy/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: debugtest/web
-          imagePullPolicy: Never
-          command: [node, /app/server.js]
-          env: [{ name: NODE_OPTIONS, value: --max-old-space-size=128 }]
-`,
+    'deploy/web.yaml': deploymentYaml('web', {
+      image: 'debugtest/web',
+      command: ['node', '/app/server.js'],
+      fields: '          env: [{ name: NODE_OPTIONS, value: --max-old-space-size=128 }]',
+    }),
     '.vscode/launch.json': `{
   // the developer's own entry stays
   "version": "0.2.0",

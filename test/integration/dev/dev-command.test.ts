@@ -2,12 +2,13 @@
 // onSync: restart, Ctrl-C restoring the dev patch, and kill -9 followed by a clean restart.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { records } from '../../../src/kube/journal.ts';
+import { HTTPD as COMMAND, webDevProject, writeTree } from '../../helpers/fixtures.ts';
 import { dockerAvailable } from './container.ts';
 import { bin, eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
@@ -16,49 +17,11 @@ const ci = process.env.CI === 'true' || process.env.CI === '1';
 const haveDocker = await dockerAvailable();
 if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev tests (CI=true)');
 
-const COMMAND = 'mkdir -p /www && echo "started $(date +%s%N)" && exec httpd -f -p 8080 -h /www';
-
 function project(dir: string, port: number): void {
-  const files: Record<string, string> = {
-    'kloop.yaml': `version: v1
-name: devtest
-apps:
-  web:
-    manifests: [deploy/*.yaml]
-dev:
-  web:
-    app: web
-    workload: deployment/web
-    container: web
-    sync:
-      - { from: public, to: /www, exclude: ["*.tmp"] }
-    onSync: restart
-    patch: { env: { GREETING: from-dev } }
-    ports: ["${port}:8080"]
-`,
-    'deploy/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: busybox:1.36
-          imagePullPolicy: Never
-          command: [sh, -c, ${JSON.stringify(COMMAND)}]
-`,
-    'public/index.html': 'hello\n',
+  writeTree(dir, {
+    ...webDevProject('devtest', port, { exclude: ['*.tmp'], patch: '{ env: { GREETING: from-dev } }' }),
     'public/draft.tmp': 'excluded\n',
-  };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), text);
-  }
+  });
 }
 
 const running = (l: Line) =>

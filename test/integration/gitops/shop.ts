@@ -1,15 +1,14 @@
 // A throwaway copy of test/fixtures/gitops/shop as a git repository, a bare GitOps repository with
 // a main branch, and a way to run the real kloop CLI in it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot, runCli } from '../../helpers/cli.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const repoRoot = path.resolve(here, '../../..');
+export { repoRoot };
+
 const fixture = path.join(repoRoot, 'test/fixtures/gitops/shop');
-const bin = path.join(repoRoot, 'src/cli/bin.ts');
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
@@ -127,24 +126,13 @@ const tokenVariables = [
   'BITBUCKET_TOKEN',
 ];
 
-export function runKloop(
+export async function runKloop(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const base: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1' };
   for (const t of tokenVariables) delete base[t];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const r = await runCli(args, { cwd, env: { ...base, ...env } });
+  return { ...r, code: r.code ?? -1 };
 }

@@ -1,13 +1,13 @@
 // The hybrid suites' shared setup: a sandbox with the two-service fixture (front calls back over
 // HTTP) deployed, a copy of the fixture project to run kloop in, and kloop as a user runs it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BIN, type CliResult, repoRoot, runCli, startCli } from '../../helpers/cli.ts';
 import { eventually, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
 
-export const repoRoot = path.resolve(import.meta.dirname, '../../..');
-export const bin = path.join(repoRoot, 'src/cli/bin.ts');
+export { BIN as bin, repoRoot };
 const fixture = path.join(repoRoot, 'test/fixtures/hybrid/shop');
 
 export { requireDocker } from '../../helpers/docker.ts';
@@ -57,30 +57,8 @@ export function kloop(
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: shop.dir,
-      env: { ...shop.env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kloop ${args.join(' ')} did not end within ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+): Promise<CliResult> {
+  return runCli(args, { cwd: shop.dir, env: { ...shop.env, ...extraEnv }, timeoutMs });
 }
 
 export interface Running {
@@ -94,36 +72,15 @@ export interface Running {
 
 /** A long-running kloop (intercept) with -o json events on stdout. */
 export function startKloop(shop: Shop, args: string[]): Running {
-  const child = spawn(process.execPath, [bin, ...args, '-o', 'json'], {
-    cwd: shop.dir,
-    env: shop.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const events: Array<Record<string, unknown>> = [];
-  let rest = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    rest += c.toString();
-    let nl = rest.indexOf('\n');
-    while (nl >= 0) {
-      const line = rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-      nl = rest.indexOf('\n');
-      if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const { child, lines: events, stderr, exited } = startCli([...args, '-o', 'json'], { cwd: shop.dir, env: shop.env });
   return {
     child,
     events,
-    stderr: () => err,
+    stderr,
     exited,
     waitForState: (pick, timeoutMs = 60_000) =>
       eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`kloop exited ${child.exitCode}:\n${err}`);
+        if (child.exitCode !== null) throw new Error(`kloop exited ${child.exitCode}:\n${stderr()}`);
         for (let i = events.length - 1; i >= 0; i--) {
           const e = events[i]!;
           if (e.type !== 'state') continue;

@@ -3,17 +3,16 @@
 // pushed (only when the registry lacks the tag), pods pull them with an imagePullSecret, a wrong
 // password stops the deploy before anything is applied, and promote pins the registry's digest.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { repoRoot as ROOT, runCli } from '../../helpers/cli.ts';
 import { type Registry, startRegistry } from '../../helpers/registry.ts';
 import { eventually, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'src/cli/bin.ts');
 const auth = { username: 'dev', password: 'pushpull' };
 
 interface PodJson {
@@ -33,19 +32,10 @@ describe('kloop on a remote cluster: build → push → deploy → promote with 
   let digest = '';
 
   const env = () => ({ ...sandbox.env, DOCKER_CONFIG: dockerConfig, CI: 'true', NO_COLOR: '1' });
-  const kloop = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: app, env: env() });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
-    });
+  const kloop = async (...args: string[]) => {
+    const r = await runCli(args, { cwd: app, env: env() });
+    return { ...r, code: r.code ?? 1 };
+  };
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args], {
       cwd,

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { records } from '../../../src/kube/journal.ts';
+import { deploymentYaml } from '../../helpers/fixtures.ts';
 import { eventually } from '../../helpers/sandbox.ts';
 import { bin, kloop, requireDocker, type Running, type Shop, startKloop, startShop } from '../hybrid/helpers.ts';
 
@@ -41,23 +42,10 @@ dev:
     patch: { env: { MODE: dev } }
 `;
 
-const NEVER_READY = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: slow }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: slow } }
-  template:
-    metadata: { labels: { app: slow } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: slow
-          image: busybox:1.36
-          imagePullPolicy: Never
-          command: [sleep, '3600']
-          readinessProbe: { exec: { command: ['false'] }, periodSeconds: 1 }
-`;
+const NEVER_READY = deploymentYaml('slow', {
+  command: ['sleep', '3600'],
+  fields: "          readinessProbe: { exec: { command: ['false'] }, periodSeconds: 1 }",
+});
 
 describe('the change journal', { skip: !haveDocker && 'Docker is not available' }, () => {
   let shop: Shop;

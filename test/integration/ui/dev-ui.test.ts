@@ -2,78 +2,26 @@
 // `kloop ui` finds it, the page shows the target ready, a CLI action reaches the session, and
 // Ctrl-C takes the dashboard down with the session.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { dashboardFile } from '../../../src/ui/session-file.ts';
+import { BIN as bin, runCli } from '../../helpers/cli.ts';
+import { webDevProject, writeTree } from '../../helpers/fixtures.ts';
 import { dockerAvailable } from '../dev/container.ts';
-import { freePort, repoRoot, type Sandbox, startSandbox } from '../dev/sandbox.ts';
+import { freePort, type Sandbox, startSandbox } from '../dev/sandbox.ts';
 import { type Browser, chromiumAvailable, launch } from './browser.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const haveDocker = await dockerAvailable();
 if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev --ui test (CI=true)');
 const skip = !haveDocker ? 'Docker is not available' : !chromiumAvailable() ? 'chromium is not installed' : false;
-const bin = path.join(repoRoot, 'src/cli/bin.ts');
 
-function project(dir: string, port: number): void {
-  const files: Record<string, string> = {
-    'kloop.yaml': `version: v1
-name: uitest
-apps:
-  web:
-    manifests: [deploy/*.yaml]
-dev:
-  web:
-    app: web
-    workload: deployment/web
-    container: web
-    sync:
-      - { from: public, to: /www }
-    onSync: restart
-    ports: ["${port}:8080"]
-`,
-    'deploy/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: busybox:1.36
-          imagePullPolicy: Never
-          command: [sh, -c, 'mkdir -p /www && echo "started" && exec httpd -f -p 8080 -h /www']
-`,
-    'public/index.html': 'hello\n',
-  };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), text);
-  }
-}
-
-function kloop(
-  dir: string,
-  kubeconfig: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+const kloop = (dir: string, kubeconfig: string, args: string[]) =>
+  runCli(args, { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfig, CI: 'true', NO_COLOR: '1', HOME: dir } });
 
 async function eventually<T>(
   what: string | (() => string),
@@ -117,7 +65,7 @@ describe('kloop dev --ui on the sandbox', { skip }, () => {
 
   test('the session serves its dashboard; kloop ui finds it and acts through it; Ctrl-C ends both', async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
-    project(dir, port);
+    writeTree(dir, webDevProject('uitest', port));
     let out = '';
     let err = '';
     dev = spawn(process.execPath, [bin, 'dev', '--ui-port', String(uiPort), '-o', 'json', '-n', 'default'], {

@@ -1,6 +1,7 @@
-// kloop deploy: build (its own before/afterBuild hooks) → beforeRender → render → afterRender →
-// beforeDeploy → per app (dependencies first, independent apps in parallel) apply + prune + wait →
-// afterDeploy. Dependency projects deploy, as whole projects, before this project's apps.
+// kloop deploy through the one pipeline (pipeline/pipeline.ts): build → beforeRender → render →
+// afterRender → beforeDeploy → apply → afterDeploy. The apply step is here: per app (dependencies
+// first, independent apps in parallel) apply + prune + wait. Dependency projects deploy, as whole
+// projects, before this project's apps.
 import { mark } from '../log/timing.ts';
 import type { Project } from '../config/project.ts';
 import { userInfo, hostname } from 'node:os';
@@ -11,13 +12,12 @@ import { type DeployRecord, openInventory } from '../kube/inventory.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { parseDuration } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
-import { buildAndRender } from '../pipeline/pipeline.ts';
-import type { ImageInfo, ImageRewrite, RenderMetadata } from '../render/types.ts';
+import { buildRenderApply } from '../pipeline/pipeline.ts';
+import type { ImageInfo, ImageRewrite, RenderMetadata, RenderResult } from '../render/types.ts';
 import { type AppResult, type ClusterSession, deployApp, pruneEntries } from './apply-app.ts';
 import { loadDependency } from './dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
 import { CREATED_NAMESPACES, ensureNamespaces } from './namespaces.ts';
-import { runHooks } from '../hooks/hooks.ts';
 import { environmentName } from './labels.ts';
 import { createProgress } from './progress.ts';
 
@@ -96,17 +96,29 @@ export async function deployProject(
   const subset = withDependencies(graph, names);
   const appNames = [...subset].filter((id) => !id.startsWith(DEP));
 
-  const rendered = await buildAndRender(project, {
-    apps: appNames,
-    images: options.images,
-    build: !options.skipBuild,
-    output: (r) => {
-      for (const w of r.warnings) log.warn(w);
+  return buildRenderApply(
+    project,
+    {
+      apps: appNames,
+      images: options.images,
+      build: !options.skipBuild,
+      output: (r) => {
+        for (const w of r.warnings) log.warn(w);
+      },
     },
-  });
-  await runHooks(project, 'beforeDeploy');
-  mark('deploy: rendered');
+    (rendered) => applyProject(project, rendered, { options, graph, subset, appNames }, shared),
+  );
+}
 
+/** Applies a rendered project (dependency projects first, as whole deploys), prunes, waits. */
+async function applyProject(
+  project: Project,
+  rendered: RenderResult,
+  plan: { options: DeployOptions; graph: ReturnType<typeof projectGraph>; subset: Set<string>; appNames: string[] },
+  shared?: Connection,
+): Promise<DeploySummary> {
+  const { options, graph, subset, appNames } = plan;
+  mark('deploy: rendered');
   const connection = shared ?? (await openConnection(project));
   mark('deploy: connected');
   const environment = environmentName(project);
@@ -192,7 +204,6 @@ export async function deployProject(
       }
     }
     progress.done();
-    await runHooks(project, 'afterDeploy');
     return summary;
   } finally {
     if (!shared) connection.client.close();

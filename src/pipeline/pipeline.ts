@@ -1,7 +1,8 @@
 // The one pipeline every command that produces manifests runs: build (images not pinned) →
-// beforeRender → render → (the caller's output) → afterRender. `kloop render`, `kloop deploy`
-// (and through it `kloop dev`), `kloop promote` and `kloop diff` compose it instead of
-// assembling hooks and render each on their own; deploy adds beforeDeploy → apply → afterDeploy.
+// beforeRender → render → (the caller's output) → afterRender, and for deploy → beforeDeploy →
+// apply → afterDeploy. `kloop render`, `kloop deploy` (and through it `kloop dev`), `kloop promote`
+// and `kloop diff` compose it instead of assembling hooks, build and render each on their own.
+// The apply step is the caller's (deploy/ sits above this layer): the pipeline owns the order.
 import type { Project } from '../config/project.ts';
 import { runHooks } from '../hooks/hooks.ts';
 import { render } from '../render/index.ts';
@@ -42,4 +43,17 @@ export async function buildAndRender(project: Project, options: PipelineOptions 
   await output?.(result);
   await runHooks(project, 'afterRender', hookEnv);
   return result;
+}
+
+/** build → beforeRender → render → output → afterRender → beforeDeploy → apply → afterDeploy. */
+export async function buildRenderApply<T>(
+  project: Project,
+  options: PipelineOptions,
+  apply: (rendered: RenderResult) => Promise<T>,
+): Promise<T> {
+  const rendered = await buildAndRender(project, options);
+  await runHooks(project, 'beforeDeploy');
+  const applied = await apply(rendered);
+  await runHooks(project, 'afterDeploy');
+  return applied;
 }

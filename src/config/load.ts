@@ -9,6 +9,7 @@ import { KloopError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import { mark } from '../log/timing.ts';
 import { cachedConfig, type LoadedConfig, saveConfig } from './config-cache.ts';
+import { CONFIG_NAMES, type DependencyChain, resolveDependencies } from './dependencies.ts';
 import { type Kubeconfig, readKubeconfig } from './kubeconfig.ts';
 import type { LoadInput, Project } from './project.ts';
 import { resolveProject } from './resolve.ts';
@@ -16,7 +17,7 @@ import { readState } from './state.ts';
 
 export type { LoadInput };
 
-export const CONFIG_NAMES = ['kloop.yaml', 'kloop.yml'];
+export { CONFIG_NAMES };
 
 /** kloop.yaml from -c (a file or a directory), else searched upward from cwd. */
 export function findConfigFile(cwd: string, config?: string): string {
@@ -44,6 +45,8 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** an already read kubeconfig (default: read from KUBECONFIG / ~/.kube/config) */
   kubeconfig?: Kubeconfig;
+  /** the projects this one is loaded as a dependency of, outermost first */
+  dependencyOf?: DependencyChain;
 }
 
 /** Loads and resolves the project for a command. */
@@ -59,7 +62,9 @@ export async function loadProject(input: LoadInput, options: LoadOptions = {}): 
     saveConfig(file, text, input, env, loaded);
   }
   mark(`config: ${loaded.cached ? 'validated config from the cache' : 'parsed, validated'}`);
-  return projectOf(loaded, file, input, options);
+  return resolveDependencies(projectOf(loaded, file, input, options), options.dependencyOf ?? [], (dep, chain) =>
+    loadProject(dep, { ...options, dependencyOf: chain }),
+  );
 }
 
 /** The resolved Project of a loaded (validated) config. */

@@ -15,7 +15,7 @@ import { log } from '../log/logger.ts';
 import { buildRenderApply } from '../pipeline/pipeline.ts';
 import type { ImageInfo, ImageRewrite, RenderMetadata, RenderResult } from '../render/types.ts';
 import { type AppResult, type ClusterSession, deployApp, pruneEntries } from './apply-app.ts';
-import { loadDependency } from './dependencies.ts';
+import { dependencyProject } from '../config/dependencies.ts';
 import { buildGraph, type GraphNode, walk, withDependencies } from './graph.ts';
 import { CREATED_NAMESPACES, ensureNamespaces } from './namespaces.ts';
 import { environmentName } from './labels.ts';
@@ -150,7 +150,7 @@ async function applyProject(
     const result = await walk(graph, subset, async (id) => {
       if (id.startsWith(DEP)) {
         const dep = project.dependencies[id.slice(DEP.length)]!;
-        const depProject = await loadDependency(project, dep);
+        const depProject = await dependencyProject(project, dep.name);
         summary.dependencies[dep.name] = await deployProject(
           depProject,
           { ...options, apps: [], images: {} },

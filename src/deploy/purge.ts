@@ -9,7 +9,7 @@ import { describeRef } from '../kube/types.ts';
 import { formatDuration, waitForGone } from '../kube/wait.ts';
 import { log } from '../log/logger.ts';
 import { type Connection, openConnection, projectGraph } from './deploy.ts';
-import { loadDependency } from './dependencies.ts';
+import { dependencyProject } from '../config/dependencies.ts';
 import { buildGraph, type GraphNode, walk } from './graph.ts';
 import type { ObjectRef } from '../kube/types.ts';
 import { requestResync } from '../kube/gitops-pause.ts';
@@ -137,7 +137,7 @@ export async function purgeProject(
       if (stuck.length) log.warn(`namespaces still terminating: ${stuck.map((r) => describeRef(r)).join(', ')}`);
       await inventory.remove();
       for (const dep of Object.values(project.dependencies).reverse()) {
-        const depProject = await loadDependency(project, dep);
+        const depProject = await dependencyProject(project, dep.name);
         summary.dependencies[dep.name] = await purgeProject(
           depProject,
           { ...options, apps: [] },

@@ -1,10 +1,7 @@
-// Running the kloop CLI in the dev tests: `kloop dev -o json` as a child whose JSON lines are
-// collected, and one-shot commands, both with the sandbox's kubeconfig and HOME in the project.
-import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type CliResult, type Running, runCli, startCli } from '../../helpers/cli.ts';
 
 export { BIN as bin, type Line, type Running, until } from '../../helpers/cli.ts';
+export { eventually } from '../../helpers/wait.ts';
 
 const env = (dir: string, kubeconfig: string): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -16,22 +13,6 @@ const env = (dir: string, kubeconfig: string): NodeJS.ProcessEnv => ({
 
 export function startDev(dir: string, kubeconfig: string, namespace = 'default', extra: string[] = []): Running {
   return startCli(['dev', '-o', 'json', '-n', namespace, ...extra], { cwd: dir, env: env(dir, kubeconfig) });
-}
-
-export async function eventually(
-  what: string,
-  fn: () => Promise<string>,
-  ok: (v: string) => boolean,
-  ms = 15_000,
-): Promise<string> {
-  const end = Date.now() + ms;
-  let last = '';
-  while (Date.now() < end) {
-    last = await fn().catch((e) => `error ${e}`);
-    if (ok(last)) return last;
-    await delay(100);
-  }
-  assert.fail(`${what}: last ${last}`);
 }
 
 /** Runs kloop to its end (or SIGINT after `ms`, for following commands). */

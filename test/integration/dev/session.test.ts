@@ -15,28 +15,13 @@ import { TargetSession } from '../../../src/dev/target-session.ts';
 import { createDialer, type Dialer } from '../../../src/kube/streams.ts';
 import { connect, type KubeClient } from '../../../src/kube/client.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
+import { eventually } from '../../helpers/wait.ts';
 import { dockerAvailable } from './container.ts';
 import { freePort, type Sandbox, startSandbox, webDeployment } from './sandbox.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const haveDocker = await dockerAvailable();
 if (!haveDocker && ci) throw new Error('Docker is required for the dev session tests (CI=true)');
-
-async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await delay(100);
-  }
-  assert.fail(`${what}: last value ${JSON.stringify(last)}${lastError ? `, last error ${lastError}` : ''}`);
-}
 
 async function get(port: number, file: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/${file}`, { signal: AbortSignal.timeout(3000) });

@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import type { ResolvedDevTarget } from '../../../src/config/project.ts';
 import { applyRestartPatch } from '../../../src/dev/dev-patch.ts';
@@ -18,6 +17,7 @@ import { TargetSession } from '../../../src/dev/target-session.ts';
 import { connect, type KubeClient } from '../../../src/kube/client.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
 import { type Dashboard, startDashboard } from '../../../src/ui/server.ts';
+import { eventually as waitFor } from '../../helpers/wait.ts';
 import { dockerAvailable } from '../dev/container.ts';
 import { freePort, type Sandbox, startSandbox, webDeployment } from '../dev/sandbox.ts';
 import { type Browser, chromiumAvailable, launch } from './browser.ts';
@@ -44,21 +44,8 @@ spec:
           command: [sh, -c, 'echo "worker starting"; echo "fatal: DATABASE_URL is not set" >&2; exit 3']
 `;
 
-async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await delay(100);
-  }
-  assert.fail(`${what}: last value ${JSON.stringify(last)}${lastError ? `, last error ${lastError}` : ''}`);
-}
+const eventually = <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000) =>
+  waitFor(what, fn, ok, ms);
 
 const card = (page: Page, target: string) => page.locator(`.card[data-target="${target}"]`);
 

@@ -1,5 +1,6 @@
 // Writing a small project for a test: relative path → file text, folders created as needed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export function writeTree(dir: string, files: Record<string, string>): void {
@@ -7,6 +8,19 @@ export function writeTree(dir: string, files: Record<string, string>): void {
     mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
     writeFileSync(path.join(dir, p), text);
   }
+}
+
+const temporary: string[] = [];
+process.on('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temporary directory holding `files`; removed when the test process ends. */
+export function tempTree(files: Record<string, string>, prefix = 'kloop-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temporary.push(dir);
+  writeTree(dir, files);
+  return dir;
 }
 
 export interface DeploymentOptions {

@@ -2,26 +2,15 @@
 // circles are named, git dependencies are fetched only when asked for and then once per run.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { dependencyProject } from '../../../src/config/dependencies.ts';
 import { loadProject } from '../../../src/config/load.ts';
 import type { ConfigError } from '../../../src/config/problems.ts';
-import { writeTree } from '../../helpers/fixtures.ts';
+import { tempTree } from '../../helpers/fixtures.ts';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kloop-deps-'));
-  dirs.push(dir);
-  writeTree(dir, files);
-  return dir;
-}
+const tree = (files: Record<string, string>) => tempTree(files, 'kloop-deps-');
 
 const options = (dir: string) => ({
   env: { PATH: process.env.PATH, HOME: dir, REPO: join(dir, 'repo') },

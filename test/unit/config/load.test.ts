@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import type { GlobalOptions } from '../../../src/cli/options.ts';
 import type { Kubeconfig } from '../../../src/config/kubeconfig.ts';
 import { readKubeconfig } from '../../../src/config/kubeconfig.ts';
 import { findConfigFile, loadProject } from '../../../src/config/load.ts';
 import { writeState } from '../../../src/config/state.ts';
+import { tempTree } from '../../helpers/fixtures.ts';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kloop-load-'));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => tempTree(files, 'kloop-load-');
 
 const g = (cwd: string, extra: Partial<GlobalOptions> = {}): GlobalOptions => ({
   cwd,

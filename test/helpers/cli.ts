@@ -1,7 +1,7 @@
 // Running the kloop CLI (`node src/cli/bin.ts`) as a user does, for every suite: to its end with
 // its output collected, or in the background with its `-o json` lines parsed as they come.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -61,6 +61,12 @@ export function runCli(args: readonly string[], options: CliOptions): Promise<Cl
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs `kloop ...args` to its end, blocking (for suites that serve nothing while it runs). */
+export function runCliSync(args: readonly string[], options: Pick<CliOptions, 'cwd' | 'env'>): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON line as the test reads it

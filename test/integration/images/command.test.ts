@@ -1,15 +1,14 @@
 // `kloop build` through the CLI and loadProject: -o json on stdout (human output on stderr), the
 // sandbox context (shares the engine: nothing to load), a push failure and a build failure (exit 1).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCliSync } from '../../helpers/cli.ts';
 import { tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, imageExists, testRepos } from './docker.ts';
 
-const BIN = resolve(import.meta.dirname, '../../../src/cli/bin.ts');
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
 const available = dockerAvailable();
 
@@ -42,12 +41,7 @@ describe('kloop build (CLI)', { skip: available.ok ? false : available.skip }, (
   }
 
   function kloop(cwd: string, ...args: string[]) {
-    const r = spawnSync(process.execPath, [BIN, ...args], {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true', KUBECONFIG: join(cwd, 'kubeconfig') },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    return runCliSync(args, { cwd, env: { ...process.env, CI: 'true', KUBECONFIG: join(cwd, 'kubeconfig') } });
   }
 
   const image = (name: string, repo: string, args = '') =>

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ResolvedImage } from '../../../src/config/project.ts';
 import { buildImages } from '../../../src/images/build.ts';
+import { runCliSync } from '../../helpers/cli.ts';
 import { type Registry, startRegistry } from '../../helpers/registry.ts';
 import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable } from './docker.ts';
@@ -131,12 +132,11 @@ describe('buildah and podman builders', { skip: available.ok ? false : available
       join(app, 'kloop.yaml'),
       `version: v1\nname: oci\nimages:\n  web:\n    image: ${prefix}/missing\n    context: src/web\n    builder: podman\n`,
     );
-    const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.ts'), 'build'], {
+    const r = runCliSync(['build'], {
       cwd: app,
-      encoding: 'utf8',
       env: { ...process.env, PATH: bin, CI: 'true', KUBECONFIG: join(tmp.dir, 'none') },
     });
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^error: podman was not found/m);
     assert.match(r.stderr, /apt-get install podman/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);

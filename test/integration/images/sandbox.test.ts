@@ -7,11 +7,11 @@ import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { runCliSync } from '../../helpers/cli.ts';
 import { tempDir } from '../../unit/images/project.ts';
 import { dockerAvailable, testRepos } from './docker.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'src/cli/bin.ts');
 const SANDBOX = join(ROOT, 'sandbox/cli.ts');
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
 const available = dockerAvailable();
@@ -39,12 +39,11 @@ describe('kloop build for the kloop sandbox', { skip: available.ok ? false : ava
       join(root, 'kloop.yaml'),
       `version: v1\nname: sbx\nimages:\n  web:\n    image: ${repos.prefix}/web\n    buildArgs: { TEST_LABEL: ${repos.prefix}, GREETING: sandbox }\n`,
     );
-    const r = spawnSync(process.execPath, [BIN, 'build', '-o', 'json'], {
+    const r = runCliSync(['build', '-o', 'json'], {
       cwd: root,
-      encoding: 'utf8',
       env: { ...process.env, CI: 'true', KUBECONFIG: kubeconfig },
     });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /push|loading into/);
     const ref = (JSON.parse(r.stdout) as { images: { web: { ref: string } } }).images.web.ref;
 

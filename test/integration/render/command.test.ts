@@ -1,23 +1,19 @@
 // `kloop render` end to end through the CLI and loadProject: stdout stream, --out DIR with metadata
 // and README, and failures that leave --out untouched.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { runCliSync } from '../../helpers/cli.ts';
 import { copyFixture } from './fixture.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../../src/cli/bin.ts');
 const copies: string[] = [];
 after(() => {
   for (const c of copies) rmSync(c, { recursive: true, force: true });
 });
 
-function kloop(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kloop = (cwd: string, ...args: string[]) => runCliSync(args, { cwd, env: { ...process.env, CI: 'true' } });
 
 function fixture(): string {
   const root = copyFixture();

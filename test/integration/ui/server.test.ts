@@ -5,22 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createStore, newTarget } from '../../../src/dev/store.ts';
 import { type Dashboard, startDashboard } from '../../../src/ui/server.ts';
 import { dashboardFile } from '../../../src/ui/session-file.ts';
-
-const run = promisify(execFile);
-const bin = path.resolve(import.meta.dirname, '../../../src/cli/bin.ts');
+import { runCli } from '../../helpers/cli.ts';
 
 async function kloop(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { cwd, env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  const r = await runCli(args, { cwd, env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+  return { ...r, code: r.code ?? 1 };
 }
 
 /** reads SSE events until `until` says stop */

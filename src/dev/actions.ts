@@ -82,6 +82,8 @@ export function isProblem(action: SessionAction): boolean {
       return action.level === 'error';
     case 'gitops':
       return action.gitops.state === 'reverted';
+    case 'pod-status':
+      return action.pods.some((p) => p.reason);
     default:
       return false;
   }
@@ -107,8 +109,14 @@ export function describe(action: SessionAction): string {
       return t(
         action.pod ? `pod ${action.pod.name}` : action.error ? `error: ${action.error}` : 'waiting for a ready pod',
       );
-    case 'pod-status':
-      return t('pods');
+    case 'pod-status': {
+      const shown = action.pods.slice(0, 3).map((p) => {
+        const what = p.reason ?? (p.ready ? 'ready' : (p.phase ?? 'not ready').toLowerCase());
+        return `${p.name} ${what}${p.restarts ? ` (${p.restarts} restart${p.restarts === 1 ? '' : 's'})` : ''}`;
+      });
+      if (action.pods.length > 3) shown.push(`${action.pods.length - 3} more`);
+      return t(`pods ${shown.join(', ') || 'none'}`);
+    }
     case 'sync':
       return t(`sync ${action.status.to} ${action.status.state}`);
     case 'port':

@@ -216,6 +216,21 @@ test('what an action says, the target it is about, whether it is a problem', () 
     ],
     [{ type: 'deploy-failed', apps: ['web', 'api'], ms: 1, error: 'x' }, 'deploy failed: web, api', undefined, true],
     [{ type: 'session-phase', phase: 'running' }, 'session running', undefined, false],
+    [
+      {
+        type: 'pod-status',
+        target: 'web',
+        pods: [
+          { name: 'web-2', phase: 'Running', ready: false, restarts: 3, reason: 'CrashLoopBackOff' },
+          { name: 'web-1', phase: 'Running', ready: true, restarts: 1 },
+          { name: 'web-0', phase: 'Pending', ready: false, restarts: 0 },
+        ],
+      },
+      'web: pods web-2 CrashLoopBackOff (3 restarts), web-1 ready (1 restart), web-0 pending',
+      'web',
+      true,
+    ],
+    [{ type: 'pod-status', target: 'web', pods: [] }, 'web: pods none', 'web', false],
     [{ type: 'hybrid', key: 'connect-7', entry: null }, 'connect-7 ended', undefined, false],
     [
       { type: 'notice', message: 'web: rebuild failed: boom', level: 'error' },

@@ -59,6 +59,7 @@ export async function run(
     images,
     validate,
     cache: opts.cache !== false,
+    sourceInfo: !toStdout || globals.output === 'json',
     hookEnv,
     output: async (result) => {
       for (const app of result.apps) {

@@ -10,7 +10,7 @@ import { renderRawApp } from './app.ts';
 import { readValidation, writeValidation } from './cache.ts';
 import { parseImageRef, usedImages, wireImages } from './images.ts';
 import { kustomizeTool } from './kustomize.ts';
-import { sourceInfo, toolVersions } from './metadata.ts';
+import { type SourceInfo, sourceInfo, toolVersions } from './metadata.ts';
 import { assignNamespaces, clusterScopedCustomKinds, describe, sortObjects, toYaml } from './objects.ts';
 import { yamlOfApps } from './yaml-cache.ts';
 import { mark } from '../log/timing.ts';
@@ -263,7 +263,7 @@ export async function render(project: Project, options: RenderOptions = {}): Pro
   const hasHelm = names.some((n) => project.apps[n]!.helm);
   const hasKustomize = names.some((n) => project.apps[n]!.kustomize);
   const [source, tools] = await Promise.all([
-    sourceInfo(project.tools.git, project.root),
+    options.sourceInfo === false ? ({} as SourceInfo) : sourceInfo(project.tools.git, project.root),
     toolVersions(project.stateDir, {
       helm: hasHelm ? project.tools.helm : undefined,
       kustomize: hasKustomize ? kustomize : undefined,

@@ -30,6 +30,11 @@ export interface RenderOptions {
    * object and field that changed, as a warning ('warn') or an error ('refuse'). Default: off.
    */
   determinism?: 'off' | 'warn' | 'refuse';
+  /**
+   * false: the caller prints only the manifests (`kloop render` to stdout as YAML), so the source
+   * commit is not asked of git (up to four git processes) and stays out of the metadata.
+   */
+  sourceInfo?: boolean;
 }
 
 export interface ImageRewrite {

@@ -14,6 +14,12 @@ export function summarize(t: TargetState): string {
   if (t.phase === 'error') parts.push(`error: ${t.error ?? 'unknown'}`);
   else if (t.phase !== 'running') parts.push(t.phase === 'reconnecting' ? 'waiting for a ready pod' : t.phase);
   if (t.pod) parts.push(`pod ${t.pod}`);
+  // a pod that cannot run (the patched one crash-looping while the old one still serves, say)
+  const sick = t.pods?.find((p) => p.reason);
+  if (sick)
+    parts.push(
+      `pod ${sick.name} ${sick.reason}${sick.restarts ? ` (${sick.restarts} restart${sick.restarts === 1 ? '' : 's'})` : ''}`,
+    );
   for (const s of t.sync) {
     if (!s) continue;
     const what =

@@ -51,6 +51,11 @@ test('the per-target status line', () => {
   );
   t.sync[0] = { ...t.sync[0]!, state: 'reconnecting', error: 'the sync stream ended' };
   assert.match(summarize(t), /sync \/www reconnecting \(the sync stream ended\)/);
+  t.pods = [
+    { name: 'web-2', phase: 'Running', ready: false, restarts: 4, reason: 'CrashLoopBackOff' },
+    { name: 'web-1', phase: 'Running', ready: true, restarts: 0 },
+  ];
+  assert.match(summarize(t), /^pod web-1 · pod web-2 CrashLoopBackOff \(4 restarts\) · sync/);
 });
 
 test('text view prints a line only when a summary changes; json view prints every change', () => {

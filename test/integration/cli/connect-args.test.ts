@@ -1,21 +1,16 @@
 // `kloop connect -- cmd`: the word after -- is the command, not a dev target; no command is a usage error.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { runCliSync } from '../../helpers/cli.ts';
 
-const bin = path.resolve(import.meta.dirname, '../../../src/cli/bin.ts');
-
-function kloop(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+const kloop = (cwd: string, ...args: string[]) =>
+  runCliSync(args, {
     cwd,
-    encoding: 'utf8',
     env: { ...process.env, CI: 'true', NO_COLOR: '1', HOME: cwd, KUBECONFIG: path.join(cwd, 'missing-kubeconfig') },
   });
-  return { code: r.status, stderr: r.stderr };
-}
 
 test('connect takes the command after --, and needs one', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kloop-connect-args-'));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FakeApiServer, startFakeApiServer } from './fake-apiserver.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { kloop, kubeconfigYaml, TempDirs } from './helpers.ts';
 
 const temp = new TempDirs();
@@ -23,14 +23,6 @@ function withKubeconfig(dir: string, server: string, token = 'good-token'): stri
   const file = join(dir, 'kubeconfig');
   writeFileSync(file, kubeconfigYaml({ server, caData: api.caData, token, contexts: [{ name: 'fake' }] }));
   return file;
-}
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 describe('kloop doctor', () => {
@@ -79,7 +71,7 @@ describe('kloop doctor', () => {
 
   it('reports an unreachable cluster clearly', async () => {
     const dir = temp.make(minimal);
-    const server = `https://127.0.0.1:${await closedPort()}`;
+    const server = `https://127.0.0.1:${await freePort()}`;
     const r = await kloop(dir, ['doctor'], { KUBECONFIG: withKubeconfig(dir, server) });
     assert.equal(r.status, 1);
     assert.match(

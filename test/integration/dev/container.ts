@@ -4,8 +4,6 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export { dockerAvailable } from '../../helpers/docker.ts';
-
 export async function startContainer(image = 'busybox:1.36'): Promise<string> {
   const { stdout } = await run('docker', [
     'run',

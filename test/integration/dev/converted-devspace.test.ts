@@ -8,12 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { freePort, repoRoot, type Sandbox, startSandbox } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the converted DevSpace dev test (CI=true)');
+const haveDocker = await requireDocker('the converted DevSpace dev test');
 
 describe('kloop dev on a converted devspace.yaml', { skip: haveDocker ? false : 'Docker is not available' }, () => {
   let sandbox: Sandbox;

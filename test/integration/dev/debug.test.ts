@@ -14,12 +14,10 @@ import { parse } from 'jsonc-parser';
 import WebSocket from 'ws';
 import { type Line, startDev, until } from './cli.ts';
 import { deploymentYaml, writeTree } from '../../helpers/fixtures.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev --debug test (CI=true)');
+const haveDocker = await requireDocker('the kloop dev --debug test');
 
 const SERVER = `const http = require('node:http');
 let hits = 0;

@@ -9,13 +9,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { records } from '../../../src/kube/journal.ts';
 import { HTTPD as COMMAND, webDevProject, writeTree } from '../../helpers/fixtures.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { bin, eventually, get, type Line, runKloop, startDev, until } from './cli.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev tests (CI=true)');
+const haveDocker = await requireDocker('the kloop dev tests');
 
 function project(dir: string, port: number): void {
   writeTree(dir, {

@@ -19,12 +19,10 @@ import {
 } from '../../helpers/gitops-controller.ts';
 import { type Line, runKloop, startDev, until } from './cli.ts';
 import { writeTree } from '../../helpers/fixtures.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { type Sandbox, startSandbox } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the GitOps pause tests (CI=true)');
+const haveDocker = await requireDocker('the GitOps pause tests');
 
 const GIT_COMMAND = ['sh', '-c', 'mkdir -p /www && echo git > /www/index.html && exec httpd -f -p 8080 -h /www'];
 const DEV_COMMAND = ['sh', '-c', 'mkdir -p /www && echo dev > /www/index.html && exec httpd -f -p 8080 -h /www'];

@@ -8,12 +8,10 @@ import { PortForwarder } from '../../../src/dev/port-forward.ts';
 import type { PortStatus } from '../../../src/dev/store.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
 import { createDialer, type Dialer } from '../../../src/kube/streams.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { freePort, type Sandbox, startSandbox } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the port-forward tests (CI=true)');
+const haveDocker = await requireDocker('the port-forward tests');
 
 // httpd starts listening 3 s after the container starts: the pod is Running and ready before
 const POD = `apiVersion: v1

@@ -16,12 +16,10 @@ import { createDialer, type Dialer } from '../../../src/kube/streams.ts';
 import { connect, type KubeClient } from '../../../src/kube/client.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
 import { eventually } from '../../helpers/wait.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { freePort, type Sandbox, startSandbox, webDeployment } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the dev session tests (CI=true)');
+const haveDocker = await requireDocker('the dev session tests');
 
 async function get(port: number, file: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/${file}`, { signal: AbortSignal.timeout(3000) });

@@ -8,12 +8,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDev } from './cli.ts';
 import { writeTree } from '../../helpers/fixtures.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { type Sandbox, startSandbox, webDeployment } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the stuck-pod test (CI=true)');
+const haveDocker = await requireDocker('the stuck-pod test');
 
 describe('kloop dev with a patch whose pods cannot start', {
   skip: haveDocker ? false : 'Docker is not available',

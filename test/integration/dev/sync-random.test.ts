@@ -19,13 +19,11 @@ import { SyncEngine } from '../../../src/dev/sync/engine.ts';
 import { execConnector } from '../../../src/kube/exec.ts';
 import { createDialer, type Dialer } from '../../../src/kube/streams.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
-import { dockerAvailable } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { localTree } from './local-tree-print.ts';
 import { type Sandbox, startSandbox, webDeployment } from './sandbox.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the sync tests (CI=true)');
+const haveDocker = await requireDocker('the sync tests');
 
 const OPS = Number(process.env.KLOOP_SYNC_OPS ?? 1500);
 const seed = Number(process.env.KLOOP_SYNC_SEED ?? Date.now() % 1_000_000);

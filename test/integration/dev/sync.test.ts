@@ -8,14 +8,13 @@ import { SyncEngine, type SyncStatus } from '../../../src/dev/sync/engine.ts';
 import { dockerConnector } from '../../../src/dev/sync/process.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { dockerAvailable, remoteTree, removeContainer, sh, startContainer } from './container.ts';
+import { remoteTree, removeContainer, sh, startContainer } from './container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 
 const run = promisify(execFile);
 import { localTree } from './local-tree-print.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the sync tests (CI=true)');
+const haveDocker = await requireDocker('the sync tests');
 
 // A sync that never settles fails the suite instead of hanging CI (seen once on a loaded machine:
 // the suite stopped after the reconnect test and ran for 15 minutes).

@@ -11,7 +11,7 @@ import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, imageExists, testRepos } from './docker.ts';
 
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
-const available = dockerAvailable();
+const available = await dockerAvailable();
 
 describe('kloop build with Docker Engine', { skip: available.ok ? false : available.skip }, () => {
   const repos = testRepos();

@@ -10,7 +10,7 @@ import { tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, imageExists, testRepos } from './docker.ts';
 
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
-const available = dockerAvailable();
+const available = await dockerAvailable();
 
 describe('kloop build (CLI)', { skip: available.ok ? false : available.skip }, () => {
   const repos = testRepos();

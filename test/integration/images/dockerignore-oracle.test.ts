@@ -11,7 +11,7 @@ import { ignoreFileFor, loadDockerignore } from '../../../src/images/dockerignor
 import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable, testRepos } from './docker.ts';
 
-const available = dockerAvailable();
+const available = await dockerAvailable();
 
 const dockerignore = [
   '# a comment, then patterns in every form Docker accepts',

@@ -13,7 +13,7 @@ import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { dockerAvailable, testRepos } from './docker.ts';
 
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
-const available = dockerAvailable();
+const available = await dockerAvailable();
 
 describe('kloop build for kind', { skip: available.ok ? false : available.skip }, () => {
   const repos = testRepos();

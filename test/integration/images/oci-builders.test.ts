@@ -16,7 +16,7 @@ import { makeProject, tempDir } from '../../unit/images/project.ts';
 import { docker, dockerAvailable } from './docker.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const available = dockerAvailable();
+const available = await dockerAvailable();
 
 function tool(name: string): string {
   try {

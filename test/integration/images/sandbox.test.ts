@@ -14,7 +14,7 @@ import { dockerAvailable, testRepos } from './docker.ts';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SANDBOX = join(ROOT, 'sandbox/cli.ts');
 const fixture = fileURLToPath(new URL('../../fixtures/build/app', import.meta.url));
-const available = dockerAvailable();
+const available = await dockerAvailable();
 
 describe('kloop build for the kloop sandbox', { skip: available.ok ? false : available.skip }, () => {
   const repos = testRepos();

@@ -18,13 +18,11 @@ import { connect, type KubeClient } from '../../../src/kube/client.ts';
 import { resolveCredentials } from '../../../src/kube/credentials.ts';
 import { type Dashboard, startDashboard } from '../../../src/ui/server.ts';
 import { eventually as waitFor } from '../../helpers/wait.ts';
-import { dockerAvailable } from '../dev/container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { freePort, type Sandbox, startSandbox, webDeployment } from '../dev/sandbox.ts';
 import { type Browser, chromiumAvailable, launch } from './browser.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the dashboard tests (CI=true)');
+const haveDocker = await requireDocker('the dashboard tests');
 const haveChromium = chromiumAvailable();
 
 const CRASH = `apiVersion: apps/v1

@@ -11,13 +11,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { dashboardFile } from '../../../src/ui/session-file.ts';
 import { BIN as bin, runCli } from '../../helpers/cli.ts';
 import { webDevProject, writeTree } from '../../helpers/fixtures.ts';
-import { dockerAvailable } from '../dev/container.ts';
+import { requireDocker } from '../../helpers/docker.ts';
 import { freePort, type Sandbox, startSandbox } from '../dev/sandbox.ts';
 import { type Browser, chromiumAvailable, launch } from './browser.ts';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const haveDocker = await dockerAvailable();
-if (!haveDocker && ci) throw new Error('Docker is required for the kloop dev --ui test (CI=true)');
+const haveDocker = await requireDocker('the kloop dev --ui test');
 const skip = !haveDocker ? 'Docker is not available' : !chromiumAvailable() ? 'chromium is not installed' : false;
 
 const kloop = (dir: string, kubeconfig: string, args: string[]) =>

@@ -259,11 +259,14 @@ export const environmentSchema = z.strictObject({
   envFile: z.string().optional().describe('committed, non-secret values of this environment'),
   kubeContext: z.string().optional().describe('kube context used with --env (--kube-context overrides it)'),
   namespace: z.string().optional().describe('namespace used with --env (-n overrides it)'),
-  kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for'),
+  kubeVersion: z
+    .string()
+    .optional()
+    .describe('Kubernetes version to render and validate for (deploy and dev use the cluster’s own)'),
   apiVersions: stringList
     .optional()
     .describe(
-      'API versions the chart sees in .Capabilities.APIVersions besides the built-in ones (helm --api-versions), e.g. monitoring.coreos.com/v1/ServiceMonitor; default: the top-level list',
+      'API versions the chart sees in .Capabilities.APIVersions besides the built-in ones (helm --api-versions), e.g. monitoring.coreos.com/v1/ServiceMonitor; deploy and dev add them to what the cluster serves; default: the top-level list',
     ),
   build: buildSettingsSchema.partial().optional().describe('build settings for this environment'),
   gitops: gitopsSchema.optional().describe('where promote writes rendered manifests'),
@@ -284,11 +287,14 @@ export const configSchema = z.strictObject({
     .describe(
       'an undefined ${VAR} in a file render substitutes is an error (default: left as written, with a warning when it resembles a declared variable; --strict-vars)',
     ),
-  kubeVersion: z.string().optional().describe('Kubernetes version to render and validate for (default 1.32)'),
+  kubeVersion: z
+    .string()
+    .optional()
+    .describe('Kubernetes version to render and validate for (default 1.32; deploy and dev use the cluster’s own)'),
   apiVersions: stringList
     .optional()
     .describe(
-      'API versions the chart sees in .Capabilities.APIVersions besides the built-in ones (helm --api-versions), e.g. monitoring.coreos.com/v1/ServiceMonitor',
+      'API versions the chart sees in .Capabilities.APIVersions besides the built-in ones (helm --api-versions), e.g. monitoring.coreos.com/v1/ServiceMonitor; deploy and dev add them to what the cluster serves',
     ),
   build: buildSettingsSchema.optional().describe('how images are built and reach the cluster'),
   tools: z

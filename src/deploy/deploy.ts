@@ -7,6 +7,7 @@ import type { Project } from '../config/project.ts';
 import { userInfo, hostname } from 'node:os';
 import { KloopError } from '../errors.ts';
 import { connect, type KubeClient } from '../kube/client.ts';
+import { clusterCapabilities, type ServerVersion } from '../kube/capabilities.ts';
 import { createRestMapper, type RestMapper } from '../kube/discovery.ts';
 import { type DeployRecord, openInventory } from '../kube/inventory.ts';
 import type { KubeObject } from '../kube/types.ts';
@@ -73,6 +74,8 @@ export function selectApps(project: Project, names: readonly string[]): string[]
 export interface Connection {
   client: KubeClient;
   mapper: RestMapper;
+  /** what /version answered when the connection was opened */
+  server?: ServerVersion;
 }
 
 export async function openConnection(project: Project): Promise<Connection> {
@@ -82,8 +85,8 @@ export async function openConnection(project: Project): Promise<Connection> {
     env: project.vars.process,
   });
   // Asking for /version first turns an unreachable or unauthorised cluster into one clear error.
-  await client.request({ path: '/version', timeout: 10_000 });
-  return { client, mapper: createRestMapper(client) };
+  const server = await client.request<ServerVersion>({ path: '/version', timeout: 10_000 });
+  return { client, mapper: createRestMapper(client), server };
 }
 
 export async function deployProject(
@@ -96,18 +99,29 @@ export async function deployProject(
   const subset = withDependencies(graph, names);
   const appNames = [...subset].filter((id) => !id.startsWith(DEP));
 
-  return buildRenderApply(
-    project,
-    {
-      apps: appNames,
-      images: options.images,
-      build: !options.skipBuild,
-      output: (r) => {
-        for (const w of r.warnings) log.warn(w);
+  // connecting (and discovery) overlaps with the build; the render waits for it
+  const connecting = shared ? Promise.resolve(shared) : openConnection(project);
+  connecting.catch(() => {}); // a failed build must not leave an unhandled rejection behind
+  try {
+    return await buildRenderApply(
+      project,
+      {
+        apps: appNames,
+        images: options.images,
+        build: !options.skipBuild,
+        output: (r) => {
+          for (const w of r.warnings) log.warn(w);
+        },
+        cluster: async () => {
+          const c = await connecting;
+          return clusterCapabilities(c.client, c.mapper, c.server);
+        },
       },
-    },
-    (rendered) => applyProject(project, rendered, { options, graph, subset, appNames }, shared),
-  );
+      async (rendered) => applyProject(project, rendered, { options, graph, subset, appNames }, await connecting),
+    );
+  } finally {
+    if (!shared) (await connecting.catch(() => undefined))?.client.close();
+  }
 }
 
 /** Applies a rendered project (dependency projects first, as whole deploys), prunes, waits. */
@@ -115,99 +129,93 @@ async function applyProject(
   project: Project,
   rendered: RenderResult,
   plan: { options: DeployOptions; graph: ReturnType<typeof projectGraph>; subset: Set<string>; appNames: string[] },
-  shared?: Connection,
+  connection: Connection,
 ): Promise<DeploySummary> {
   const { options, graph, subset, appNames } = plan;
   mark('deploy: rendered');
-  const connection = shared ?? (await openConnection(project));
-  mark('deploy: connected');
   const environment = environmentName(project);
-  try {
-    const inventory = await openInventory(connection.client, connection.mapper, {
-      project: project.name,
-      environment,
-      namespace: project.cluster.namespace,
-    });
-    mark('deploy: inventory read');
-    const summary: DeploySummary = {
-      project: project.name,
-      environment,
-      context: connection.client.context,
-      namespace: project.cluster.namespace,
-      apps: {},
-      images: rendered.metadata.kloop.images,
-      dependencies: {},
-    };
-    const progress = createProgress(appNames);
-    const existing: ClusterSession['existing'] = new Map();
-    const byName = new Map(rendered.apps.map((a) => [a.name, a]));
-    await ensureNamespaces(
-      { ...connection, inventory, project: project.name, environment, existing },
-      rendered.apps.flatMap((a) => a.objects as never as KubeObject[]),
-      project.stateDir,
-    );
-    mark('deploy: namespaces ensured');
-    const result = await walk(graph, subset, async (id) => {
-      if (id.startsWith(DEP)) {
-        const dep = project.dependencies[id.slice(DEP.length)]!;
-        const depProject = await dependencyProject(project, dep.name);
-        summary.dependencies[dep.name] = await deployProject(
-          depProject,
-          { ...options, apps: [], images: {} },
-          depProject.cluster.context === project.cluster.context ? connection : undefined,
-        );
-        return;
-      }
-      const app = project.apps[id]!;
-      const timeout = parseDuration(
-        options.timeout ?? app.timeout ?? DEFAULT_TIMEOUT,
-        options.timeout ? '--timeout' : `apps.${id}.timeout`,
+  const inventory = await openInventory(connection.client, connection.mapper, {
+    project: project.name,
+    environment,
+    namespace: project.cluster.namespace,
+  });
+  mark('deploy: inventory read');
+  const summary: DeploySummary = {
+    project: project.name,
+    environment,
+    context: connection.client.context,
+    namespace: project.cluster.namespace,
+    apps: {},
+    images: rendered.metadata.kloop.images,
+    dependencies: {},
+  };
+  const progress = createProgress(appNames);
+  const existing: ClusterSession['existing'] = new Map();
+  const byName = new Map(rendered.apps.map((a) => [a.name, a]));
+  await ensureNamespaces(
+    { ...connection, inventory, project: project.name, environment, existing },
+    rendered.apps.flatMap((a) => a.objects as never as KubeObject[]),
+    project.stateDir,
+  );
+  mark('deploy: namespaces ensured');
+  const result = await walk(graph, subset, async (id) => {
+    if (id.startsWith(DEP)) {
+      const dep = project.dependencies[id.slice(DEP.length)]!;
+      const depProject = await dependencyProject(project, dep.name);
+      summary.dependencies[dep.name] = await deployProject(
+        depProject,
+        { ...options, apps: [], images: {} },
+        depProject.cluster.context === project.cluster.context ? connection : undefined,
       );
-      try {
-        summary.apps[id] = await deployApp(
-          { ...connection, inventory, project: project.name, environment, existing },
-          id,
-          byName.get(id)!.objects as never,
-          {
-            force: options.forceConflicts,
-            wait: options.wait && app.wait !== false,
-            timeoutMs: timeout,
-            progress,
-            record: deployRecord(rendered.metadata, byName.get(id)!.imageRewrites),
-          },
-        );
-      } catch (error) {
-        progress.update(id, 'failed', error instanceof Error ? error.message : String(error));
-        throw error;
-      }
-    });
-    mark('deploy: apps deployed');
-    for (const [id, blocker] of result.skipped) progress.update(id, 'skipped', `${blocker} failed`);
-    if (result.failed.size) {
-      progress.done();
-      throw combineFailures(project, result.failed, result.skipped);
+      return;
     }
-    // A full deploy also prunes apps that left kloop.yaml: their objects left the config too.
-    if (options.apps.length === 0) {
-      const session = { ...connection, inventory, project: project.name, environment, existing };
-      for (const app of inventory.apps().filter((a) => !project.apps[a] && a !== CREATED_NAMESPACES)) {
-        progress.update(app, 'purging', 'no longer in kloop.yaml');
-        const pruned = await pruneEntries(
-          session,
-          app,
-          inventory.entries(app),
-          parseDuration(options.timeout ?? DEFAULT_TIMEOUT, '--timeout'),
-        );
-        await inventory.save(app, []);
-        summary.apps[app] = { status: 'removed', applied: [], unchanged: [], drifted: [], ...pruned };
-        progress.update(app, 'purged', `${pruned.pruned.length} objects deleted`);
-      }
+    const app = project.apps[id]!;
+    const timeout = parseDuration(
+      options.timeout ?? app.timeout ?? DEFAULT_TIMEOUT,
+      options.timeout ? '--timeout' : `apps.${id}.timeout`,
+    );
+    try {
+      summary.apps[id] = await deployApp(
+        { ...connection, inventory, project: project.name, environment, existing },
+        id,
+        byName.get(id)!.objects as never,
+        {
+          force: options.forceConflicts,
+          wait: options.wait && app.wait !== false,
+          timeoutMs: timeout,
+          progress,
+          record: deployRecord(rendered.metadata, byName.get(id)!.imageRewrites),
+        },
+      );
+    } catch (error) {
+      progress.update(id, 'failed', error instanceof Error ? error.message : String(error));
+      throw error;
     }
+  });
+  mark('deploy: apps deployed');
+  for (const [id, blocker] of result.skipped) progress.update(id, 'skipped', `${blocker} failed`);
+  if (result.failed.size) {
     progress.done();
-    return summary;
-  } finally {
-    if (!shared) connection.client.close();
+    throw combineFailures(project, result.failed, result.skipped);
   }
+  // A full deploy also prunes apps that left kloop.yaml: their objects left the config too.
+  if (options.apps.length === 0) {
+    const session = { ...connection, inventory, project: project.name, environment, existing };
+    for (const app of inventory.apps().filter((a) => !project.apps[a] && a !== CREATED_NAMESPACES)) {
+      progress.update(app, 'purging', 'no longer in kloop.yaml');
+      const pruned = await pruneEntries(
+        session,
+        app,
+        inventory.entries(app),
+        parseDuration(options.timeout ?? DEFAULT_TIMEOUT, '--timeout'),
+      );
+      await inventory.save(app, []);
+      summary.apps[app] = { status: 'removed', applied: [], unchanged: [], drifted: [], ...pruned };
+      progress.update(app, 'purged', `${pruned.pruned.length} objects deleted`);
+    }
+  }
+  progress.done();
+  return summary;
 }
 
 function combineFailures(project: Project, failed: Map<string, unknown>, skipped: Map<string, string>): KloopError {

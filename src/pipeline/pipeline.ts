@@ -4,6 +4,7 @@
 // and `kloop diff` compose it instead of assembling hooks, build and render each on their own.
 // The apply step is the caller's (deploy/ sits above this layer): the pipeline owns the order.
 import type { Project } from '../config/project.ts';
+import type { ClusterCapabilities } from '../kube/capabilities.ts';
 import { runHooks } from '../hooks/hooks.ts';
 import { render } from '../render/index.ts';
 import type { RenderOptions, RenderResult } from '../render/types.ts';
@@ -15,6 +16,21 @@ export interface PipelineOptions extends RenderOptions {
   hookEnv?: Record<string, string>;
   /** what the caller does with the result before afterRender runs (write it out, print it) */
   output?: (result: RenderResult) => Promise<void> | void;
+  /**
+   * The cluster the output goes to (deploy, dev): its version and API list are what this render
+   * is for, as `helm install` renders for its cluster; the configured apiVersions are added.
+   * Asked for after the build, so connecting overlaps with it.
+   */
+  cluster?: () => Promise<ClusterCapabilities>;
+}
+
+/** The project as rendered for a cluster: its version, its APIs plus the configured ones. */
+function forCluster(project: Project, caps: ClusterCapabilities): Project {
+  return {
+    ...project,
+    kubeVersion: caps.kubeVersion || project.kubeVersion,
+    apiVersions: [...new Set([...caps.apiVersions, ...(project.apiVersions ?? [])])],
+  };
 }
 
 /** Builds every image not pinned (unchanged ones are skipped by the build engine); returns name → ref. */
@@ -35,11 +51,13 @@ export async function buildUnpinned(
 
 /** build → beforeRender → render → output → afterRender. */
 export async function buildAndRender(project: Project, options: PipelineOptions = {}): Promise<RenderResult> {
-  const { build, hookEnv = {}, output, ...renderOptions } = options;
+  const { build, hookEnv = {}, output, cluster, ...renderOptions } = options;
   const pinned = renderOptions.images ?? {};
   const built = build ? await buildUnpinned(project, pinned) : {};
   await runHooks(project, 'beforeRender', hookEnv);
-  const result = await render(project, { ...renderOptions, images: { ...built, ...pinned } });
+  // only render sees the cluster's view: hooks and dependencies keep the project they were loaded with
+  const target = cluster ? forCluster(project, await cluster()) : project;
+  const result = await render(target, { ...renderOptions, images: { ...built, ...pinned } });
   await output?.(result);
   await runHooks(project, 'afterRender', hookEnv);
   return result;

@@ -67,7 +67,8 @@ function parseKubeconfigText(text: string): unknown {
       // YAML flow syntax that is not JSON
     }
   }
-  return parse(text);
+  // client-go reads kubeconfig as YAML 1.1 (sigs.k8s.io/yaml): `insecure-skip-tls-verify: yes` is true
+  return parse(text, { version: '1.1' });
 }
 
 export function readKubeconfig(env: Record<string, string | undefined> = process.env): Kubeconfig {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -174,6 +175,25 @@ describe('readKubeconfig', () => {
     assert.equal(k.clusters[0]?.certificateAuthority, join(dir, 'ca.crt'));
     assert.equal(k.users[0]?.token, 't');
     assert.deepEqual(k.files, [join(dir, 'a'), join(dir, 'b')]);
+  });
+
+  it('reads YAML 1.1 scalars as kubectl does (insecure-skip-tls-verify: yes is true)', () => {
+    const dir = project({
+      kc: 'current-context: x\ncontexts:\n- name: x\n  context: { cluster: c, user: u, namespace: "on" }\nclusters:\n- name: c\n  cluster: { server: "https://127.0.0.1:1", insecure-skip-tls-verify: yes }\nusers:\n- name: u\n  user: { token: t }\n',
+    });
+    const kubectl = execFileSync(
+      'kubectl',
+      [
+        'config',
+        'view',
+        '-o',
+        'jsonpath={.clusters[0].cluster.insecure-skip-tls-verify} {.contexts[0].context.namespace}',
+      ],
+      { env: { ...process.env, KUBECONFIG: join(dir, 'kc') }, encoding: 'utf8' },
+    );
+    const k = readKubeconfig({ KUBECONFIG: join(dir, 'kc') });
+    assert.equal(`${k.clusters[0]?.insecureSkipTlsVerify} ${k.contexts[0]?.namespace}`, kubectl);
+    assert.equal(kubectl, 'true on');
   });
 
   it('reads a JSON kubeconfig, and a YAML flow map that is not JSON, as the same YAML', () => {

@@ -2,6 +2,7 @@
 // registration) and after an object is gone (Service IPs back to the node, CRs of a removed CRD).
 import type { KubeObject, Node } from '../contract.ts';
 import type { Admission, MemoryStore } from '../store/store.ts';
+import { applyCrdDefaults } from './crd-schema.ts';
 import { applyDefaults } from './defaults.ts';
 import type { ResourceInfo } from './resources.ts';
 import { validate } from './validation.ts';
@@ -35,6 +36,7 @@ export function createAdmission(store: MemoryStore, node: () => Node): Admission
         return ip;
       };
       if (!info.custom) applyDefaults(info.kind, info.group, object, old, allocate);
+      else if (info.schema) applyCrdDefaults(info.schema, object);
       if (info.group === '' && info.resource === 'pods') {
         const spec = object.spec as { nodeName?: string };
         spec.nodeName ||= NODE_NAME;

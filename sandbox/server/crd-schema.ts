@@ -122,3 +122,28 @@ export function crdSchemaCauses(schema: object, object: Record<string, unknown>)
   }
   return causes;
 }
+
+/**
+ * Structural defaulting, as the apiextensions-apiserver does after pruning and before validation:
+ * a property missing from the object (or null where the schema is not nullable) gets the schema's
+ * `default`, and defaulting goes on inside it, through `items` and `additionalProperties` too.
+ */
+export function applyCrdDefaults(schema: unknown, value: unknown): void {
+  if (!schema || typeof schema !== 'object' || !value || typeof value !== 'object') return;
+  const s = schema as Schema;
+  if (Array.isArray(value)) {
+    for (const item of value) applyCrdDefaults(s.items, item);
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  const properties = (s.properties ?? {}) as Record<string, Schema>;
+  for (const [name, p] of Object.entries(properties)) {
+    const missing = object[name] === undefined || (object[name] === null && p.nullable !== true);
+    if (missing && p.default !== undefined) object[name] = structuredClone(p.default);
+    applyCrdDefaults(p, object[name]);
+  }
+  if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+    for (const [name, v] of Object.entries(object))
+      if (!(name in properties)) applyCrdDefaults(s.additionalProperties, v);
+  }
+}

@@ -146,6 +146,19 @@ test("custom resources: fields their CRD's schema does not declare are refused u
                   properties: {
                     size: { type: 'integer' },
                     extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    mode: { type: 'string', default: 'fast' },
+                    limits: {
+                      type: 'object',
+                      default: {},
+                      properties: { cpu: { type: 'string', default: '100m' }, memory: { type: 'string' } },
+                    },
+                    ports: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: { port: { type: 'integer' }, protocol: { type: 'string', default: 'TCP' } },
+                      },
+                    },
                   },
                 },
               },
@@ -160,7 +173,7 @@ test("custom resources: fields their CRD's schema does not declare are refused u
     apiVersion: 'example.com/v1',
     kind: 'Widget',
     metadata: { name: 'w' },
-    spec: { size: 1, replicas: 2, extra: { anything: true } },
+    spec: { size: 1, replicas: 2, extra: { anything: true }, ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] },
   });
   let strict = await sb.kubectl(['apply', '-f', '-'], { input: widget, allowFailure: true });
   for (let i = 0; i < 20 && /the server doesn't have a resource type|no matches for kind/.test(strict.stderr); i++) {
@@ -173,7 +186,17 @@ test("custom resources: fields their CRD's schema does not declare are refused u
   );
   await sb.kubectl(['apply', '--validate=false', '-f', '-'], { input: widget });
   const stored = JSON.parse((await sb.kubectl(['get', 'widget', 'w', '-o', 'json'])).stdout);
-  assert.deepEqual(stored.spec, { size: 1, extra: { anything: true } });
+  // pruned, then defaulted (structural defaults: missing properties, inside defaults, in array items)
+  assert.deepEqual(stored.spec, {
+    size: 1,
+    extra: { anything: true },
+    mode: 'fast',
+    limits: { cpu: '100m' },
+    ports: [
+      { port: 80, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+    ],
+  });
   // and values are checked against the schema's types, in the apiextensions-apiserver's words
   const typed = await sb.kubectl(['apply', '-f', '-'], {
     input: JSON.stringify({

@@ -99,7 +99,14 @@ async function loadAt(
   const { input } = project;
   const env = input.env && project.environment ? input.env : undefined;
   // the user's working directory stays: messages name the dependency's kloop.yaml from there
-  return load({ ...input, config: file, env }, chain);
+  try {
+    return await load({ ...input, config: file, env }, chain);
+  } catch (error) {
+    // say which dependency it is, once (an inner dependency's error already says so)
+    if (error instanceof KloopError && !/^dependenc/.test(error.message))
+      error.message = `dependency ${dep.name} of ${project.name}: ${error.message}`;
+    throw error;
+  }
 }
 
 export function dependencyCacheDir(project: Project): string {

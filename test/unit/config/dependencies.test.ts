@@ -40,6 +40,7 @@ describe('dependency projects', () => {
       'auth/kloop.yaml': 'version: v1\nname: auth\napps:\n  web: { manifest: [x.yaml] }\n',
     });
     await assert.rejects(load(dir, 'shop'), (e: ConfigError) => {
+      assert.match(e.message, /^dependency auth of shop: /);
       assert.equal(e.file, join(dir, 'auth/kloop.yaml'));
       assert.ok(
         e.problems.some((p) => p.path.join('.') === 'apps.web.manifest' && p.line === 4),
@@ -87,6 +88,9 @@ describe('dependency projects', () => {
     });
     const shop = await load(dir, 'shop', 'prod');
     assert.equal(shop.environment?.name, 'prod');
-    await assert.rejects(dependencyProject(shop, 'db'), /unknown environment "prod"/);
+    await assert.rejects(
+      dependencyProject(shop, 'db'),
+      /^KloopError: dependency db of shop: unknown environment "prod"/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN as bin, runCli } from '../../helpers/cli.ts';
 import { deploymentYaml, writeTree } from '../../helpers/fixtures.ts';
+import { run as runTool } from '../../helpers/sandbox.ts';
 
 export { repoRoot } from '../../helpers/cli.ts';
 
@@ -15,29 +16,14 @@ export interface Run {
   stderr: string;
 }
 
+/** Runs a tool (kubectl, git) to its end; a failure is a result, not a throw. */
 export function run(
   file: string,
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
 ): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
-  });
+  const env = { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env };
+  return runTool(file, args, env, { cwd: options.cwd, input: options.input, allowFailure: true, timeoutMs: 600_000 });
 }
 
 async function kloop(cwd: string, env: Record<string, string>, args: string[]): Promise<Run> {

@@ -177,8 +177,11 @@ try {
       connect: async () => execConnector(dialer, { namespace: 'default', pod, container: 'web' }),
     });
     t = performance.now();
+    const cpu0 = process.cpuUsage();
     await engine.start();
     const initialKloop = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
+    const initialCpu = (cpu.user + cpu.system) / 1000;
     await engine.stop();
     const bigCount = Number(
       (await kubectl('exec', pod, '-c', 'web', '--', 'sh', '-c', `find /big-${label} -type f | wc -l`)).stdout.trim(),
@@ -201,7 +204,7 @@ try {
     const kloopSame = await sameContent(`/big-${label}`);
     const cpSame = await sameContent(`/big-cp-${label}`);
     results.push(
-      `[${label}] initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)} (${bigCount} files arrived; content ${kloopSame}) | kubectl cp ${ms(initialCp)} (content ${cpSame}); kloop again on the unchanged tree ${ms(unchanged)} (${transferred} uploaded)`,
+      `[${label}] initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)}, of it ${ms(initialCpu)} CPU in kloop's process (${bigCount} files arrived; content ${kloopSame}) | kubectl cp ${ms(initialCp)} (content ${cpSame}); kloop again on the unchanged tree ${ms(unchanged)} (${transferred} uploaded)`,
     );
     summary.push(
       `[${label}] initial sync ${INITIAL_FILES} files / ${mb.toFixed(0)} MB: kloop ${ms(initialKloop)}, kubectl cp ${ms(initialCp)}, kloop/kubectl cp = ${(initialKloop / initialCp).toFixed(2)} (content: kloop ${kloopSame}, kubectl cp ${cpSame})`,

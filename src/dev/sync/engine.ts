@@ -52,7 +52,7 @@ export interface SyncOptions {
   onStatus?: (status: SyncStatus) => void;
   onBatch?: (batch: AppliedBatch) => void;
   onRebuild?: (paths: string[]) => void;
-  /** how long after the first change a batch starts, gathering the changes that follow (ms, default 5) */
+  /** how long after the first change a batch starts, gathering the changes that follow (ms, default 15) */
   debounceMs?: number;
   /** false: only the initial sync (kloop dev with watching off, and the benchmark's baseline) */
   watch?: boolean;
@@ -196,10 +196,10 @@ export class SyncEngine {
     this.status.pending = this.dirty.size;
   }
 
-  // 5 ms gathers an editor's save (temp file, rename) and a tool's burst of writes into one batch;
-  // under a busy CPU every millisecond of it is felt in edit → served (bench/sync). Changes made
-  // while a batch runs go into the next one anyway.
-  private schedule(delay = this.options.debounceMs ?? 5): void {
+  // 15 ms gathers the events of one save (create + change of one write, an editor's temp file and
+  // rename) into one batch: 5 ms split them, and a rebuild glob then asked for two rebuilds. It is
+  // a small part of edit → served even under a busy CPU (bench/sync prints the parts).
+  private schedule(delay = this.options.debounceMs ?? 15): void {
     if (this.stopped || this.busy || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;

@@ -4,7 +4,8 @@
 //   or broken kloop.yaml or a circle of dependencies fails the command before anything is built;
 // - a git dependency is fetched (with the real git, into ~/.cache/kloop/deps/) only when a command
 //   asks for its project (deploy, purge, and dev through deploy), once per run however many engines
-//   ask; `kloop render`, `print`, `status`, `promote` never reach the network for it.
+//   ask, and not at all when its ref is a commit id the cache already holds; `kloop render`,
+//   `print`, `status`, `promote` never reach the network for it.
 // With --env, a dependency that cannot load (often: it does not define that environment) fails
 // only the command that needs it: dependencies are inner-loop projects, promote does not use them.
 // User-supplied strings (URL, ref) only ever appear after `--`, and the ext:: transport is disabled,
@@ -145,6 +146,7 @@ export async function fetchGitDependency(
     });
   const dir = join(dependencyCacheDir(project), createHash('sha256').update(dep.git).digest('hex').slice(0, 16));
   try {
+    if (await checkedOutAt(project, dir, dep.ref)) return within(project, dep, dir);
     if (!existsSync(join(dir, '.git'))) {
       mkdirSync(dir, { recursive: true });
       await git(project, ['init', '--quiet', '--', dir]);
@@ -162,10 +164,31 @@ export async function fetchGitDependency(
       hint: 'check the URL, the ref and your git credentials',
     });
   }
+  return within(project, dep, dir);
+}
+
+/** The dependency's directory in the checkout: its subPath, which must stay inside. */
+function within(project: Project, dep: { name: string; subPath?: string }, dir: string): string {
   const root = dep.subPath ? resolve(dir, dep.subPath) : dir;
   if (root !== dir && !root.startsWith(`${dir}${sep}`))
     throw new KloopError(`dependencies.${dep.name}.subPath leaves the repository`, {
       location: { file: project.configFile },
     });
   return root;
+}
+
+/**
+ * A ref that is a full commit id names content that never changes: when the cache already holds
+ * it, checked out and unmodified, no fetch is needed (a branch or tag may move, so it is fetched
+ * once per run).
+ */
+async function checkedOutAt(project: Project, dir: string, ref: string): Promise<boolean> {
+  if (!/^[0-9a-f]{40}$/i.test(ref) || !existsSync(join(dir, '.git'))) return false;
+  try {
+    const head = await git(project, ['-C', dir, 'rev-parse', '--verify', '-q', 'HEAD']);
+    if (head.toLowerCase() !== ref.toLowerCase()) return false;
+    return (await git(project, ['-C', dir, 'status', '--porcelain', '--untracked-files=no'])) === '';
+  } catch {
+    return false;
+  }
 }

@@ -2,13 +2,13 @@
 // circles are named, git dependencies are fetched only when asked for and then once per run.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dependencyProject } from '../../../src/config/dependencies.ts';
 import { loadProject } from '../../../src/config/load.ts';
 import type { ConfigError } from '../../../src/config/problems.ts';
-import { tempTree } from '../../helpers/fixtures.ts';
+import { tempTree, writeTree } from '../../helpers/fixtures.ts';
 
 const tree = (files: Record<string, string>) => tempTree(files, 'kloop-deps-');
 
@@ -78,6 +78,32 @@ describe('dependency projects', () => {
       dependencyProject(shop, 'gone'),
       /dependency gone: cannot fetch file:\/\/\/nonexistent\/repo\.git/,
     );
+  });
+
+  it('a git dependency pinned to a commit the cache holds is not fetched again in the next run', async () => {
+    const dir = tree({ 'repo/kloop.yaml': 'version: v1\nname: pinned\n' });
+    const repo = join(dir, 'repo');
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'pinned');
+    const sha = git('rev-parse', 'HEAD');
+    const files = (ref: string) => ({
+      'kloop.yaml': `version: v1\nname: shop\ndependencies:\n  pay: { git: "file://\${REPO}", ref: ${ref} }\n`,
+    });
+    writeTree(join(dir, 'pinned'), files(sha));
+    writeTree(join(dir, 'branch'), files('main'));
+    assert.equal((await dependencyProject(await load(dir, 'pinned'), 'pay')).name, 'pinned');
+    // a checkout changed by hand is not the commit: checked out again
+    const cache = join(dir, '.cache/kloop/deps');
+    const copy = join(cache, readdirSync(cache)[0]!, 'kloop.yaml');
+    writeFileSync(copy, 'version: v1\nname: edited\n');
+    assert.equal((await dependencyProject(await load(dir, 'pinned'), 'pay')).name, 'pinned');
+    rmSync(repo, { recursive: true, force: true });
+    // a new run: the commit is in the cache, nothing to fetch
+    assert.equal((await dependencyProject(await load(dir, 'pinned'), 'pay')).name, 'pinned');
+    // a branch may have moved: it is fetched, and the repository is gone
+    await assert.rejects(dependencyProject(await load(dir, 'branch'), 'pay'), /cannot fetch/);
   });
 
   it('with --env, a dependency without that environment fails only when a command asks for it', async () => {

@@ -21,6 +21,7 @@ export interface Dialer {
 
 export function createDialer(creds: Pick<Credentials, 'server' | 'tls' | 'headers'>): Dialer {
   const base = creds.server.replace(/^http/, 'ws').replace(/\/$/, '');
+  const secure = base.startsWith('wss:');
   return {
     async open(path, protocols, onMessage) {
       const headers = await creds.headers();
@@ -33,6 +34,11 @@ export function createDialer(creds: Pick<Credentials, 'server' | 'tls' | 'header
         // TLS server name override (tls-server-name in the kubeconfig); ws passes it on to tls.connect
         ...(creds.tls.servername ? ({ servername: creds.tls.servername } as object) : {}),
         perMessageDeflate: false,
+        // Inside TLS, an all-zero masking key: ws then sends each frame as it is, where a random
+        // key costs a copy and an XOR in JavaScript of everything sent (100 MB through ws: ~0.8 s
+        // of CPU against ~0.2 s). Masking keeps intermediaries that read the stream from taking
+        // frame bytes for HTTP; none can read a TLS stream. Plain ws:// keeps random keys.
+        ...(secure ? { generateMask: (mask: Buffer) => mask.fill(0) } : {}),
       });
       ws.on('message', (data: Buffer) => onMessage(data));
       await new Promise<void>((resolve, reject) => {

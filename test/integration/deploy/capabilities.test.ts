@@ -5,9 +5,9 @@
 // cluster and keeps the configured kubeVersion and apiVersions; a deploy adds the configured
 // apiVersions to the cluster's (helm install has no flag for them).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireDocker } from '../../helpers/docker.ts';
-import { createProject, type Project, run, type Sandbox, startSandbox } from './fixture.ts';
+import { type Project, run, useSandbox } from './fixture.ts';
 
 const docker = await requireDocker('the deploy capabilities test');
 
@@ -36,18 +36,11 @@ data:
 `;
 
 describe('kloop deploy renders for the cluster', { skip: docker ? false : 'Docker is not available' }, () => {
-  let sandbox: Sandbox;
+  const cluster = useSandbox();
   let p: Project;
-  before(async () => {
-    sandbox = await startSandbox();
-  });
-  after(async () => {
-    p?.cleanup();
-    await sandbox?.stop();
-  });
 
   it('.Capabilities come from the cluster, as helm install --dry-run=server renders them', async () => {
-    p = createProject(sandbox.kubeconfig, 'caps', {
+    p = cluster.project('caps', {
       'kloop.yaml': `version: v1
 name: caps
 kubeVersion: "1.29.0"
@@ -69,7 +62,7 @@ apps:
     const got = JSON.parse((await p.kubectl('get', 'configmap', 'caps', '-n', 'caps', '-o', 'json')).stdout);
 
     const helm = await run('helm', ['install', 'site', `${p.dir}/chart`, '-n', 'default', '--dry-run=server'], {
-      env: { KUBECONFIG: sandbox.kubeconfig, HOME: p.dir },
+      env: { KUBECONFIG: cluster.sandbox.kubeconfig, HOME: p.dir },
     });
     assert.equal(helm.code, 0, helm.stderr);
     const expected = (key: string) => new RegExp(`\\n {2}${key}: "([^"]*)"`).exec(helm.stdout)?.[1];

@@ -1,8 +1,8 @@
 // Hooks that run in a container of the app ({container: {app, workload, command}}): output shown,
 // a failure stops the pipeline with the command's last lines.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createProject, deployment, type Project, type Sandbox, startSandbox } from './fixture.ts';
+import { describe, it } from 'node:test';
+import { deployment, type Project, useSandbox } from './fixture.ts';
 import { requireDocker } from '../../helpers/docker.ts';
 
 const docker = await requireDocker('the deploy suite');
@@ -19,18 +19,11 @@ hooks:
 `;
 
 describe('container hooks', { skip: docker ? false : 'Docker is not available' }, () => {
-  let sandbox: Sandbox;
-  let p: Project | undefined;
-  before(async () => {
-    sandbox = await startSandbox();
-  });
-  after(async () => {
-    p?.cleanup();
-    await sandbox?.stop();
-  });
+  const cluster = useSandbox();
+  let p: Project;
 
   it('runs a command in the app pod after deploy, and a failing one fails the deploy with its output', async () => {
-    p = createProject(sandbox.kubeconfig, 'default', {
+    p = cluster.project('default', {
       'kloop.yaml': config('echo migrated > /tmp/marker && echo "schema migrated in $HOSTNAME"'),
       'web.yaml': deployment('web'),
     });

@@ -2,23 +2,15 @@
 // edit) in the fields kloop applied, or deleted, are re-applied and reported; everything else is
 // left untouched (same resourceVersion), including changes in fields kloop never set.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireDocker } from '../../helpers/docker.ts';
-import { configMap, createProject, deployment, type Project, type Sandbox, startSandbox } from './fixture.ts';
+import { configMap, deployment, type Project, useSandbox } from './fixture.ts';
 
 const docker = await requireDocker('the deploy drift test');
 
 describe('no-op kloop deploy repairs drift', { skip: docker ? false : 'Docker is not available' }, () => {
-  let sandbox: Sandbox;
+  const cluster = useSandbox();
   let p: Project;
-
-  before(async () => {
-    sandbox = await startSandbox();
-  });
-  after(async () => {
-    p?.cleanup();
-    await sandbox?.stop();
-  });
 
   async function get(...args: string[]) {
     const r = await p.kubectl('get', ...args, '-n', 'drift', '-o', 'json');
@@ -32,7 +24,7 @@ describe('no-op kloop deploy repairs drift', { skip: docker ? false : 'Docker is
   }
 
   it('restores a hand-scaled Deployment and a relabelled ConfigMap, recreates a deleted Secret, ignores foreign fields', async () => {
-    p = createProject(sandbox.kubeconfig, 'drift', {
+    p = cluster.project('drift', {
       'kloop.yaml': 'version: v1\nname: drifty\napps:\n  web:\n    manifests: [web/*.yaml]\n',
       'web/deployment.yaml': deployment('web'),
       'web/config.yaml': configMap('web-config', { mode: 'fast' }),

@@ -4,9 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { BIN as bin, runCli } from '../../helpers/cli.ts';
 import { deploymentYaml, writeTree } from '../../helpers/fixtures.ts';
-import { run as runTool } from '../../helpers/sandbox.ts';
+import { run as runTool, type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
 
 export { repoRoot } from '../../helpers/cli.ts';
 
@@ -98,3 +99,33 @@ data: ${JSON.stringify(data)}
 }
 
 export { type Sandbox, startSandbox } from '../../helpers/sandbox.ts';
+
+/**
+ * A suite's cluster: a sandbox started before the suite's tests and stopped after them, with the
+ * projects made through it removed. Call it inside describe().
+ */
+export function useSandbox(): {
+  readonly sandbox: Sandbox;
+  project(namespace: string, files: Record<string, string>): Project;
+} {
+  let sandbox: Sandbox | undefined;
+  const projects: Project[] = [];
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    for (const p of projects.splice(0)) p.cleanup();
+    await sandbox?.stop();
+  });
+  return {
+    get sandbox() {
+      if (!sandbox) throw new Error('the sandbox starts in before(): use it inside a test');
+      return sandbox;
+    },
+    project(namespace, files) {
+      const p = createProject(this.sandbox.kubeconfig, namespace, files);
+      projects.push(p);
+      return p;
+    },
+  };
+}

@@ -1,25 +1,18 @@
 // Namespaces the apps need but nobody renders: deploy creates them (recorded in the inventory
 // first), a full purge deletes them, and a namespace that existed before is never touched.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { configMap, createProject, type Project, type Sandbox, startSandbox } from './fixture.ts';
+import { describe, it } from 'node:test';
+import { configMap, type Project, useSandbox } from './fixture.ts';
 import { requireDocker } from '../../helpers/docker.ts';
 
 const docker = await requireDocker('the deploy suite');
 
 describe('namespaces kloop creates', { skip: docker ? false : 'Docker is not available' }, () => {
-  let sandbox: Sandbox;
-  let p: Project | undefined;
-  before(async () => {
-    sandbox = await startSandbox();
-  });
-  after(async () => {
-    p?.cleanup();
-    await sandbox?.stop();
-  });
+  const cluster = useSandbox();
+  let p: Project;
 
   it('creates a missing app namespace, purges it, and leaves a pre-existing one alone', async () => {
-    p = createProject(sandbox.kubeconfig, 'default', {
+    p = cluster.project('default', {
       'kloop.yaml': `version: v1
 name: nsdemo
 apps:

@@ -2,26 +2,12 @@
 // its racy window, a render with unchanged inputs takes the cached objects without globbing or
 // reading; every change that matters is still seen. Real helm renders the chart.
 import assert from 'node:assert/strict';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { loadProject } from '../../../src/config/load.ts';
 import { render } from '../../../src/render/index.ts';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { tempTree } from '../../helpers/fixtures.ts';
 
 const KLOOP_YAML = `version: v1
 name: warm
@@ -64,12 +50,7 @@ function age(dir: string): void {
 }
 
 function makeProject(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kloop-warm-'));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(FILES)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
+  const dir = tempTree(FILES, 'kloop-warm-');
   age(dir);
   return dir;
 }

@@ -2,39 +2,16 @@
 // and every input the config depends on invalidates it: kloop.yaml, the env file, the process
 // environment of a referenced variable, --var, --env, and a referenced directory that went away.
 import assert from 'node:assert/strict';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import type { GlobalOptions } from '../../../src/cli/options.ts';
 import type { Kubeconfig } from '../../../src/config/kubeconfig.ts';
 import { loadProject } from '../../../src/config/load.ts';
 import { ConfigError } from '../../../src/config/problems.ts';
+import { tempTree } from '../../helpers/fixtures.ts';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kloop-config-cache-'));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => tempTree(files, 'kloop-config-cache-');
 
 const kube: Kubeconfig = {
   files: [],
@@ -95,8 +72,7 @@ describe('config cache', () => {
 
   for (const example of ['examples', 'test/fixtures/render/shop', 'test/fixtures/gitops/shop']) {
     it(`loads ${example}/kloop.yaml from the cache exactly as in full`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'kloop-config-cache-'));
-      dirs.push(dir);
+      const dir = project({});
       cpSync(join(import.meta.dirname, '../../..', example), dir, { recursive: true });
       rmSync(join(dir, '.kloop'), { recursive: true, force: true });
       const cold = await load(dir, {}, { HOME: '/home/me' });

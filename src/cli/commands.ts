@@ -141,8 +141,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ['dev targets (default: all)'],
     description: 'deploy, then a dev session: sync, reload, port-forwards, logs; Ctrl-C restores what it changed',
     options: [
-      option('--ui', 'serve the browser dashboard'),
-      option('--ui-port <port>', 'serve the dashboard on this port of 127.0.0.1 (--ui alone: a free one)'),
+      option('--ui', "print the session's dashboard URL and open it in the browser"),
+      option('--ui-port <port>', "serve the session's API and dashboard on this port of 127.0.0.1 (implies --ui)"),
+      option('--no-api', 'serve no API: `kloop ui` and `kloop mcp` cannot reach this session'),
       option('--skip-deploy', 'attach to what is already deployed'),
       option('--print-launch', 'with --debug: print the VS Code attach entries instead of writing .vscode/launch.json'),
       ...gitopsPause,

@@ -1,6 +1,6 @@
 // kloop dev [target...]: flags into a dev session's options, its subscribers (the terminal view,
-// -o jsonl events, the dashboard) onto its store, and Ctrl-C / SIGTERM / SIGHUP into its stop,
-// which restores what it changed.
+// -o jsonl events, the session's API and dashboard) onto its store, and Ctrl-C / SIGTERM / SIGHUP
+// into its stop, which restores what it changed.
 import type { GlobalOptions } from '../cli/options.ts';
 import { loadProject } from '../config/load.ts';
 import { attachEvents } from '../dev/events.ts';
@@ -9,12 +9,16 @@ import { attachView } from '../dev/view.ts';
 import type { PauseMode } from '../kube/gitops-owners.ts';
 import { loggerOptions } from '../log/logger.ts';
 import { redact } from '../log/redact.ts';
-import { attachDashboard, parseUiPort } from '../ui/dev-dashboard.ts';
+import { UsageError } from '../errors.ts';
+import { announceDashboard, mentionApi, parseUiPort, serveSession } from '../ui/dev-dashboard.ts';
 import type { Dashboard } from '../ui/server.ts';
 import { terminalConfirm } from './confirm.ts';
 
 export interface DevCommandOptions {
+  /** --ui: print the dashboard's URL and open it (the session serves it either way) */
   ui?: boolean;
+  /** false with --no-api: no server, so `kloop ui` and `kloop mcp` cannot reach this session */
+  api?: boolean;
   /** --ui-port, as typed */
   uiPort?: string;
   skipDeploy?: boolean;
@@ -30,6 +34,12 @@ export async function run(
   opts: DevCommandOptions = {},
 ): Promise<number> {
   const uiPort = parseUiPort(opts.uiPort);
+  const api = opts.api !== false;
+  if (!api && (opts.ui || uiPort !== undefined))
+    throw new UsageError(
+      `--no-api turns off the server that ${opts.ui ? '--ui' : '--ui-port'} needs`,
+      'leave out one of them',
+    );
   const project = await loadProject(globals);
   const confirm = terminalConfirm();
   const session = await createDevSession({
@@ -71,7 +81,13 @@ export async function run(
   process.once('SIGTERM', onSignal);
   process.once('SIGHUP', onSignal);
   try {
-    if (opts.ui || uiPort) dashboard = await attachDashboard(session, { project, port: uiPort, say: view.say });
+    if (api) {
+      // only the session that owns the project publishes its address (a second one fails here)
+      await session.lock();
+      dashboard = await serveSession(session, { project, port: uiPort });
+      if (opts.ui || uiPort !== undefined) announceDashboard(dashboard, view.say);
+      else mentionApi(dashboard, view.say);
+    }
     await Promise.race([session.start(), stopped]);
     await stopped;
   } finally {

@@ -1,4 +1,5 @@
-// kloop ui [action target]: the dashboard of the dev session running for this project. Without an
+// kloop ui [action target]: the dashboard of the dev session running for this project (any session:
+// each one serves it unless started with --no-api). Without an
 // action it prints the URL (with its token) and opens it; with one (resync, restart, rebuild,
 // purge) it asks the running session to act on a dev target, exactly as the dashboard's buttons do.
 import path from 'node:path';
@@ -16,7 +17,8 @@ export interface UiCommandOptions {
   open?: boolean;
 }
 
-const START_HINT = 'start one with `kloop dev --ui` in this project (it serves the dashboard while it runs)';
+const START_HINT =
+  'start one with `kloop dev` in this project (every session serves its dashboard while it runs; `kloop dev --ui` also opens it, a session started with --no-api serves none)';
 
 async function findSession(globals: GlobalOptions): Promise<DashboardRecord> {
   const configFile = findConfigFile(globals.cwd, globals.config);
@@ -42,7 +44,7 @@ async function call(record: DashboardRecord, route: string, init: RequestInit = 
     });
   } catch (error) {
     throw new KloopError(`the dashboard of the dev session (pid ${record.pid}) at ${url.origin} does not answer`, {
-      hint: `${(error as Error).message}; if that session hangs, stop it with Ctrl-C and start \`kloop dev --ui\` again`,
+      hint: `${(error as Error).message}; if that session hangs, stop it with Ctrl-C and start \`kloop dev\` again`,
     });
   }
 }

@@ -53,6 +53,12 @@ export interface DevSessionOptions {
 
 export interface DevSession {
   readonly store: SessionStore;
+  /**
+   * claims the project (.kloop/dev-session.pid) or fails because another session holds it; start
+   * does it too. Separate so that `kloop dev` publishes its API's address only once it owns the
+   * project: a second session must not overwrite the running one's.
+   */
+  lock(): Promise<void>;
   /** deploys, patches and starts every target; resolves once all run (rejects with the first failure) */
   start(): Promise<void>;
   /** ends the session: streams and ports closed, what it changed in the cluster restored */
@@ -92,6 +98,7 @@ export async function createDevSession(options: DevSessionOptions): Promise<DevS
   const session = new Session(options, names, connection, createDialer(connection.client.credentials), own);
   return {
     store: session.store,
+    lock: () => session.lock(),
     start: () => session.start(),
     stop: () => session.stop(),
     resync: (t) => session.running(t).reconnect(),
@@ -210,7 +217,8 @@ class Session {
 
   // One session per project at a time: a second one would take the first one's dev patches for
   // leftovers of a crash and restore them under its feet.
-  private async lock(): Promise<void> {
+  async lock(): Promise<void> {
+    if (this.lockFile) return;
     const file = path.join(this.project.stateDir, 'dev-session.pid');
     const other = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     if (other && other !== process.pid && alive(other)) {

@@ -65,7 +65,7 @@ export function createMcpServer(o: McpOptions): McpServer {
     { name: 'kloop', version: version() },
     {
       instructions:
-        "kloop builds, renders and deploys this project's apps to Kubernetes and runs dev sessions. Use status first; render and diff are read-only; logs reads recent lines. deploy, restart/resync/rebuild (of a running `kloop dev --ui` session's dev target) and purge need the server started with --allow-changes.",
+        "kloop builds, renders and deploys this project's apps to Kubernetes and runs dev sessions. Use status first; render and diff are read-only; logs reads recent lines. deploy, restart/resync/rebuild (of a running `kloop dev` session's dev target) and purge need the server started with --allow-changes.",
     },
   );
   const project = (env?: string): Promise<Project> =>
@@ -95,7 +95,7 @@ export function createMcpServer(o: McpOptions): McpServer {
     {
       title: 'Project status',
       description:
-        "What this project has deployed per app (when, images, source commit, drift), running dev/connect/intercept sessions and what they changed, and readiness; with a `kloop dev --ui` session running, devSession is that session's live state (each dev target's phase, pod and its problem, syncs, ports, reload, logs; the apps it deployed; connect/intercept beside it).",
+        "What this project has deployed per app (when, images, source commit, drift), running dev/connect/intercept sessions and what they changed, and readiness; with a `kloop dev` session running, devSession is that session's live state (each dev target's phase, pod and its problem, syncs, ports, reload, logs; the apps it deployed; connect/intercept beside it).",
       inputSchema: { env: envArg },
       annotations: readOnly,
     },
@@ -269,7 +269,7 @@ export function createMcpServer(o: McpOptions): McpServer {
       action,
       {
         title: `${action[0]!.toUpperCase()}${action.slice(1)} a dev target`,
-        description: `In the running \`kloop dev --ui\` session: ${what}, through the same action the dashboard's button runs. Needs --allow-changes.`,
+        description: `In the running \`kloop dev\` session: ${what}, through the same action the dashboard's button runs. Needs --allow-changes.`,
         inputSchema: { target: z.string().describe('dev target of the running session') },
         annotations: { readOnlyHint: false, destructiveHint: false },
       },

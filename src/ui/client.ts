@@ -1,10 +1,12 @@
-// Reaching a running dev session from another process (kloop mcp): the address its dashboard
-// left in .kloop/dashboard.json, its store's state through GET /api/state, and its actions through
-// POST /api/actions/<action>, the path the dashboard's buttons and `kloop ui <action>` take.
+// Reaching a running dev session from another process (kloop mcp): the address its server (every
+// `kloop dev` runs one unless --no-api) left in .kloop/dashboard.json, its store's state through
+// GET /api/state, and its actions through POST /api/actions/<action>, the path the dashboard's
+// buttons and `kloop ui <action>` take.
 import { KloopError } from '../errors.ts';
 import { type DashboardRecord, readDashboardRecord } from './session-file.ts';
 
-const START_HINT = 'start the session with `kloop dev --ui` (its dashboard is how other commands reach it)';
+const START_HINT =
+  'start one with `kloop dev` in this project (every session serves the API other commands reach it through, unless started with --no-api)';
 
 function alive(pid: number): boolean {
   try {
@@ -29,7 +31,7 @@ export interface LiveSession {
   state: unknown;
 }
 
-/** The running `kloop dev --ui` session's state as its store holds it now, or null when none runs or answers. */
+/** The running `kloop dev` session's state as its store holds it now, or null when none runs or answers. */
 export async function liveSession(stateDir: string): Promise<LiveSession | null> {
   const record = await readDashboardRecord(stateDir);
   if (!record || !alive(record.pid)) return null;

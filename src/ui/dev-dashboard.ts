@@ -1,5 +1,6 @@
-// `kloop dev --ui`: a dashboard on the session's store, with the actions the session offers, its
-// URL printed, written to .kloop/ for `kloop ui`, and opened in the browser.
+// Every `kloop dev` serves its session (unless --no-api): the store's state and the session's
+// actions on 127.0.0.1 behind a token, its address written to .kloop/ for `kloop ui` and `kloop mcp`.
+// `--ui` only prints the dashboard's URL and opens it in the browser.
 import type { Project } from '../config/project.ts';
 import type { DevSession } from '../dev/session.ts';
 import { UsageError } from '../errors.ts';
@@ -9,8 +10,6 @@ import { type Dashboard, type DashboardActions, startDashboard } from './server.
 export interface DevDashboardOptions {
   project: Project;
   port?: number;
-  /** session notices (the URL, "not opening a browser") */
-  say: (message: string) => void;
 }
 
 /** --ui-port: a port number, or undefined for a free one */
@@ -22,7 +21,8 @@ export function parseUiPort(value: string | undefined): number | undefined {
   return port;
 }
 
-export async function attachDashboard(session: DevSession, o: DevDashboardOptions): Promise<Dashboard> {
+/** Serves the session's state, actions and dashboard, and publishes the address in the project's .kloop/. */
+export async function serveSession(session: DevSession, o: DevDashboardOptions): Promise<Dashboard> {
   const names = Object.keys(session.store.get().targets);
   const apps = Object.fromEntries(names.map((t) => [t, o.project.dev[t]!.app]));
   const actions: DashboardActions = {
@@ -31,14 +31,24 @@ export async function attachDashboard(session: DevSession, o: DevDashboardOption
     rebuild: (t) => session.rebuild(t),
     purge: (t) => session.purge(t),
   };
-  const dashboard = await startDashboard({
+  return startDashboard({
     store: session.store,
     actions,
     apps,
     port: o.port,
     stateDir: o.project.stateDir,
   });
-  o.say(`dashboard: ${dashboard.url}`);
-  openInBrowser(dashboard.url, o.say);
-  return dashboard;
+}
+
+/** --ui: the dashboard's URL (with its token) said, and opened where there is a display. */
+export function announceDashboard(dashboard: Dashboard, say: (message: string) => void): void {
+  say(`dashboard: ${dashboard.url}`);
+  openInBrowser(dashboard.url, say);
+}
+
+/** Without --ui: where the session can be reached, without the token (that stays in .kloop/). */
+export function mentionApi(dashboard: Dashboard, say: (message: string) => void): void {
+  say(
+    `session API on http://127.0.0.1:${dashboard.port}/ (\`kloop ui\` opens its dashboard, \`kloop mcp\` reaches it)`,
+  );
 }

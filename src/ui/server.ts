@@ -1,15 +1,17 @@
-// The dashboard server of a dev session: 127.0.0.1 only, a random token, the page's assets, and
-// one Server-Sent Events channel carrying the session store's state, a history of what happened
-// (its actions, described) and the log lines (its log actions). A subscriber of the store: it
-// never changes it. The page reads nothing else and never talks to the cluster; the buttons call
-// the session's actions through POST /api/actions/<action>.
+// The server every dev session runs (unless --no-api): 127.0.0.1 only, a random token, the session's
+// state (GET /api/state) and actions (POST /api/actions/<action>) for `kloop ui` and `kloop mcp`,
+// the page's assets, and one Server-Sent Events channel carrying the session store's state, a
+// history of what happened (its actions, described) and the log lines (its log actions). A
+// subscriber of the store: it never changes it. The page reads nothing else and never talks to the
+// cluster. Its files are loaded on the first request for them, so a session nobody opens in a
+// browser never reads them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { changesState, describe, isProblem, targetOf } from '../dev/actions.ts';
 import type { SessionStore } from '../dev/store.ts';
 import { KloopError } from '../errors.ts';
 import { redact, redactValue } from '../log/redact.ts';
-import { pageAssets } from './assets.ts';
+import type { Asset } from './assets.ts';
 import { authorize, cookieName, newToken } from './auth.ts';
 import { LogBuffer, type WireLine } from './log-buffer.ts';
 import { removeDashboardRecord, writeDashboardRecord } from './session-file.ts';
@@ -186,13 +188,33 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
   };
 
+  let assets: Promise<Map<string, Asset>> | undefined;
+  const page = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    assets ??= import('./assets.ts').then((m) => m.pageAssets());
+    assets.then(
+      (all) => {
+        const a = all.get(pathname);
+        if (!a) return json(res, 404, { error: `nothing at ${pathname}` });
+        const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+        res.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'content-type': a.type,
+          ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+          vary: 'accept-encoding',
+        });
+        res.end(req.method === 'HEAD' ? undefined : gzip ? a.gzip : a.body);
+      },
+      (error: Error) => json(res, 500, { error: `the dashboard's page could not be loaded: ${error.message}` }),
+    );
+  };
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const verdict = authorize(req, url, token, port);
     if (!verdict.ok) {
       res.writeHead(verdict.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
       res.end(
-        `${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.reason}. Open the URL that \`kloop dev --ui\` or \`kloop ui\` printed (it carries ?token=).\n`,
+        `${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.reason}. Open the URL that \`kloop ui\` or \`kloop dev --ui\` printed (it carries ?token=).\n`,
       );
       return;
     }
@@ -214,16 +236,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not allowed` });
     if (url.pathname === '/events') return events(req, res);
     if (url.pathname === '/api/state') return json(res, 200, { ...hello(), state: redactValue(o.store.get()) });
-    const a = pageAssets().get(url.pathname);
-    if (!a) return json(res, 404, { error: `nothing at ${url.pathname}` });
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'content-type': a.type,
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-      vary: 'accept-encoding',
-    });
-    res.end(req.method === 'HEAD' ? undefined : gzip ? a.gzip : a.body);
+    if (url.pathname.startsWith('/api/')) return json(res, 404, { error: `nothing at ${url.pathname}` });
+    page(req, res, url.pathname);
   });
 
   await new Promise<void>((resolve, reject) => {

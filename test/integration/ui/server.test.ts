@@ -213,6 +213,40 @@ describe('the dashboard server', () => {
     }
   });
 
+  test("the page's files are loaded on the first request for them, not when the server starts", async () => {
+    // every kloop dev serves its session: one nobody opens in a browser must not pay for the page
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); loaded.push(r.url); return r; } });
+      const { startDashboard } = await import(${JSON.stringify(new URL('../../../src/ui/server.ts', import.meta.url).href)});
+      const { createStore, newTarget } = await import(${JSON.stringify(new URL('../../../src/dev/store.ts', import.meta.url).href)});
+      const dash = await startDashboard({ store: createStore({ project: 'p', startedAt: '', phase: 'running', targets: { web: newTarget('web', 'default') } }) });
+      const page = () => loaded.filter((u) => u.includes('/src/ui/assets.') || u.includes('/src/ui/page/'));
+      const headers = { authorization: 'Bearer ' + dash.token };
+      const api = await fetch('http://127.0.0.1:' + dash.port + '/api/state', { headers });
+      const before = page();
+      const html = await fetch('http://127.0.0.1:' + dash.port + '/', { headers });
+      const text = await html.text();
+      console.log(JSON.stringify({ api: api.status, before, html: html.status, page: text.includes('<title>kloop dev</title>'), after: page() }));
+      await dash.close();
+    `;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout, stderr) =>
+        error ? reject(new Error(stderr || error.message)) : resolve(stdout),
+      ),
+    );
+    const r = JSON.parse(out) as { api: number; before: string[]; html: number; page: boolean; after: string[] };
+    assert.equal(r.api, 200);
+    assert.deepEqual(r.before, [], 'nothing of the page is loaded while only the API is used');
+    assert.equal(r.html, 200);
+    assert.equal(r.page, true);
+    assert.ok(
+      r.after.some((u) => u.endsWith('/src/ui/assets.ts')),
+      `the page loads on its first request: ${r.after}`,
+    );
+  });
+
   test('closing the dashboard removes its address', async () => {
     const stateDir = path.join(dir, '.kloop');
     await dash.close();

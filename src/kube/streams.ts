@@ -206,6 +206,7 @@ export async function wsForward(
   let clientEnded = false;
   let done = false;
   let ws!: WebSocket;
+  let retries = 0;
 
   const finish = () => {
     if (done) return;
@@ -250,7 +251,10 @@ export async function wsForward(
       const text = Buffer.concat(errors).toString().trim();
       const replayable = !answered && sent !== null && text !== '' && !socket.destroyed;
       if (replayable && Date.now() < retryUntil) {
-        setTimeout(() => void redial(), 250);
+        // 25, 50, 100, 200, then every 250 ms: a refusal is often momentary (a busy server's full
+        // accept backlog), and a flat 250 ms made each one a visible stall of a page load (bench/sync
+        // p95); a restarting process still gets its 10 s
+        setTimeout(() => void redial(), Math.min(250, 25 * 2 ** retries++));
         return;
       }
       if (text) onError(text);

@@ -10,7 +10,7 @@ import { log } from '../log/logger.ts';
 import { openInBrowser } from '../ui/open.ts';
 import { ACTIONS } from '../ui/server.ts';
 import { alive } from '../process/alive.ts';
-import { type DashboardRecord, dashboardFile, readDashboardRecord } from '../ui/session-file.ts';
+import { type DashboardRecord, dashboardFile, readDashboardRecord, sessionWithoutApi } from '../ui/session-file.ts';
 
 export interface UiCommandOptions {
   /** false with --no-open */
@@ -24,6 +24,11 @@ async function findSession(globals: GlobalOptions): Promise<DashboardRecord> {
   const configFile = findConfigFile(globals.cwd, globals.config);
   const stateDir = path.join(path.dirname(configFile), '.kloop');
   const record = await readDashboardRecord(stateDir);
+  const unreachable = record && alive(record.pid) ? null : await sessionWithoutApi(stateDir);
+  if (unreachable)
+    throw new KloopError(`the dev session running for ${configFile} (pid ${unreachable}) serves no dashboard`, {
+      hint: 'it was started with --no-api; start it again without --no-api to reach it from kloop ui and kloop mcp',
+    });
   if (!record)
     throw new KloopError(`no dev session with a dashboard is running for ${configFile}`, { hint: START_HINT });
   if (!alive(record.pid))

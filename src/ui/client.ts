@@ -3,7 +3,7 @@
 // GET /api/state, and its actions through POST /api/actions/<action>, the path the dashboard's
 // buttons and `kloop ui <action>` take.
 import { KloopError } from '../errors.ts';
-import { type DashboardRecord, readDashboardRecord } from './session-file.ts';
+import { type DashboardRecord, readDashboardRecord, sessionWithoutApi } from './session-file.ts';
 
 const START_HINT =
   'start one with `kloop dev` in this project (every session serves the API other commands reach it through, unless started with --no-api)';
@@ -19,8 +19,14 @@ function alive(pid: number): boolean {
 
 export async function runningSession(stateDir: string): Promise<DashboardRecord> {
   const record = await readDashboardRecord(stateDir);
-  if (!record || !alive(record.pid))
+  if (!record || !alive(record.pid)) {
+    const unreachable = await sessionWithoutApi(stateDir);
+    if (unreachable)
+      throw new KloopError(`the dev session running for this project (pid ${unreachable}) serves no API`, {
+        hint: 'it was started with --no-api; start it again without --no-api so that kloop mcp can reach it',
+      });
     throw new KloopError('no dev session with a dashboard is running for this project', { hint: START_HINT });
+  }
   return record;
 }
 

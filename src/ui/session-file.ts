@@ -35,6 +35,17 @@ export async function readDashboardRecord(stateDir: string): Promise<DashboardRe
   }
 }
 
+/**
+ * The pid of a dev session that runs for the project without publishing an address (started with
+ * --no-api), from its lock (.kloop/dev-session.pid), so that `kloop ui` and `kloop mcp` can say so.
+ */
+export async function sessionWithoutApi(stateDir: string): Promise<number | null> {
+  // loaded here, on the error path only: every dev session loads this file
+  const { devSessionPid } = await import('../status/sessions.ts');
+  const pid = devSessionPid(stateDir);
+  return pid && pid !== process.pid ? pid : null;
+}
+
 /** removes the record if it is still this session's (a newer session may have replaced it) */
 export async function removeDashboardRecord(stateDir: string, token: string): Promise<void> {
   const current = await readDashboardRecord(stateDir);

@@ -166,7 +166,7 @@ apps:
     assert.match(responses.find((r) => r.includes('"requestedSchema"')) ?? '', /Delete every app of agentic/);
   });
 
-  it("status carries a running kloop dev --ui session's live state, redacted", async () => {
+  it("status carries a running kloop dev session's live state, redacted", async () => {
     const store = createStore({
       project: 'agentic',
       startedAt: new Date().toISOString(),

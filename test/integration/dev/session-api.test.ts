@@ -166,8 +166,19 @@ describe('kloop dev without --ui serves its session', { skip: haveDocker ? false
     assert.equal(existsSync(dashboardFile(path.join(dir, '.kloop'))), false, 'no address published');
     const ui = await runKloop(dir, sandbox.kubeconfig, ['ui', '--no-open'], undefined, 'third');
     assert.equal(ui.code, 1);
-    assert.match(ui.stderr, /no dev session with a dashboard is running/);
-    assert.match(ui.stderr, /--no-api/);
+    assert.match(
+      ui.stderr,
+      new RegExp(`the dev session running for .*kloop.yaml \\(pid ${dev.child.pid}\\) serves no dashboard`),
+    );
+    assert.match(ui.stderr, /started with --no-api/);
+    const agent = await mcp(dir, 'third');
+    assert.equal((await call(agent, 'status')).devSession, undefined);
+    const refused = (await agent.callTool({ name: 'resync', arguments: { target: 'web' } })) as {
+      content: { text: string }[];
+      isError?: boolean;
+    };
+    assert.equal(refused.isError, true);
+    assert.match(refused.content[0]!.text, new RegExp(`\\(pid ${dev.child.pid}\\) serves no API`));
     dev.child.kill('SIGINT');
     assert.equal(await dev.exited, 0, dev.stderr());
   });

@@ -27,7 +27,9 @@ export type DependencyChain = readonly { readonly name: string; readonly configF
 export type DependencyLoader = (input: LoadInput, chain: DependencyChain) => Promise<Project>;
 
 // Per resolved project: dependency name → its project, loaded (path) or loaded on first use (git).
-const resolved = new WeakMap<Project, Map<string, () => Promise<Project>>>();
+// Keyed by the project's `dependencies` object, which a copy of the project ({...project, ...},
+// as the pipeline makes for the cluster's capabilities) shares with the original.
+const resolved = new WeakMap<Project['dependencies'], Map<string, () => Promise<Project>>>();
 
 /** Resolves the dependencies of a just-loaded project; path dependencies load now. */
 export async function resolveDependencies(
@@ -53,13 +55,13 @@ export async function resolveDependencies(
     }
     table.set(dep.name, get);
   }
-  resolved.set(project, table);
+  resolved.set(project.dependencies, table);
   return project;
 }
 
 /** The project of one dependency: loaded with the project, or fetched and loaded now (once). */
 export function dependencyProject(project: Project, name: string): Promise<Project> {
-  const get = resolved.get(project)?.get(name);
+  const get = resolved.get(project.dependencies)?.get(name);
   if (!get)
     throw new Error(
       `dependency ${name} of ${project.name} was not resolved with the project (load it with loadProject)`,

@@ -32,6 +32,7 @@ describe('dependency projects', () => {
     assert.equal(auth.vars.own.get('MODE')?.value, 'flag');
     assert.equal(auth.cluster.namespace, 'team');
     assert.equal(await dependencyProject(shop, 'auth'), auth, 'resolved once');
+    assert.equal(await dependencyProject({ ...shop, kubeVersion: '1.31' }, 'auth'), auth, 'a copy of the project too');
   });
 
   it('a broken path dependency fails the load of the project, naming its file and line', async () => {

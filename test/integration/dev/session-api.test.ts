@@ -128,7 +128,11 @@ describe('kloop dev without --ui serves its session', { skip: haveDocker ? false
       (v) => v === '200 hello\n',
       60_000,
     );
-    assert.equal(await get(portB, 'index.html'), '200 hello\n', 'the other project is untouched');
+    await eventually(
+      'the other project is untouched',
+      () => get(portB, 'index.html'),
+      (v) => v === '200 hello\n',
+    );
 
     // kloop ui attaches to the session of its own project
     const shownB = await runKloop(b, sandbox.kubeconfig, ['ui', '-o', 'json', '--no-open'], undefined, 'other');

@@ -19,8 +19,18 @@ import {
   versionInfo,
 } from './discovery.ts';
 import { ApiError } from './errors.ts';
+import {
+  ADMIN,
+  allowed,
+  forbidden,
+  type Identity,
+  identityOf,
+  serviceAccountIdentity,
+  setIdentity,
+  verbOf,
+} from './rbac.ts';
 import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT, openapiV2, openapiV2Protobuf } from './openapi-v2.ts';
-import { handleResource, sendJson } from './resource-handler.ts';
+import { handleResource, type ResourceRoute, sendJson } from './resource-handler.ts';
 import { parseResourcePath } from './router.ts';
 import { configureTokens, validServiceAccountToken } from './tokens.ts';
 import type { TlsMaterial } from './tls.ts';
@@ -49,12 +59,51 @@ export function loadStreaming(): Promise<typeof import('../streaming/upgrade.ts'
 
 const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
+/** The admin may act as someone else (kubectl --as / --as-group): Impersonate-User / -Group. */
+function impersonated(req: IncomingMessage): Identity | undefined {
+  const user = req.headers['impersonate-user'];
+  if (typeof user !== 'string' || !user) return undefined;
+  const raw = req.headers['impersonate-group'];
+  const groups = [...(Array.isArray(raw) ? raw : raw ? [raw] : []), 'system:authenticated'];
+  const sa = /^system:serviceaccount:([^:]+):/.exec(user);
+  if (sa) groups.push('system:serviceaccounts', `system:serviceaccounts:${sa[1]}`);
+  return { username: user, groups, admin: groups.includes('system:masters') };
+}
+
+/** Authenticates the request: the admin token or a ServiceAccount token this sandbox issued. */
 function authorized(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization ?? '';
   const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
   const wanted = Buffer.from(token);
-  if (given.length === wanted.length && timingSafeEqual(given, wanted)) return true;
-  return validServiceAccountToken(given.toString());
+  if (given.length === wanted.length && timingSafeEqual(given, wanted)) {
+    setIdentity(req, impersonated(req) ?? ADMIN);
+    return true;
+  }
+  if (!validServiceAccountToken(given.toString())) return false;
+  const id = serviceAccountIdentity(given.toString());
+  if (id) setIdentity(req, id);
+  return id !== undefined;
+}
+
+/** RBAC for a resource request; exec, attach and port-forward are `create` on their subresource. */
+function authorize(
+  req: IncomingMessage,
+  store: MemoryStore,
+  route: ResourceRoute,
+  query: URLSearchParams,
+  upgrade = false,
+): void {
+  const id = identityOf(req);
+  if (id.admin) return;
+  const attributes = {
+    verb: upgrade ? 'create' : verbOf(req, query, route.name !== undefined),
+    group: route.info.group,
+    resource: route.info.resource,
+    subresource: route.subresource,
+    namespace: route.namespace,
+    name: route.name,
+  };
+  if (!allowed(store, id, attributes)) throw forbidden(id, attributes);
 }
 
 const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
@@ -137,6 +186,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       const route = parseResourcePath(registry, path);
       if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      authorize(req, store, route, url.searchParams);
       if (route.info.group === '' && route.info.resource === 'pods' && route.subresource === 'log' && route.name) {
         return handleLog(store, node, route.namespace!, route.name, url.searchParams, res);
       }
@@ -154,6 +204,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const body = JSON.stringify(unauthorized().toStatus());
       socket.end(
         `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    try {
+      const url = new URL(req.url ?? '/', 'https://sandbox');
+      const route = parseResourcePath(registry, url.pathname);
+      if (route) authorize(req, store, route, url.searchParams, true);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const body = JSON.stringify(error.toStatus());
+      socket.end(
+        `HTTP/1.1 ${error.code} ${error.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       return;
     }

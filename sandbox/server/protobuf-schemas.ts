@@ -381,3 +381,41 @@ kinds['autoscaling/v1/HorizontalPodAutoscaler'] = {
   ],
   3: ['status', 'skip'],
 };
+
+// authorization.k8s.io/v1 access reviews (kubectl auth can-i) and authentication.k8s.io/v1
+// SelfSubjectReview (kubectl auth whoami)
+const resourceAttributes: Schema = {
+  1: ['namespace', 'string'],
+  2: ['verb', 'string'],
+  3: ['group', 'string'],
+  4: ['version', 'string'],
+  5: ['resource', 'string'],
+  6: ['subresource', 'string'],
+  7: ['name', 'string'],
+};
+const nonResourceAttributes: Schema = { 1: ['path', 'string'], 2: ['verb', 'string'] };
+kinds['authorization.k8s.io/v1/SelfSubjectAccessReview'] = {
+  1: ['metadata', objectMeta],
+  2: ['spec', { 1: ['resourceAttributes', resourceAttributes], 2: ['nonResourceAttributes', nonResourceAttributes] }],
+  3: ['status', 'skip'],
+};
+kinds['authorization.k8s.io/v1/SubjectAccessReview'] = {
+  1: ['metadata', objectMeta],
+  2: [
+    'spec',
+    {
+      1: ['resourceAttributes', resourceAttributes],
+      2: ['nonResourceAttributes', nonResourceAttributes],
+      3: ['user', 'string'],
+      4: ['groups', { repeated: 'string' }],
+      6: ['uid', 'string'],
+    },
+  ],
+  3: ['status', 'skip'],
+};
+kinds['authorization.k8s.io/v1/SelfSubjectRulesReview'] = {
+  1: ['metadata', objectMeta],
+  2: ['spec', { 1: ['namespace', 'string'] }],
+  3: ['status', 'skip'],
+};
+kinds['authentication.k8s.io/v1/SelfSubjectReview'] = { 1: ['metadata', objectMeta], 2: ['status', 'skip'] };

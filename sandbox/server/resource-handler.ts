@@ -12,6 +12,7 @@ import { apiVersionOf, type ResourceInfo } from './resources.ts';
 import { TABLE_CONTENT_TYPE, toTable } from './table.ts';
 import { requestToken } from './tokens.ts';
 import { serveWatch } from './watch.ts';
+import { identityOf, review } from './rbac.ts';
 
 export interface ResourceRoute {
   info: ResourceInfo;
@@ -89,12 +90,8 @@ export async function handleResource(
   if (info.review) {
     if (method !== 'POST' || name) throw methodNotAllowed();
     const body = await readBody(req);
-    // The answer does not depend on what is asked, so protobuf reviews need no decoding.
-    const asked =
-      mediaType(req) === 'application/vnd.kubernetes.protobuf'
-        ? { apiVersion: apiVersionOf(info), kind: info.kind, metadata: {} }
-        : (decodeObject(mediaType(req), body) as KubeObject);
-    return sendJson(res, 201, review(asked));
+    const asked = decodeObject(mediaType(req), body) as KubeObject;
+    return sendJson(res, 201, review(store, identityOf(req), asked));
   }
 
   if (!name) {
@@ -338,22 +335,6 @@ function paginate(
 
 function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-/** Every authenticated client is the sandbox's administrator: reviews always allow. */
-function review(body: KubeObject): KubeObject {
-  const user = { username: 'kloop-sandbox-admin', groups: ['system:masters', 'system:authenticated'] };
-  const status =
-    body.kind === 'SelfSubjectReview'
-      ? { userInfo: user }
-      : body.kind === 'SelfSubjectRulesReview'
-        ? {
-            resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-            incomplete: false,
-          }
-        : { allowed: true, reason: 'the sandbox authorizes every authenticated request' };
-  return { ...body, metadata: { ...(body.metadata ?? {}), creationTimestamp: null }, status } as unknown as KubeObject;
 }
 
 function checkKind(info: ResourceInfo, body: KubeObject): void {

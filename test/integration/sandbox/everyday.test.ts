@@ -94,6 +94,19 @@ const rows = (): Row[] => [
     run: ['kubectl', 'create', 'rolebinding', 'pod-readers', '--role=pod-reader', `--serviceaccount=${ns}:default`],
     out: 'rolebinding.rbac.authorization.k8s.io/pod-readers created',
   },
+  // RBAC for everyone but the administrator (here by impersonation, --as)
+  { run: ['kubectl', 'auth', 'can-i', 'get', 'pods/web', `--as=system:serviceaccount:${ns}:default`], out: 'yes' },
+  {
+    run: ['kubectl', 'auth', 'can-i', 'get', 'pods/db', `--as=system:serviceaccount:${ns}:default`],
+    code: 1,
+    out: 'no',
+  },
+  {
+    run: ['kubectl', 'get', 'configmaps', `--as=system:serviceaccount:${ns}:default`],
+    code: 1,
+    out: '',
+    err: /Error from server \(Forbidden\): configmaps is forbidden: User "system:serviceaccount:everyday:default" cannot list resource "configmaps" in API group "" in the namespace "everyday"/,
+  },
   { run: ['kubectl', 'create', 'quota', 'q', '--hard=cpu=4,memory=8Gi,pods=20'], out: 'resourcequota/q created' },
   {
     run: ['kubectl', 'create', 'poddisruptionbudget', 'pdb', '--selector=app=web', '--min-available=50%'],
@@ -365,6 +378,37 @@ describe('kubectl and helm, every everyday command', () => {
     await sb.kubectl(['label', 'configmap', 'watched', '-n', 'default', 'seen=yes']);
     const { stdout } = await watch;
     assert.match(stdout.trim(), /^NAME\s+DATA\s+AGE\nwatched\s+1\s+\S+\nwatched\s+1\s+\S+$/);
+  });
+
+  test('a ServiceAccount token is that account, with what RBAC grants it', async () => {
+    const sa = ['-n', 'default'];
+    await sb.kubectl(['create', 'serviceaccount', 'ci', ...sa]);
+    await sb.kubectl(['create', 'role', 'cm-reader', '--verb=get,list', '--resource=configmaps', ...sa]);
+    await sb.kubectl(['create', 'rolebinding', 'ci-reads', '--role=cm-reader', '--serviceaccount=default:ci', ...sa]);
+    const token = (await sb.kubectl(['create', 'token', 'ci', ...sa])).stdout.trim();
+    const server = (await sb.kubectl(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']))
+      .stdout;
+    const as = (...args: string[]) =>
+      sb.kubectl(
+        ['--kubeconfig=/dev/null', `--server=${server}`, '--insecure-skip-tls-verify', `--token=${token}`, ...args],
+        {
+          allowFailure: true,
+        },
+      );
+    const whoami = await as('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}');
+    assert.equal(whoami.stdout, 'system:serviceaccount:default:ci', whoami.stderr);
+    assert.equal((await as('get', 'configmaps', '-n', 'default', '-o', 'name')).code, 0);
+    const denied = await as('delete', 'configmap', 'kube-root-ca.crt', '-n', 'default');
+    assert.equal(denied.code, 1);
+    assert.match(
+      denied.stderr,
+      /configmaps "kube-root-ca\.crt" is forbidden: User "system:serviceaccount:default:ci" cannot delete resource "configmaps" in API group "" in the namespace "default"/,
+    );
+    const cluster = await as('get', 'deployments.apps', '-A');
+    assert.match(
+      cluster.stderr,
+      /deployments\.apps is forbidden: User "system:serviceaccount:default:ci" cannot list resource "deployments" in API group "apps" at the cluster scope/,
+    );
   });
 
   for (const [i, row] of rows().entries()) {

@@ -4,9 +4,12 @@
 // bundle has the server in the dev command's chunk), both first loading the modules every dev
 // session loads anyway (src/dev/session.ts, view.ts, events.ts, store.ts). Baseline process: a bare
 // node:http server listening on 127.0.0.1:0 and a 0600 file written through a rename, the least any
-// such server does. kloop process: the server's modules (src/ui/dev-dashboard.ts and what it
+// such server does. Both first write the session's lock file, as `kloop dev` does before its
+// server starts (so the file system's thread pool is up on both sides). kloop process: the server's modules (src/ui/dev-dashboard.ts and what it
 // imports, the page excluded), then startDashboard on a session store (listen, token,
-// .kloop/dashboard.json), one GET /api/state as `kloop mcp` sends it, and close. Each run checks
+// .kloop/dashboard.json), one GET /api/state as `kloop mcp` sends it, close, and a second
+// startDashboard in the same process (Node pays a few ms once for the first listen of a process;
+// `kloop dev` pays them anyway for its port-forwards). Each run checks
 // that the page's files were not loaded. A warm-up run first, then medians.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +25,9 @@ const bare = (stateDir: string) => `
 import { performance } from 'node:perf_hooks';
 await import(${src('dev/session.ts')}); await import(${src('dev/view.ts')}); await import(${src('dev/events.ts')});
 await import(${src('dev/store.ts')});
+const { mkdir: mkdirLock, writeFile: writeLock } = await import('node:fs/promises');
+await mkdirLock(${JSON.stringify(stateDir)}, { recursive: true });
+await writeLock(${JSON.stringify(`${stateDir}/dev-session.pid`)}, String(process.pid));
 const { createServer } = await import('node:http');
 const { mkdir, writeFile, rename } = await import('node:fs/promises');
 const t = performance.now();
@@ -48,6 +54,9 @@ t = performance.now();
 const { startDashboard } = await import(${src('ui/server.ts')});
 await import(${src('ui/dev-dashboard.ts')});
 const modules = performance.now() - t;
+const { mkdir: mkdirLock, writeFile: writeLock } = await import('node:fs/promises');
+await mkdirLock(${JSON.stringify(stateDir)}, { recursive: true });
+await writeLock(${JSON.stringify(`${stateDir}/dev-session.pid`)}, String(process.pid));
 const store = createStore({ project: 'bench', startedAt: '', phase: 'starting', targets: { web: newTarget('web', 'default') } });
 t = performance.now();
 const dash = await startDashboard({ store, stateDir: ${JSON.stringify(stateDir)} });
@@ -59,14 +68,19 @@ const firstRequest = performance.now() - t;
 t = performance.now();
 await dash.close();
 const close = performance.now() - t;
+t = performance.now();
+const again = await startDashboard({ store, stateDir: ${JSON.stringify(stateDir)} });
+const second = performance.now() - t;
+await again.close();
 const page = loaded.some((u) => u.includes('/src/ui/assets.') || u.includes('/src/ui/page/'));
-console.log(JSON.stringify({ session, modules, listen, firstRequest, close, page, status: res.status }));
+console.log(JSON.stringify({ session, modules, listen, second, firstRequest, close, page, status: res.status }));
 `;
 
 interface Sample {
   session: number;
   modules: number;
   listen: number;
+  second: number;
   firstRequest: number;
   close: number;
   page: boolean;
@@ -100,6 +114,7 @@ const median = (k: keyof Sample) => {
   return v[Math.floor(v.length / 2)]!;
 };
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const second = median('second');
 const [session, modules, listen, first, close] = [
   median('session'),
   median('modules'),
@@ -117,6 +132,7 @@ console.log(`both:     loading the dev session's own modules (session, view, eve
 console.log(`baseline: bare node:http listen on 127.0.0.1 + a 0600 file through a rename: ${ms(bareMedian)}`);
 console.log(`kloop:    loading the session server's modules (page excluded, checked every run): ${ms(modules)}`);
 console.log(`kloop:    startDashboard (listen on 127.0.0.1 + write .kloop/dashboard.json): ${ms(listen)}`);
+console.log(`kloop:    a second startDashboard in the same process: ${ms(second)}`);
 console.log(`kloop:    first GET /api/state answered: ${ms(first)}; close (+ remove the address): ${ms(close)}`);
 console.log('summary:');
 console.log(

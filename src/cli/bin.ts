@@ -8,6 +8,11 @@
 declare const KLOOP_VERSION: string | undefined;
 
 const args = process.argv.slice(2);
+// `kloop … | head`: the reader left, so there is no one to tell; stop quietly as other CLIs do
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // asked by scripts and editors many times a day: answered without loading the CLI
   const version = typeof KLOOP_VERSION === 'string' ? KLOOP_VERSION : (await import('../version.ts')).version();

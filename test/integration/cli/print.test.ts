@@ -93,3 +93,20 @@ describe('kloop print', () => {
     assert.match(r.stderr, /at loadConfig/, '--debug shows the stack');
   });
 });
+
+describe('output into a pipe that closes early (kloop … | head)', () => {
+  it('stops quietly with exit 0, no EPIPE stack', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./helpers.ts');
+    const child = spawn(process.execPath, [BIN, 'dev', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    // the reader is gone before kloop writes (head -1 after its line, or a closed pager)
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
+});

@@ -5,7 +5,7 @@
 // what was there (annotations and specs as before), and --resync asks the controllers to reconcile.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -279,5 +279,47 @@ describe('kloop dev in a GitOps-managed cluster', { skip: haveDocker ? false : '
     assert.deepEqual(after.argo, before.argo);
     assert.deepEqual(after.argoAnnotations, before.argoAnnotations);
     for (const n of ['web-ks', 'web-hr', 'web-argo']) assert.deepEqual(await command(n), GIT_COMMAND, n);
+  });
+  test('without the right to patch the owner: one error naming verb and resource, before anything changes', async () => {
+    // a developer whose ServiceAccount may change workloads but only read HelmReleases
+    const rbac = [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'dev-user', namespace: 'default' } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'dev-workloads' },
+        rules: [
+          { apiGroups: ['', 'apps'], resources: ['*'], verbs: ['*'] },
+          { apiGroups: ['helm.toolkit.fluxcd.io'], resources: ['helmreleases'], verbs: ['get', 'list', 'watch'] },
+        ],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'dev-user-workloads' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'dev-workloads' },
+        subjects: [{ kind: 'ServiceAccount', name: 'dev-user', namespace: 'default' }],
+      },
+    ];
+    await sandbox.kubectlInput(rbac.map((o) => `---\n${JSON.stringify(o)}\n`).join(''), 'apply', '-f', '-');
+    const token = (await sandbox.kubectl('create', 'token', 'dev-user', '-n', 'default')).trim();
+    const config = JSON.parse(readFileSync(sandbox.kubeconfig, 'utf8'));
+    for (const u of config.users) u.user = { token };
+    const kubeconfig = path.join(dir, 'dev-user.kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify(config));
+
+    const before = await snapshot();
+    const patchedBefore = await command('web-hr');
+    // (a session that starts after all would be stopped after 60 s, and fail the exit-code check)
+    const r = await runKloop(dir, kubeconfig, ['dev', 'hr', '--skip-deploy', '--gitops-pause', 'auto'], 60_000);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /cannot pause GitOps reconciliation: you may not patch helmreleases\.helm\.toolkit\.fluxcd\.io "web-hr" in default/,
+    );
+    assert.match(r.stderr, /ask for the RBAC verb "patch" on helmreleases\.helm\.toolkit\.fluxcd\.io/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(await snapshot(), before, 'the owner was not paused');
+    assert.deepEqual(await command('web-hr'), patchedBefore, 'the workload was not patched');
   });
 });
